@@ -1,0 +1,183 @@
+//! Iteration over a plan's batches with memory reused from batch to batch.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use crate::core::dtype::{DataOrder, Dtype, Layout};
+use crate::core::error::{Error, Result};
+use crate::core::io::{AlignedBuf, PAGE};
+use crate::core::plan::{BatchOptions, BatchSpec, Plan};
+use crate::core::reader::Reader;
+
+/// Where a batch sits and what it holds (YASS's `idx_local`, `idx`, batch number).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchInfo {
+    pub index: u64,
+    pub count: u64,
+    /// Absolute observations `[start, stop)` of the batch's own rows (`idx`).
+    pub start: u64,
+    pub stop: u64,
+    /// Extra rows before and after the batch's own rows.
+    pub buffer: u64,
+    /// Rows in the block: `stop - start + 2·buffer`.
+    pub n_rows: usize,
+    /// Positions of the block's columns in the plan's channel selection.
+    pub positions: Range<usize>,
+    pub single_channel: bool,
+}
+
+impl BatchInfo {
+    /// `idx_local`: where the batch's own rows sit in the block.
+    pub fn idx_local(&self) -> Range<u64> {
+        self.buffer..self.buffer + (self.stop - self.start)
+    }
+}
+
+/// A borrowed batch: valid until the cursor moves on.
+#[derive(Clone, Copy, Debug)]
+pub struct Batch<'a> {
+    pub data: &'a [u8],
+    pub info: &'a BatchInfo,
+    /// The file channels of the block's columns.
+    pub channels: &'a [usize],
+    pub dtype: Dtype,
+    pub layout: Layout,
+}
+
+impl Batch<'_> {
+    pub fn n_channels(&self) -> usize {
+        self.channels.len()
+    }
+
+    /// The block as an `[observation, channel]` array of `T`, whatever the layout.
+    pub fn view<T: crate::core::dtype::Element>(&self) -> Result<ndarray::ArrayView2<'_, T>> {
+        if T::DTYPE != self.dtype {
+            return Err(Error::InvalidArgument(format!("batch holds {}, not {}", self.dtype, T::DTYPE)));
+        }
+        let values: &[T] = bytemuck::try_cast_slice(self.data).map_err(|e| Error::InvalidArgument(format!("batch data cannot be viewed as {}: {e}", T::DTYPE)))?;
+        let (rows, cols) = (self.info.n_rows, self.channels.len());
+        let view = match self.layout {
+            Layout::SampleMajor => ndarray::ArrayView2::from_shape((rows, cols), values),
+            Layout::ChannelMajor => ndarray::ArrayView2::from_shape((cols, rows), values).map(|v| v.reversed_axes()),
+        };
+        view.map_err(|e| Error::InvalidArgument(format!("batch shape: {e}")))
+    }
+}
+
+/// Walks a plan. Holds the reader alive, so the file stays open until both
+/// the reader and its cursors are dropped.
+pub struct Cursor {
+    reader: Arc<Reader>,
+    plan: Plan,
+    next: u64,
+    block: AlignedBuf,
+    scratch: AlignedBuf,
+    data: Range<usize>,
+    info: Option<BatchInfo>,
+    /// Single-channel traversals of a samples-order file read several whole
+    /// channels in one pass (as many as max_memory holds) instead of
+    /// re-reading the file for every channel; these positions are loaded.
+    group: Range<usize>,
+}
+
+impl Cursor {
+    pub fn new(reader: Arc<Reader>, opts: &BatchOptions) -> Result<Cursor> {
+        let plan = Plan::new(&reader, opts)?;
+        Ok(Cursor { reader, plan, next: 0, block: AlignedBuf::default(), scratch: AlignedBuf::default(), data: 0..0, info: None, group: 0..0 })
+    }
+
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    pub fn reader(&self) -> &Arc<Reader> {
+        &self.reader
+    }
+
+    /// The next batch, or `None` once every batch was returned (and forever after).
+    pub fn next_batch(&mut self) -> Result<Option<Batch<'_>>> {
+        if self.next >= self.plan.n_batches {
+            return Ok(None);
+        }
+        let spec = self.plan.batch(self.next);
+        self.load(&spec)?;
+        self.next += 1;
+        let p = &self.plan;
+        self.info = Some(BatchInfo {
+            index: spec.index,
+            count: p.n_batches,
+            start: spec.start,
+            stop: spec.stop,
+            buffer: p.buffer,
+            n_rows: (spec.stop - spec.start + 2 * p.buffer) as usize,
+            positions: spec.positions.clone(),
+            single_channel: !p.is_multi_channel(),
+        });
+        Ok(Some(self.current().expect("just set")))
+    }
+
+    /// The batch last returned by `next_batch`, if any.
+    pub fn current(&self) -> Option<Batch<'_>> {
+        let info = self.info.as_ref()?;
+        Some(Batch {
+            data: &self.block.bytes()[self.data.clone()],
+            info,
+            channels: &self.plan.channels[info.positions.clone()],
+            dtype: self.plan.dtype,
+            layout: self.plan.layout,
+        })
+    }
+
+    /// Makes batch `index` the next one returned; `index == n_batches` ends the walk.
+    pub fn seek(&mut self, index: u64) -> Result<()> {
+        if index > self.plan.n_batches {
+            return Err(Error::InvalidArgument(format!("batch index {index} is past the {} batches of this traversal", self.plan.n_batches)));
+        }
+        self.next = index;
+        self.info = None;
+        Ok(())
+    }
+
+    fn load(&mut self, spec: &BatchSpec) -> Result<()> {
+        let reader = &*self.reader;
+        let p = &self.plan;
+        let isz = p.dtype.itemsize();
+        let cols = &p.channels[spec.positions.clone()];
+        let io = |e| Error::io("allocating the batch buffer", e);
+        let grouped = !p.is_multi_channel() && reader.data_order() == DataOrder::Samples && spec.start == p.from && spec.stop == p.to;
+        if grouped {
+            let pos = spec.positions.start;
+            let col_bytes = reader.block_bytes(Reader::block_rows(p.from, p.to, p.buffer)?, 1)?;
+            if !self.group.contains(&pos) {
+                let fit = (p.max_memory / ((p.to - p.from) * isz as u64)).max(1) as usize;
+                let group = pos..(pos + fit).min(p.channels.len());
+                let bytes = col_bytes * group.len();
+                self.group = 0..0; // invalid until filled
+                let buf = self.block.ensure(bytes).map_err(io)?;
+                reader.fill_block(p.from, p.to, p.buffer, &p.channels[group.clone()], Layout::ChannelMajor, &mut buf[..bytes], &mut self.scratch)?;
+                self.group = group;
+            }
+            // A single column reads the same in either layout.
+            let o = (pos - self.group.start) * col_bytes;
+            self.data = o..o + col_bytes;
+            return Ok(());
+        }
+        self.group = 0..0;
+        let bytes = reader.block_bytes(Reader::block_rows(spec.start, spec.stop, p.buffer)?, cols.len())?;
+        // Start the block where its first file byte has the same offset within a
+        // page as in the file, so pread copies on the kernel's fast path.
+        let skew = match reader.data_order() {
+            DataOrder::Samples => {
+                let row_bytes = (reader.n_channels() * isz) as u64;
+                let lo = spec.start.saturating_sub(p.buffer);
+                let top = p.buffer - (spec.start - lo);
+                ((lo * row_bytes).wrapping_sub(top * (cols.len() * isz) as u64) % PAGE as u64) as usize
+            }
+            DataOrder::Channels => 0,
+        };
+        let buf = self.block.ensure(skew + bytes).map_err(io)?;
+        reader.fill_block(spec.start, spec.stop, p.buffer, cols, p.layout, &mut buf[skew..skew + bytes], &mut self.scratch)?;
+        self.data = skew..skew + bytes;
+        Ok(())
+    }
+}

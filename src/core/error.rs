@@ -1,0 +1,62 @@
+//! Every way a core operation can fail. Each message names the offending
+//! value and what was expected, because C, MATLAB and Julia users only ever
+//! see this text.
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("unknown dtype '{0}': expected one of int8, uint8, int16, uint16, int32, uint32, int64, uint64, float32, float64")]
+    BadDtype(String),
+
+    #[error("unknown data_order '{0}': expected 'samples' (alias 'long') or 'channels' (alias 'wide')")]
+    BadDataOrder(String),
+
+    #[error("invalid max_memory '{0}': expected a non-negative integer number of bytes, optionally followed by B, K, KB, M, MB, G or GB (1024-based), e.g. '300MB'")]
+    BadMemory(String),
+
+    #[error("max_memory of {max_memory} bytes is below one row: {n_channels} channel(s) of {dtype} need at least {min} bytes")]
+    MemoryTooSmall { max_memory: u64, n_channels: usize, dtype: String, min: u64 },
+
+    #[error("channel {channel} of {path}: its {n_bytes} bytes ({n_obs} observations of {dtype}) exceed max_memory of {max_memory} bytes; raise max_memory or set force_complete_channel_batch to false")]
+    ChannelTooLarge { path: String, channel: usize, n_obs: u64, dtype: String, n_bytes: u64, max_memory: u64 },
+
+    #[error("{path}: file size {file_size} bytes is not a multiple of n_channels × itemsize = {n_channels} × {itemsize} ({dtype}) = {row_bytes} bytes; remainder {remainder} bytes")]
+    BadFileSize { path: String, file_size: u64, dtype: String, itemsize: usize, n_channels: usize, row_bytes: u64, remainder: u64 },
+
+    #[error("n_channels must be at least 1, got {0}")]
+    BadChannelCount(u64),
+
+    #[error("invalid time range [{from}, {to}): expected 0 <= from_time <= to_time <= n_observations = {n_obs}")]
+    BadRange { from: u64, to: u64, n_obs: u64 },
+
+    #[error("channel {channel} is out of range: the recording has {n_channels} channel(s), valid indices are 0..{n_channels}")]
+    BadChannel { channel: u64, n_channels: usize },
+
+    #[error("the channel list is empty: select at least one channel, or all")]
+    EmptyChannels,
+
+    #[error("{data}: dtype, n_channels and data_order were not all given and the sidecar {sidecar} does not exist")]
+    SidecarMissing { data: String, sidecar: String },
+
+    #[error("sidecar {path}: {reason}")]
+    SidecarInvalid { path: String, reason: String },
+
+    #[error("{context}: {source}")]
+    Io { context: String, source: std::io::Error },
+
+    #[error("{0}")]
+    InvalidArgument(String),
+}
+
+impl Error {
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Error {
+        Error::Io { context: context.into(), source }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Paths in messages are shown lossily but recognisably.
+pub fn show(path: &std::path::Path) -> String {
+    format!("'{}'", path.display())
+}
+

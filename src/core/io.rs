@@ -1,0 +1,97 @@
+//! Byte access to a recording file: positioned reads into page-aligned
+//! buffers (the default) or short-lived mappings of just the needed range.
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+
+use memmap2::{Advice, MmapMut, MmapOptions};
+
+pub const PAGE: usize = 4096;
+
+/// Buffers at least this large ask for transparent huge pages: first-touching
+/// fresh 4 KiB pages cost about as much as reading the data (performance-notes).
+const HUGE_PAGE_THRESHOLD: usize = 4 << 20;
+
+/// How bytes travel from the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Loader {
+    /// `pread` into reused page-aligned buffers; steady and memory-bounded.
+    #[default]
+    Pread,
+    /// Map only the byte range a read needs, and unmap it right after.
+    Mmap,
+}
+
+/// A page-aligned, zero-initialised heap buffer that only grows. Anonymous
+/// mappings give the alignment without unsafe code.
+#[derive(Default)]
+pub struct AlignedBuf {
+    map: Option<MmapMut>,
+}
+
+impl AlignedBuf {
+    /// At least `len` bytes. Contents are unspecified after a grow.
+    pub fn ensure(&mut self, len: usize) -> std::io::Result<&mut [u8]> {
+        let have = self.map.as_ref().map_or(0, |m| m.len());
+        if have < len {
+            self.map = None; // release the old pages before taking new ones
+            let size = len.div_ceil(PAGE).max(1) * PAGE;
+            let map = MmapMut::map_anon(size)?;
+            if size >= HUGE_PAGE_THRESHOLD {
+                // Advice only; a kernel without THP simply ignores it.
+                let _ = map.advise(Advice::HugePage);
+            }
+            self.map = Some(map);
+        }
+        Ok(match self.map.as_mut() {
+            Some(m) => &mut m[..],
+            None => &mut [],
+        })
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        self.map.as_deref().unwrap_or(&[])
+    }
+
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        self.map.as_deref_mut().unwrap_or(&mut [])
+    }
+}
+
+/// Reads `dst.len()` bytes at `offset`; a short file is an error.
+pub fn pread_exact(file: &File, offset: u64, dst: &mut [u8]) -> std::io::Result<()> {
+    file.read_exact_at(dst, offset)
+}
+
+/// Calls `f` with the file's bytes `[offset, offset + len)`, read through
+/// `loader`. With `Pread` the bytes land in `scratch` at in-buffer offset
+/// `offset % PAGE`, which keeps the kernel's copy on its fast path.
+pub fn with_bytes<R>(
+    file: &File,
+    loader: Loader,
+    offset: u64,
+    len: usize,
+    scratch: &mut AlignedBuf,
+    f: impl FnOnce(&[u8]) -> R,
+) -> std::io::Result<R> {
+    if len == 0 {
+        return Ok(f(&[]));
+    }
+    let skew = (offset % PAGE as u64) as usize;
+    match loader {
+        Loader::Pread => {
+            let buf = scratch.ensure(skew + len)?;
+            let dst = &mut buf[skew..skew + len];
+            pread_exact(file, offset, dst)?;
+            Ok(f(dst))
+        }
+        Loader::Mmap => {
+            // SAFETY: the mapping is read-only and private to this call. The
+            // library never writes input files; a recording truncated by
+            // another process while mapped would raise SIGBUS, the documented
+            // hazard of the mapping loader (the pread loader has none).
+            let map = unsafe { MmapOptions::new().offset(offset - skew as u64).len(skew + len).map(file)? };
+            Ok(f(&map[skew..skew + len]))
+        }
+    }
+}

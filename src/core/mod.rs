@@ -1,0 +1,12 @@
+//! The safe core: no raw pointers, no C types. The C ABI in `ffi` only converts.
+
+pub mod copy;
+pub mod cursor;
+pub mod dtype;
+pub mod error;
+pub mod io;
+pub mod memory;
+pub mod plan;
+pub mod reader;
+pub mod select;
+pub mod sidecar;

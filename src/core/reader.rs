@@ -1,0 +1,218 @@
+//! An open recording and block reads in [observation, channel] orientation
+//! (behaviour.md §1, §5, §9).
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use crate::core::copy::{gather, Strides};
+use crate::core::dtype::{DataOrder, Dtype, Layout};
+use crate::core::error::{show, Error, Result};
+use crate::core::io::{pread_exact, with_bytes, AlignedBuf, Loader};
+use crate::core::select::{resolve_range, ChannelSel};
+use crate::core::sidecar::{resolve_params, PartialParams, RecordingParams};
+
+/// Bytes read per step when a block has to be rearranged on the way in
+/// (channel subset, transposed layout, other file order). Keeps the staging
+/// memory small and cache-resident whatever max_memory is.
+pub const CHUNK_BYTES: usize = 4 << 20;
+
+/// How to open a recording. Missing values come from the YAML sidecar;
+/// given values win over it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OpenOptions {
+    pub dtype: Option<Dtype>,
+    pub n_channels: Option<usize>,
+    pub data_order: Option<DataOrder>,
+    pub loader: Loader,
+}
+
+/// A read-only recording. Immutable after open and read with positioned I/O,
+/// so it may be shared between threads. Dropping it closes the file.
+#[derive(Debug)]
+pub struct Reader {
+    path: PathBuf,
+    file: File,
+    params: RecordingParams,
+    n_obs: u64,
+    file_size: u64,
+    loader: Loader,
+}
+
+impl Reader {
+    pub fn open(path: impl AsRef<Path>, opts: &OpenOptions) -> Result<Reader> {
+        let path = path.as_ref();
+        if opts.n_channels == Some(0) {
+            return Err(Error::BadChannelCount(0));
+        }
+        let explicit = PartialParams { dtype: opts.dtype, n_channels: opts.n_channels, data_order: opts.data_order };
+        let params = resolve_params(path, explicit)?;
+        let file = File::open(path).map_err(|e| Error::io(format!("opening recording {}", show(path)), e))?;
+        let file_size = file.metadata().map_err(|e| Error::io(format!("reading the size of {}", show(path)), e))?.len();
+        let itemsize = params.dtype.itemsize();
+        let row_bytes = (params.n_channels as u64).checked_mul(itemsize as u64).ok_or(Error::BadChannelCount(params.n_channels as u64))?;
+        if file_size % row_bytes != 0 {
+            return Err(Error::BadFileSize {
+                path: show(path),
+                file_size,
+                dtype: params.dtype.name().into(),
+                itemsize,
+                n_channels: params.n_channels,
+                row_bytes,
+                remainder: file_size % row_bytes,
+            });
+        }
+        Ok(Reader { path: path.to_path_buf(), file, params, n_obs: file_size / row_bytes, file_size, loader: opts.loader })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+    pub fn params(&self) -> RecordingParams {
+        self.params
+    }
+    pub fn dtype(&self) -> Dtype {
+        self.params.dtype
+    }
+    pub fn n_channels(&self) -> usize {
+        self.params.n_channels
+    }
+    pub fn data_order(&self) -> DataOrder {
+        self.params.data_order
+    }
+    pub fn n_observations(&self) -> u64 {
+        self.n_obs
+    }
+    pub fn file_size(&self) -> u64 {
+        self.file_size
+    }
+    pub fn loader(&self) -> Loader {
+        self.loader
+    }
+
+    /// Bytes of a block of `rows` observations of `n_sel` channels, or an
+    /// error when that does not fit in memory addresses.
+    pub fn block_bytes(&self, rows: u64, n_sel: usize) -> Result<usize> {
+        rows.checked_mul(n_sel as u64)
+            .and_then(|v| v.checked_mul(self.params.dtype.itemsize() as u64))
+            .and_then(|v| usize::try_from(v).ok())
+            .ok_or_else(|| Error::InvalidArgument(format!("a block of {rows} rows × {n_sel} channels of {} does not fit in memory", self.params.dtype)))
+    }
+
+    /// Rows of a block for `[from, to)` with `buffer` rows on each side.
+    pub fn block_rows(from: u64, to: u64, buffer: u64) -> Result<u64> {
+        buffer
+            .checked_mul(2)
+            .and_then(|b| b.checked_add(to - from))
+            .ok_or_else(|| Error::InvalidArgument(format!("buffer_size {buffer} is too large")))
+    }
+
+    /// Reads observations `[from, to)` of `channels`, with `buffer` extra rows
+    /// on each side (zeros beyond the recording's edges), into `dst` in
+    /// `layout`. `dst` must hold exactly `(to - from + 2·buffer) × n_sel` items.
+    pub fn read(&self, from: u64, to: u64, channels: &ChannelSel, buffer: u64, layout: Layout, dst: &mut [u8]) -> Result<()> {
+        let (from, to) = resolve_range(Some(from), Some(to), self.n_obs)?;
+        let cols = channels.resolve(self.params.n_channels)?;
+        let need = self.block_bytes(Self::block_rows(from, to, buffer)?, cols.len())?;
+        if dst.len() != need {
+            return Err(Error::InvalidArgument(format!(
+                "output buffer holds {} bytes; the block [{from}, {to}) with buffer {buffer} × {} channel(s) of {} needs {need}",
+                dst.len(),
+                cols.len(),
+                self.params.dtype
+            )));
+        }
+        self.fill_block(from, to, buffer, &cols, layout, dst, &mut AlignedBuf::default())
+    }
+
+    /// The block engine behind reads and cursors; arguments are already valid.
+    pub(crate) fn fill_block(
+        &self,
+        from: u64,
+        to: u64,
+        buffer: u64,
+        cols: &[usize],
+        layout: Layout,
+        dst: &mut [u8],
+        scratch: &mut AlignedBuf,
+    ) -> Result<()> {
+        let isz = self.params.dtype.itemsize();
+        let n_ch = self.params.n_channels;
+        let n_sel = cols.len();
+        let nr = (to - from + 2 * buffer) as usize;
+        debug_assert_eq!(dst.len(), nr * n_sel * isz);
+        // Rows [lo, hi) come from the file; the rest of the block is zeros.
+        let lo = from.saturating_sub(buffer);
+        let hi = to.saturating_add(buffer).min(self.n_obs);
+        let top = (buffer - (from - lo)) as usize;
+        let body = (hi - lo) as usize;
+        zero_rows(dst, layout, nr, n_sel, isz, 0, top);
+        zero_rows(dst, layout, nr, n_sel, isz, top + body, nr);
+
+        // Element offset of block row `row`, column `j`, and the strides there.
+        let at = |row: usize, j: usize| -> (usize, Strides) {
+            match layout {
+                Layout::SampleMajor => ((row * n_sel + j) * isz, Strides { row: n_sel, col: 1 }),
+                Layout::ChannelMajor => ((j * nr + row) * isz, Strides { row: 1, col: nr }),
+            }
+        };
+        let io_err = |row: u64, e| Error::io(format!("reading {} at observation {row}", show(&self.path)), e);
+        let direct = self.loader == Loader::Pread;
+        match self.params.data_order {
+            DataOrder::Samples => {
+                let row_bytes = n_ch * isz;
+                let identity = n_sel == n_ch && cols.iter().enumerate().all(|(j, &c)| j == c);
+                if direct && identity && layout == Layout::SampleMajor {
+                    let (o, _) = at(top, 0);
+                    return pread_exact(&self.file, lo * row_bytes as u64, &mut dst[o..o + body * row_bytes]).map_err(|e| io_err(lo, e));
+                }
+                let step = (CHUNK_BYTES / row_bytes).max(1);
+                for r0 in (0..body).step_by(step) {
+                    let n = step.min(body - r0);
+                    let (o, d) = at(top + r0, 0);
+                    let offset = (lo + r0 as u64) * row_bytes as u64;
+                    with_bytes(&self.file, self.loader, offset, n * row_bytes, scratch, |src| {
+                        gather(isz, src, Strides { row: n_ch, col: 1 }, cols, &mut dst[o..], d, n)
+                    })
+                    .map_err(|e| io_err(lo + r0 as u64, e))?;
+                }
+            }
+            DataOrder::Channels => {
+                let series = |c: usize, row: u64| (c as u64 * self.n_obs + row) * isz as u64;
+                if direct && layout == Layout::ChannelMajor {
+                    for (j, &c) in cols.iter().enumerate() {
+                        let (o, _) = at(top, j);
+                        pread_exact(&self.file, series(c, lo), &mut dst[o..o + body * isz]).map_err(|e| io_err(lo, e))?;
+                    }
+                    return Ok(());
+                }
+                let step = (CHUNK_BYTES / (n_sel * isz)).max(1);
+                for r0 in (0..body).step_by(step) {
+                    let n = step.min(body - r0);
+                    for (j, &c) in cols.iter().enumerate() {
+                        let (o, d) = at(top + r0, j);
+                        with_bytes(&self.file, self.loader, series(c, lo + r0 as u64), n * isz, scratch, |src| {
+                            gather(isz, src, Strides { row: 1, col: 0 }, &[0], &mut dst[o..], d, n)
+                        })
+                        .map_err(|e| io_err(lo + r0 as u64, e))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Zeros block rows `[r0, r1)` of every column.
+fn zero_rows(dst: &mut [u8], layout: Layout, nr: usize, n_sel: usize, isz: usize, r0: usize, r1: usize) {
+    if r0 >= r1 {
+        return;
+    }
+    match layout {
+        Layout::SampleMajor => dst[r0 * n_sel * isz..r1 * n_sel * isz].fill(0),
+        Layout::ChannelMajor => {
+            for j in 0..n_sel {
+                dst[(j * nr + r0) * isz..(j * nr + r1) * isz].fill(0);
+            }
+        }
+    }
+}

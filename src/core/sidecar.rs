@@ -1,0 +1,134 @@
+//! The YAML sidecar beside a recording (behaviour.md §2).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::dtype::{DataOrder, Dtype};
+use crate::core::error::{show, Error, Result};
+
+/// What a headerless recording needs to be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordingParams {
+    pub dtype: Dtype,
+    pub n_channels: usize,
+    pub data_order: DataOrder,
+}
+
+/// The sidecar of `data`: its last extension replaced by `.yaml`
+/// (`a/b.bin` -> `a/b.yaml`, `noext` -> `noext.yaml`).
+pub fn sidecar_path(data: &Path) -> PathBuf {
+    data.with_extension("yaml")
+}
+
+/// Keys as found in sidecars written by YASS, older PyYAML (flow style) and us.
+#[derive(Deserialize)]
+struct SidecarFields {
+    dtype: Option<String>,
+    n_channels: Option<u64>,
+    data_order: Option<String>,
+    /// Legacy key: `wide` | `long`.
+    data_format: Option<String>,
+}
+
+/// Keys in alphabetical order, so serialising gives block style with sorted keys.
+#[derive(Serialize)]
+struct SidecarOut<'a> {
+    data_order: &'a str,
+    dtype: &'a str,
+    n_channels: u64,
+}
+
+/// Sidecar values; each may be missing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PartialParams {
+    pub dtype: Option<Dtype>,
+    pub n_channels: Option<usize>,
+    pub data_order: Option<DataOrder>,
+}
+
+pub fn read_sidecar(path: &Path) -> Result<PartialParams> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("reading sidecar {}", show(path)), e))?;
+    parse_sidecar(&text).map_err(|reason| Error::SidecarInvalid { path: show(path), reason })
+}
+
+fn parse_sidecar(text: &str) -> std::result::Result<PartialParams, String> {
+    let fields: SidecarFields = serde_yaml_ng::from_str(text).map_err(|e| format!("not a YAML mapping of dtype, n_channels, data_order: {e}"))?;
+    let dtype = fields.dtype.as_deref().map(Dtype::parse).transpose().map_err(|e| e.to_string())?;
+    let order_text = fields.data_order.or(fields.data_format);
+    let data_order = order_text.as_deref().map(DataOrder::parse).transpose().map_err(|e| e.to_string())?;
+    let n_channels = match fields.n_channels {
+        Some(0) => return Err("n_channels must be at least 1, got 0".into()),
+        Some(n) => Some(usize::try_from(n).map_err(|_| format!("n_channels {n} is too large"))?),
+        None => None,
+    };
+    Ok(PartialParams { dtype, n_channels, data_order })
+}
+
+/// The sidecar text for `params`: block style, keys sorted.
+pub fn sidecar_text(params: &RecordingParams) -> String {
+    let out = SidecarOut { data_order: params.data_order.name(), dtype: params.dtype.name(), n_channels: params.n_channels as u64 };
+    serde_yaml_ng::to_string(&out).expect("a struct of strings and an integer always serialises")
+}
+
+/// Fills what `explicit` lacks from the sidecar of `data`; explicit values win.
+pub fn resolve_params(data: &Path, explicit: PartialParams) -> Result<RecordingParams> {
+    let complete = |p: PartialParams| match (p.dtype, p.n_channels, p.data_order) {
+        (Some(dtype), Some(n_channels), Some(data_order)) => Some(RecordingParams { dtype, n_channels, data_order }),
+        _ => None,
+    };
+    if let Some(p) = complete(explicit) {
+        return Ok(p);
+    }
+    let yaml = sidecar_path(data);
+    if !yaml.exists() {
+        return Err(Error::SidecarMissing { data: show(data), sidecar: show(&yaml) });
+    }
+    let found = read_sidecar(&yaml)?;
+    let merged = PartialParams {
+        dtype: explicit.dtype.or(found.dtype),
+        n_channels: explicit.n_channels.or(found.n_channels),
+        data_order: explicit.data_order.or(found.data_order),
+    };
+    complete(merged).ok_or_else(|| {
+        let missing: Vec<&str> = [
+            ("dtype", merged.dtype.is_none()),
+            ("n_channels", merged.n_channels.is_none()),
+            ("data_order", merged.data_order.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(k, m)| m.then_some(k))
+        .collect();
+        Error::SidecarInvalid { path: show(&yaml), reason: format!("missing {}", missing.join(", ")) }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sidecar_names() {
+        assert_eq!(sidecar_path(Path::new("a/b.bin")), Path::new("a/b.yaml"));
+        assert_eq!(sidecar_path(Path::new("x.dat")), Path::new("x.yaml"));
+        assert_eq!(sidecar_path(Path::new("noext")), Path::new("noext.yaml"));
+        assert_eq!(sidecar_path(Path::new("d.bin.x/f.bin")), Path::new("d.bin.x/f.yaml"));
+    }
+
+    #[test]
+    fn block_and_flow_style() {
+        let want = PartialParams { dtype: Some(Dtype::I16), n_channels: Some(10), data_order: Some(DataOrder::Samples) };
+        assert_eq!(parse_sidecar("dtype: int16\nn_channels: 10\ndata_order: samples\n").unwrap(), want);
+        assert_eq!(parse_sidecar("{data_order: samples, dtype: int16, n_channels: 10}\n").unwrap(), want);
+        assert_eq!(parse_sidecar("{data_format: long, dtype: int16, n_channels: 10}").unwrap(), want);
+        assert!(parse_sidecar("dtype: int17\n").unwrap_err().contains("int17"));
+        assert!(parse_sidecar("- a\n- b\n").is_err());
+        assert!(parse_sidecar("n_channels: -3\n").is_err());
+    }
+
+    #[test]
+    fn writes_block_style_sorted() {
+        let p = RecordingParams { dtype: Dtype::F32, n_channels: 3, data_order: DataOrder::Channels };
+        assert_eq!(sidecar_text(&p), "data_order: channels\ndtype: float32\nn_channels: 3\n");
+    }
+}
