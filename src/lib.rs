@@ -6,6 +6,7 @@
 #[cfg(target_endian = "big")]
 compile_error!("neurobatch reads little-endian recordings and supports little-endian hosts only");
 
+/// cbindgen:ignore
 pub mod core;
 pub mod ffi;
 

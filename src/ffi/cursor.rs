@@ -1,0 +1,165 @@
+//! `nb_cursor`: a walk over a recording's batches.
+
+use std::sync::atomic::AtomicBool;
+
+use crate::core::cursor::Cursor;
+use crate::core::plan::Plan;
+use crate::ffi::batch::nb_batch;
+use crate::ffi::handle::{borrow, borrow_mut, free, give, Handle};
+use crate::ffi::options::{batch_options_from_c, nb_batch_options};
+use crate::ffi::reader::nb_reader;
+use crate::ffi::status::*;
+use crate::ffi::out_arg;
+
+/// A walk over the batches of one traversal (multi-channel or
+/// single-channel) with its memory reused from batch to batch.
+///
+/// Create with `nb_cursor_new`, advance with `nb_cursor_next`, free with
+/// `nb_cursor_free`. A cursor keeps its reader's file open, so it may
+/// outlive the `nb_reader` handle it was created from.
+///
+/// May be moved between threads but must not be used from two threads at once.
+pub struct nb_cursor {
+    inner: Cursor,
+    batch: nb_batch,
+    poisoned: AtomicBool,
+}
+
+impl Handle for nb_cursor {
+    const KIND: &'static str = "nb_cursor";
+    fn poison_flag(&self) -> &AtomicBool {
+        &self.poisoned
+    }
+}
+
+// SAFETY: the raw pointers in `batch` point into memory owned by `inner`,
+// which moves with the cursor; nothing is shared with another thread.
+unsafe impl Send for nb_cursor {}
+
+const _: fn() = || {
+    fn movable<T: Send>() {}
+    movable::<Cursor>();
+    movable::<nb_cursor>();
+};
+
+/// Plans a traversal without reading anything: how many batches it has and
+/// how many observations a full batch holds (what YASS's IndexGenerator
+/// computes). Every argument is validated as `nb_cursor_new` does.
+///
+/// @param[in] reader an open reader.
+/// @param[in] opts options from `nb_batch_options_init`, or NULL for the defaults.
+/// @param[out] out_n_batches number of batches (0 for an empty range). May be NULL.
+/// @param[out] out_rows_per_batch observations in a full batch, buffer not
+///             counted (the last batch may be shorter). May be NULL.
+/// @return `NB_STATUS_OK`; `NB_STATUS_NULL_ARGUMENT`; `NB_STATUS_BAD_VERSION`;
+///         `NB_STATUS_BAD_RANGE`; `NB_STATUS_BAD_CHANNEL`;
+///         `NB_STATUS_MEMORY_TOO_SMALL` (message gives the minimum);
+///         `NB_STATUS_INVALID_ARGUMENT`; `NB_STATUS_POISONED`. Outputs are
+///         written on success only.
+///
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_batch_plan(reader: *const nb_reader, opts: *const nb_batch_options, out_n_batches: *mut u64, out_rows_per_batch: *mut u64) -> nb_status {
+    ffi_status!({
+        let r = unsafe { borrow(reader, "reader")? };
+        let opts = unsafe { batch_options_from_c(opts)? };
+        let plan = Plan::new(&r.inner, &opts)?;
+        if let Ok(o) = out_arg(out_n_batches, "out_n_batches") {
+            o.write(plan.n_batches);
+        }
+        if let Ok(o) = out_arg(out_rows_per_batch, "out_rows_per_batch") {
+            o.write(plan.rows_per_batch);
+        }
+        Ok(NB_STATUS_OK)
+    })
+}
+
+/// Creates a cursor over the batches `opts` describes. Every argument is
+/// validated here, before anything is read.
+///
+/// @param[in] reader an open reader; the cursor keeps its file open.
+/// @param[in] opts options from `nb_batch_options_init`, or NULL for the
+///            defaults. The channel list is copied; `opts` may be freed after
+///            the call.
+/// @param[out] out_cursor the new cursor, written on success only.
+/// @return as `nb_batch_plan`.
+///
+/// **Ownership:** the caller owns `*out_cursor` and frees it with `nb_cursor_free`.
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_cursor_new(reader: *const nb_reader, opts: *const nb_batch_options, out_cursor: *mut *mut nb_cursor) -> nb_status {
+    ffi_status!({
+        let out = out_arg(out_cursor, "out_cursor")?;
+        let r = unsafe { borrow(reader, "reader")? };
+        let opts = unsafe { batch_options_from_c(opts)? };
+        let cursor = Cursor::new(r.inner.clone(), &opts)?;
+        give(nb_cursor { inner: cursor, batch: nb_batch::empty(), poisoned: AtomicBool::new(false) }, out);
+        Ok(NB_STATUS_OK)
+    })
+}
+
+/// Reads the next batch.
+///
+/// @param[in,out] cursor the cursor.
+/// @param[out] out_batch on `NB_STATUS_OK`, a pointer to the batch; not
+///             written otherwise.
+/// @return `NB_STATUS_OK` with a batch; `NB_STATUS_DONE` when every batch was
+///         returned, and on every later call; `NB_STATUS_NULL_ARGUMENT`;
+///         `NB_STATUS_IO`; `NB_STATUS_POISONED`.
+///
+/// **Lifetime:** `*out_batch` and its data stay valid until the next
+/// `nb_cursor_next`, `nb_cursor_seek` or `nb_cursor_free` on this cursor.
+/// **Thread safety:** must not be called on one cursor from two threads at once.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_cursor_next(cursor: *mut nb_cursor, out_batch: *mut *const nb_batch) -> nb_status {
+    ffi_status!({
+        let out = out_arg(out_batch, "out_batch")?;
+        let mut c = unsafe { borrow_mut(cursor, "cursor")? };
+        let c = &mut *c;
+        match c.inner.next_batch()? {
+            None => Ok(NB_STATUS_DONE),
+            Some(b) => {
+                c.batch = nb_batch::of(&b);
+                out.write(&c.batch);
+                Ok(NB_STATUS_OK)
+            }
+        }
+    })
+}
+
+/// Makes batch `batch_index` the next one `nb_cursor_next` returns;
+/// `batch_index == n_batches` ends the walk.
+///
+/// @return `NB_STATUS_OK`; `NB_STATUS_INVALID_ARGUMENT` past the end;
+///         `NB_STATUS_NULL_ARGUMENT`; `NB_STATUS_POISONED`.
+///
+/// **Lifetime:** invalidates the batch last returned.
+/// **Thread safety:** must not be called on one cursor from two threads at once.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_cursor_seek(cursor: *mut nb_cursor, batch_index: u64) -> nb_status {
+    ffi_status!({
+        let mut c = unsafe { borrow_mut(cursor, "cursor")? };
+        c.inner.seek(batch_index)?;
+        c.batch = nb_batch::empty();
+        Ok(NB_STATUS_OK)
+    })
+}
+
+/// Number of batches of the cursor's traversal; 0 for a NULL or poisoned cursor.
+///
+/// **Thread safety:** must not be called on one cursor from two threads at once.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_cursor_n_batches(cursor: *const nb_cursor) -> u64 {
+    ffi_boundary!(0, { unsafe { borrow(cursor, "cursor") }.map_or(0, |c| c.inner.plan().n_batches) })
+}
+
+/// Frees a cursor and the batch it lent. NULL is a no-op; freeing twice is
+/// undefined behaviour.
+///
+/// **Ownership:** C code must consider `cursor` unusable after this call.
+/// **Thread safety:** no other thread may use `cursor` during or after this call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_cursor_free(cursor: *mut nb_cursor) {
+    ffi_boundary!((), { unsafe { free(cursor) } })
+}
+

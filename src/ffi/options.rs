@@ -1,0 +1,177 @@
+//! `nb_open_options` and `nb_batch_options`: versioned, transparent option
+//! structs filled by their `_init` function (libgit2's pattern).
+
+use crate::core::plan::{BatchOptions, Traversal, DEFAULT_MAX_MEMORY};
+use crate::core::reader::OpenOptions;
+use crate::core::select::ChannelSel;
+use crate::ffi::dtype::*;
+use crate::ffi::error::Fail;
+use crate::ffi::slice_arg;
+use crate::ffi::status::*;
+
+/// Current version of `nb_open_options`; pass it to `nb_open_options_init`.
+pub const NB_OPEN_OPTIONS_VERSION: u32 = 1;
+/// Current version of `nb_batch_options`; pass it to `nb_batch_options_init`.
+pub const NB_BATCH_OPTIONS_VERSION: u32 = 1;
+/// `to_time` value meaning "up to the last observation" (the default).
+pub const NB_TO_END: u64 = u64::MAX;
+
+/// Which traversal a cursor walks (one of the `NB_TRAVERSAL_` constants).
+pub type nb_traversal = i32;
+/// Each batch: a time window of every selected channel (YASS `multi_channel`).
+pub const NB_TRAVERSAL_MULTI_CHANNEL: nb_traversal = 0;
+/// Each batch: one selected channel (YASS `single_channel`).
+pub const NB_TRAVERSAL_SINGLE_CHANNEL: nb_traversal = 1;
+
+/// How to open a recording. Fill with `nb_open_options_init`, then set fields.
+/// Fields left unset are read from the sidecar YAML beside the file; fields
+/// set here win over the sidecar.
+///
+/// Fields are only ever appended, with `NB_OPEN_OPTIONS_VERSION` bumped.
+#[repr(C)]
+pub struct nb_open_options {
+    /// Set by `nb_open_options_init`; do not change.
+    pub version: u32,
+    /// `NB_DTYPE_UNSET` (default): from the sidecar.
+    pub dtype: nb_dtype,
+    /// 0 (default): from the sidecar.
+    pub n_channels: usize,
+    /// `NB_DATA_ORDER_UNSET` (default): from the sidecar.
+    pub data_order: nb_data_order,
+    /// `NB_LOADER_PREAD` (default) or `NB_LOADER_MMAP`.
+    pub loader: nb_loader,
+}
+
+/// How to walk a recording in batches. Fill with `nb_batch_options_init`,
+/// then set fields.
+///
+/// Batches hold `floor(max_memory / (n_selected × itemsize))` observations
+/// (multi-channel), exactly as YASS plans them. The buffer rows are not
+/// counted in `max_memory` (as in YASS), so a block takes up to
+/// `(rows + 2·buffer_size) × n_selected × itemsize` bytes.
+///
+/// Fields are only ever appended, with `NB_BATCH_OPTIONS_VERSION` bumped.
+#[repr(C)]
+pub struct nb_batch_options {
+    /// Set by `nb_batch_options_init`; do not change.
+    pub version: u32,
+    /// Bytes per batch, buffer not counted. Default 1073741824 (YASS "1GB");
+    /// see `nb_parse_max_memory` for strings.
+    pub max_memory: u64,
+    /// First observation. Default 0.
+    pub from_time: u64,
+    /// One past the last observation. Default `NB_TO_END` (n_observations).
+    pub to_time: u64,
+    /// 0-based channel indices, in the order wanted (repeats allowed). NULL
+    /// (default): all channels. Borrowed for the duration of the call that
+    /// takes these options only.
+    pub channels: *const usize,
+    /// Entries in `channels`; must be > 0 when `channels` is not NULL.
+    pub n_channels: usize,
+    /// Extra observations before and after every batch, zero beyond the
+    /// recording's edges. Default 0.
+    pub buffer_size: u64,
+    /// `NB_TRAVERSAL_MULTI_CHANNEL` (default) or `NB_TRAVERSAL_SINGLE_CHANNEL`.
+    pub traversal: nb_traversal,
+    /// Single-channel traversal only. true (default): one batch per channel
+    /// holding its whole range (an error if that exceeds max_memory); false:
+    /// batches of `floor(max_memory / itemsize)` observations, channel after channel.
+    pub force_complete_channel_batch: bool,
+    /// Memory layout of batch blocks: `NB_LAYOUT_SAMPLE_MAJOR` (default) or
+    /// `NB_LAYOUT_CHANNEL_MAJOR`.
+    pub layout: nb_layout,
+}
+
+fn check_version(got: u32, current: u32, name: &str) -> Result<(), Fail> {
+    if got == 0 || got > current {
+        return Err(Fail::Status(NB_STATUS_BAD_VERSION, format!("{name} version {got} is not supported: this library knows versions 1..={current}")));
+    }
+    Ok(())
+}
+
+/// Fills `opts` with defaults: everything from the sidecar, pread loader.
+///
+/// @param[out] opts the struct to fill.
+/// @param[in] version `NB_OPEN_OPTIONS_VERSION` of the header you compiled with.
+/// @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
+///
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_open_options_init(opts: *mut nb_open_options, version: u32) -> nb_status {
+    ffi_status!({
+        let out = crate::ffi::out_arg(opts, "opts")?;
+        check_version(version, NB_OPEN_OPTIONS_VERSION, "nb_open_options")?;
+        out.write(nb_open_options { version, dtype: NB_DTYPE_UNSET, n_channels: 0, data_order: NB_DATA_ORDER_UNSET, loader: NB_LOADER_PREAD });
+        Ok(NB_STATUS_OK)
+    })
+}
+
+/// Fills `opts` with defaults: max_memory 1 GiB, the whole time range, all
+/// channels, no buffer, multi-channel traversal, force_complete_channel_batch
+/// true, sample-major layout.
+///
+/// @param[out] opts the struct to fill.
+/// @param[in] version `NB_BATCH_OPTIONS_VERSION` of the header you compiled with.
+/// @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
+///
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_batch_options_init(opts: *mut nb_batch_options, version: u32) -> nb_status {
+    ffi_status!({
+        let out = crate::ffi::out_arg(opts, "opts")?;
+        check_version(version, NB_BATCH_OPTIONS_VERSION, "nb_batch_options")?;
+        out.write(nb_batch_options {
+            version,
+            max_memory: DEFAULT_MAX_MEMORY,
+            from_time: 0,
+            to_time: NB_TO_END,
+            channels: std::ptr::null(),
+            n_channels: 0,
+            buffer_size: 0,
+            traversal: NB_TRAVERSAL_MULTI_CHANNEL,
+            force_complete_channel_batch: true,
+            layout: NB_LAYOUT_SAMPLE_MAJOR,
+        });
+        Ok(NB_STATUS_OK)
+    })
+}
+
+/// `opts` may be NULL (all from the sidecar).
+pub(crate) unsafe fn open_options_from_c(opts: *const nb_open_options) -> Result<OpenOptions, Fail> {
+    let Some(o) = (unsafe { opts.as_ref() }) else { return Ok(OpenOptions::default()) };
+    check_version(o.version, NB_OPEN_OPTIONS_VERSION, "nb_open_options")?;
+    Ok(OpenOptions {
+        dtype: optional_dtype(o.dtype, "nb_open_options.dtype")?,
+        n_channels: (o.n_channels != 0).then_some(o.n_channels),
+        data_order: optional_order(o.data_order, "nb_open_options.data_order")?,
+        loader: loader_from_c(o.loader, "nb_open_options.loader")?,
+    })
+}
+
+/// `opts` may be NULL (the defaults of `nb_batch_options_init`).
+pub(crate) unsafe fn batch_options_from_c(opts: *const nb_batch_options) -> Result<BatchOptions, Fail> {
+    let Some(o) = (unsafe { opts.as_ref() }) else { return Ok(BatchOptions::default()) };
+    check_version(o.version, NB_BATCH_OPTIONS_VERSION, "nb_batch_options")?;
+    let channels = if o.channels.is_null() {
+        if o.n_channels != 0 {
+            return Err(Fail::Null("nb_batch_options.channels (n_channels > 0)"));
+        }
+        ChannelSel::All
+    } else {
+        ChannelSel::List(unsafe { slice_arg(o.channels, o.n_channels, "nb_batch_options.channels")? }.to_vec())
+    };
+    let traversal = match o.traversal {
+        NB_TRAVERSAL_MULTI_CHANNEL => Traversal::MultiChannel,
+        NB_TRAVERSAL_SINGLE_CHANNEL => Traversal::SingleChannel { force_complete: o.force_complete_channel_batch },
+        t => return Err(Fail::Invalid(format!("nb_batch_options.traversal = {t} is not an nb_traversal: expected NB_TRAVERSAL_MULTI_CHANNEL (0) or NB_TRAVERSAL_SINGLE_CHANNEL (1)"))),
+    };
+    Ok(BatchOptions {
+        max_memory: o.max_memory,
+        from: Some(o.from_time),
+        to: (o.to_time != NB_TO_END).then_some(o.to_time),
+        channels,
+        buffer: o.buffer_size,
+        traversal,
+        layout: layout_from_c(o.layout, "nb_batch_options.layout")?,
+    })
+}

@@ -1,0 +1,193 @@
+//! `nb_reader`: an open recording.
+
+use std::ffi::c_char;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use crate::core::reader::Reader;
+use crate::core::select::ChannelSel;
+use crate::ffi::dtype::*;
+use crate::ffi::error::Fail;
+use crate::ffi::handle::{borrow, free, give, Handle};
+use crate::ffi::options::{open_options_from_c, nb_open_options};
+use crate::ffi::status::*;
+use crate::ffi::{out_arg, path_arg, slice_arg};
+
+/// An open, read-only recording: a headerless binary array of
+/// n_observations × n_channels values of one dtype, little-endian, in
+/// "samples" or "channels" order.
+///
+/// Create with `nb_reader_open`, free with `nb_reader_free`. Cursors keep
+/// the file open until they are freed too.
+///
+/// May be used from multiple threads simultaneously.
+pub struct nb_reader {
+    pub(crate) inner: Arc<Reader>,
+    poisoned: AtomicBool,
+}
+
+impl Handle for nb_reader {
+    const KIND: &'static str = "nb_reader";
+    fn poison_flag(&self) -> &AtomicBool {
+        &self.poisoned
+    }
+}
+
+const _: fn() = || {
+    fn shared<T: Send + Sync>() {}
+    shared::<nb_reader>();
+};
+
+/// Opens a recording and validates its size.
+///
+/// Parameters not set in `opts` come from the sidecar YAML beside the file
+/// (see `nb_sidecar_path`); values set in `opts` win. The file size must be a
+/// multiple of n_channels × itemsize; an empty file is a valid recording
+/// with 0 observations. The file is never written.
+///
+/// @param[in] path NUL-terminated path of the data file.
+/// @param[in] opts options from `nb_open_options_init`, or NULL to take
+///            everything from the sidecar.
+/// @param[out] out_reader the new reader, written on success only.
+/// @return `NB_STATUS_OK`; `NB_STATUS_NULL_ARGUMENT`; `NB_STATUS_BAD_VERSION`;
+///         `NB_STATUS_BAD_DTYPE` / `NB_STATUS_BAD_DATA_ORDER` (bad option
+///         value or sidecar value); `NB_STATUS_BAD_CHANNEL` (n_channels 0 in
+///         the sidecar); `NB_STATUS_SIDECAR_MISSING` (message names the
+///         file looked for); `NB_STATUS_SIDECAR_INVALID`; `NB_STATUS_IO`;
+///         `NB_STATUS_BAD_FILE_SIZE` (message names the file size, dtype,
+///         channel count and remainder).
+///
+/// **Ownership:** the caller owns `*out_reader` and frees it with `nb_reader_free`.
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_reader_open(path: *const c_char, opts: *const nb_open_options, out_reader: *mut *mut nb_reader) -> nb_status {
+    ffi_status!({
+        let out = out_arg(out_reader, "out_reader")?;
+        let path = unsafe { path_arg(path, "path")? };
+        let opts = unsafe { open_options_from_c(opts)? };
+        let reader = Reader::open(path, &opts)?;
+        give(nb_reader { inner: Arc::new(reader), poisoned: AtomicBool::new(false) }, out);
+        Ok(NB_STATUS_OK)
+    })
+}
+
+/// Frees a reader. The file is closed now, or when the last cursor created
+/// from it is freed. NULL is a no-op; freeing twice is undefined behaviour.
+///
+/// **Ownership:** C code must consider `reader` unusable after this call.
+/// **Thread safety:** no other thread may use `reader` during or after this call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_reader_free(reader: *mut nb_reader) {
+    ffi_boundary!((), { unsafe { free(reader) } })
+}
+
+fn getter<T: Copy>(reader: *const nb_reader, default: T, f: impl FnOnce(&Reader) -> T) -> T {
+    ffi_boundary!(default, {
+        match unsafe { borrow(reader, "reader") } {
+            Ok(r) => f(&r.inner),
+            Err(_) => default,
+        }
+    })
+}
+
+/// Number of observations (rows in [observation, channel] orientation).
+/// Returns 0 for a NULL or poisoned reader.
+///
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_reader_n_observations(reader: *const nb_reader) -> u64 {
+    getter(reader, 0, Reader::n_observations)
+}
+
+/// Number of channels in the file. Returns 0 for a NULL or poisoned reader.
+///
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_reader_n_channels(reader: *const nb_reader) -> usize {
+    getter(reader, 0, Reader::n_channels)
+}
+
+/// The file's dtype (`NB_DTYPE_`). Returns `NB_DTYPE_UNSET` for a NULL or poisoned reader.
+///
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_reader_dtype(reader: *const nb_reader) -> nb_dtype {
+    getter(reader, NB_DTYPE_UNSET, |r| dtype_to_c(r.dtype()))
+}
+
+/// The file's data order (`NB_DATA_ORDER_`). Returns `NB_DATA_ORDER_UNSET`
+/// for a NULL or poisoned reader.
+///
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_reader_data_order(reader: *const nb_reader) -> nb_data_order {
+    getter(reader, NB_DATA_ORDER_UNSET, |r| order_to_c(r.data_order()))
+}
+
+/// Reads observations `[from_time, to_time)` of the given channels into
+/// `out`, in [observation, channel] orientation whatever the file order.
+///
+/// With `buffer_size` B > 0 the block also holds B observations before and
+/// after the range, zero beyond the recording's edges, so it has
+/// `(to_time - from_time + 2B)` rows; the range itself starts at row B.
+///
+/// @param[in] reader an open reader.
+/// @param[in] from_time first observation; `0 <= from_time <= to_time`.
+/// @param[in] to_time one past the last observation; `<= n_observations`.
+/// @param[in] channels 0-based channel indices in the wanted order (repeats
+///            allowed), or NULL for all channels.
+/// @param[in] n_channels entries in `channels`; must be 0 when `channels` is
+///            NULL and > 0 otherwise.
+/// @param[in] buffer_size B, extra rows on each side.
+/// @param[in] layout `NB_LAYOUT_SAMPLE_MAJOR` (`out[row * n_sel + j]`) or
+///            `NB_LAYOUT_CHANNEL_MAJOR` (`out[j * n_rows + row]`).
+/// @param[out] out destination of the file's dtype; written on success only
+///             (on error its contents are unspecified). May be NULL when
+///             `out_bytes` is 0.
+/// @param[in] out_bytes size of `out` in bytes.
+/// @param[out] out_needed bytes the block takes: `n_rows × n_sel × itemsize`.
+///             Written on OK and on `NB_STATUS_BUFFER_TOO_SMALL`. May be NULL.
+/// @return `NB_STATUS_OK`; `NB_STATUS_BUFFER_TOO_SMALL` when `out_bytes` is
+///         less than needed (call again with `*out_needed` bytes);
+///         `NB_STATUS_BAD_RANGE`; `NB_STATUS_BAD_CHANNEL`;
+///         `NB_STATUS_INVALID_ARGUMENT` (layout); `NB_STATUS_NULL_ARGUMENT`;
+///         `NB_STATUS_IO`; `NB_STATUS_POISONED`.
+///
+/// **Thread safety:** may be called from several threads at once on one reader.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn nb_reader_read(
+    reader: *const nb_reader,
+    from_time: u64,
+    to_time: u64,
+    channels: *const usize,
+    n_channels: usize,
+    buffer_size: u64,
+    layout: nb_layout,
+    out: *mut std::ffi::c_void,
+    out_bytes: usize,
+    out_needed: *mut usize,
+) -> nb_status {
+    ffi_status!({
+        let r = unsafe { borrow(reader, "reader")? };
+        let layout = layout_from_c(layout, "layout")?;
+        let sel = match (channels.is_null(), n_channels) {
+            (true, 0) => ChannelSel::All,
+            (true, _) => return Err(Fail::Null("channels (n_channels > 0)")),
+            (false, _) => ChannelSel::List(unsafe { slice_arg(channels, n_channels, "channels")? }.to_vec()),
+        };
+        let reader = &r.inner;
+        let (from, to) = crate::core::select::resolve_range(Some(from_time), Some(to_time), reader.n_observations())?;
+        let n_sel = sel.resolve(reader.n_channels())?.len();
+        let need = reader.block_bytes(Reader::block_rows(from, to, buffer_size)?, n_sel)?;
+        if let Ok(o) = out_arg(out_needed, "out_needed") {
+            o.write(need);
+        }
+        if out_bytes < need {
+            return Err(Fail::Status(NB_STATUS_BUFFER_TOO_SMALL, format!("the block needs {need} bytes, out_bytes is {out_bytes}")));
+        }
+        let dst = unsafe { crate::ffi::slice_mut_arg(out.cast::<u8>(), need, "out")? };
+        reader.read(from, to, &sel, buffer_size, layout, dst)?;
+        Ok(NB_STATUS_OK)
+    })
+}

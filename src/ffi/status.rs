@@ -1,0 +1,101 @@
+//! `nb_status`: the result of every fallible function.
+
+use std::ffi::c_char;
+
+use crate::core::error::Error;
+
+/// Result of every fallible `nb_` function: `NB_STATUS_OK` (0), a small
+/// positive non-error outcome, or a negative error. Values are stable: they
+/// are never renumbered, and retired values are never reused. Text for each
+/// value comes from `nb_status_str`; details of the last error on this thread
+/// from `nb_last_error_message`.
+pub type nb_status = i32;
+
+/// Success.
+pub const NB_STATUS_OK: nb_status = 0;
+/// The cursor has returned every batch (not an error; returned forever after).
+pub const NB_STATUS_DONE: nb_status = 1;
+/// A callback asked to stop early (not an error).
+pub const NB_STATUS_STOPPED: nb_status = 2;
+/// A required pointer argument was NULL.
+pub const NB_STATUS_NULL_ARGUMENT: nb_status = -1;
+/// An argument is invalid in a way no more specific status describes.
+pub const NB_STATUS_INVALID_ARGUMENT: nb_status = -2;
+/// The operating system reported an error (open, read, write, rename, ...).
+pub const NB_STATUS_IO: nb_status = -3;
+/// The file size is not a multiple of n_channels × itemsize.
+pub const NB_STATUS_BAD_FILE_SIZE: nb_status = -4;
+/// Unknown dtype name or value.
+pub const NB_STATUS_BAD_DTYPE: nb_status = -5;
+/// Unknown data order name or value.
+pub const NB_STATUS_BAD_DATA_ORDER: nb_status = -6;
+/// A max_memory string is malformed.
+pub const NB_STATUS_BAD_MEMORY: nb_status = -7;
+/// max_memory is below one row (or one channel, with force_complete_channel_batch).
+pub const NB_STATUS_MEMORY_TOO_SMALL: nb_status = -8;
+/// The time range is not 0 <= from_time <= to_time <= n_observations.
+pub const NB_STATUS_BAD_RANGE: nb_status = -9;
+/// A channel index is out of range, the list is empty, or n_channels is 0.
+pub const NB_STATUS_BAD_CHANNEL: nb_status = -10;
+/// Parameters were missing and the sidecar YAML does not exist.
+pub const NB_STATUS_SIDECAR_MISSING: nb_status = -11;
+/// The sidecar YAML exists but cannot be used.
+pub const NB_STATUS_SIDECAR_INVALID: nb_status = -12;
+/// A caller buffer is too small; the needed size was written to the size out-parameter.
+pub const NB_STATUS_BUFFER_TOO_SMALL: nb_status = -13;
+/// An options struct has a version this library does not know.
+pub const NB_STATUS_BAD_VERSION: nb_status = -14;
+/// An internal panic was caught; the handle involved is now poisoned.
+pub const NB_STATUS_PANIC: nb_status = -100;
+/// The handle was poisoned by an earlier panic; free it.
+pub const NB_STATUS_POISONED: nb_status = -101;
+
+/// Static text for a status value; never NULL, never freed.
+///
+/// @param[in] status any integer; unknown values give "unknown status".
+/// @return a static NUL-terminated English description.
+///
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn nb_status_str(status: nb_status) -> *const c_char {
+    let text: &'static [u8] = match status {
+        NB_STATUS_OK => b"ok\0",
+        NB_STATUS_DONE => b"done: no more batches\0",
+        NB_STATUS_STOPPED => b"stopped by the callback\0",
+        NB_STATUS_NULL_ARGUMENT => b"a required pointer argument was NULL\0",
+        NB_STATUS_INVALID_ARGUMENT => b"invalid argument\0",
+        NB_STATUS_IO => b"input/output error\0",
+        NB_STATUS_BAD_FILE_SIZE => b"file size does not match dtype and channel count\0",
+        NB_STATUS_BAD_DTYPE => b"unknown dtype\0",
+        NB_STATUS_BAD_DATA_ORDER => b"unknown data order\0",
+        NB_STATUS_BAD_MEMORY => b"invalid max_memory\0",
+        NB_STATUS_MEMORY_TOO_SMALL => b"max_memory too small\0",
+        NB_STATUS_BAD_RANGE => b"invalid time range\0",
+        NB_STATUS_BAD_CHANNEL => b"invalid channel selection\0",
+        NB_STATUS_SIDECAR_MISSING => b"sidecar YAML missing\0",
+        NB_STATUS_SIDECAR_INVALID => b"sidecar YAML invalid\0",
+        NB_STATUS_BUFFER_TOO_SMALL => b"buffer too small\0",
+        NB_STATUS_BAD_VERSION => b"unknown options struct version\0",
+        NB_STATUS_PANIC => b"internal panic\0",
+        NB_STATUS_POISONED => b"handle poisoned by an earlier panic\0",
+        _ => b"unknown status\0",
+    };
+    text.as_ptr().cast()
+}
+
+/// The status a core error is reported with.
+pub(crate) fn status_of(e: &Error) -> nb_status {
+    match e {
+        Error::BadDtype(_) => NB_STATUS_BAD_DTYPE,
+        Error::BadDataOrder(_) => NB_STATUS_BAD_DATA_ORDER,
+        Error::BadMemory(_) => NB_STATUS_BAD_MEMORY,
+        Error::MemoryTooSmall { .. } | Error::ChannelTooLarge { .. } => NB_STATUS_MEMORY_TOO_SMALL,
+        Error::BadFileSize { .. } => NB_STATUS_BAD_FILE_SIZE,
+        Error::BadChannelCount(_) | Error::BadChannel { .. } | Error::EmptyChannels => NB_STATUS_BAD_CHANNEL,
+        Error::BadRange { .. } => NB_STATUS_BAD_RANGE,
+        Error::SidecarMissing { .. } => NB_STATUS_SIDECAR_MISSING,
+        Error::SidecarInvalid { .. } => NB_STATUS_SIDECAR_INVALID,
+        Error::Io { .. } => NB_STATUS_IO,
+        Error::InvalidArgument(_) => NB_STATUS_INVALID_ARGUMENT,
+    }
+}
