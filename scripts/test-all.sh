@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every test suite: Rust (unit + integration), the header staleness
+# check, and under ctest the C tests (also under valgrind and statically
+# linked) and the install-and-consume test. Installs what it needs (cmake,
+# pkg-config, valgrind) with apt-get when missing; safe to run again.
+#   bash scripts/test-all.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export DEBIAN_FRONTEND=noninteractive CARGO_TERM_COLOR=never
+SECONDS=0
+step() { printf '\n=== [%4ss] %s\n' "$SECONDS" "$*"; }
+
+command -v cargo >/dev/null || { echo "cargo not found: install Rust (https://rustup.rs) first" >&2; exit 1; }
+missing=()
+command -v cmake >/dev/null || missing+=(cmake)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+command -v valgrind >/dev/null || missing+=(valgrind)
+command -v cc >/dev/null || missing+=(gcc libc6-dev)
+command -v c++ >/dev/null || missing+=(g++)
+command -v git >/dev/null || missing+=(git)
+if ((${#missing[@]})); then
+  step "apt-get install ${missing[*]}"
+  [[ $(id -u) == 0 ]] || { echo "missing tools: ${missing[*]}; run as root or install them" >&2; exit 1; }
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+step "cargo test (release; shares target/ with the CMake build)"
+cargo test --release --locked
+
+step "include/neurobatch.h matches the Rust sources"
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  git diff --exit-code -- include/neurobatch.h || { echo "include/neurobatch.h is stale: commit the regenerated header" >&2; exit 1; }
+else
+  echo "not a git checkout: staleness check skipped"
+fi
+
+step "cmake build + ctest"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DNB_REQUIRE_ALL_TESTS=ON >/dev/null
+cmake --build build -j"$(nproc)"
+ctest --test-dir build --output-on-failure --timeout 900
+step "all suites passed"
