@@ -254,3 +254,22 @@ fn seek_and_done_forever() {
     assert_eq!(c.next_batch().unwrap().unwrap().info.start, 0);
     assert!(c.seek(11).is_err());
 }
+
+#[test]
+fn single_channel_sweeps_of_a_samples_file_read_it_once_per_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let (n_ch, n_obs) = (12, 1000u64);
+    let path = write_fixture(dir.path(), "sweep.bin", Dtype::I16, n_ch, n_obs, DataOrder::Samples);
+    let file_bytes = n_obs * n_ch as u64 * 2;
+    // max_memory holds all 12 channels: one pass over the file for 12 batches.
+    for (max_memory, passes) in [(file_bytes, 1), (file_bytes / 4, 4), (2000, 12)] {
+        let r = Arc::new(open(&path, Dtype::I16, n_ch, DataOrder::Samples, Loader::Pread));
+        let opts = BatchOptions { max_memory, traversal: Traversal::SingleChannel { force_complete: true }, ..Default::default() };
+        let got = collect(&mut Cursor::new(r.clone(), &opts).unwrap());
+        assert_eq!(got.len(), n_ch);
+        for (info, chans, data) in &got {
+            check_block(Dtype::I16, n_ch, n_obs, data, Layout::SampleMajor, info.n_rows, chans, 0, 0);
+        }
+        assert_eq!(r.bytes_read(), passes * file_bytes, "max_memory {max_memory}");
+    }
+}

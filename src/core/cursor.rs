@@ -175,7 +175,9 @@ impl Cursor {
             }
             DataOrder::Channels => 0,
         };
-        let buf = self.block.ensure(skew + bytes).map_err(io)?;
+        // PAGE of slack: the skew changes from batch to batch and must never
+        // force a reallocation.
+        let buf = self.block.ensure(PAGE + bytes).map_err(io)?;
         reader.fill_block(spec.start, spec.stop, p.buffer, cols, p.layout, &mut buf[skew..skew + bytes], &mut self.scratch)?;
         self.data = skew..skew + bytes;
         Ok(())

@@ -3,6 +3,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::core::copy::{gather, Strides};
 use crate::core::dtype::{DataOrder, Dtype, Layout};
@@ -36,6 +37,8 @@ pub struct Reader {
     n_obs: u64,
     file_size: u64,
     loader: Loader,
+    /// Bytes fetched from the file so far; lets tests prove a traversal's I/O.
+    bytes_read: AtomicU64,
 }
 
 impl Reader {
@@ -61,7 +64,7 @@ impl Reader {
                 remainder: file_size % row_bytes,
             });
         }
-        Ok(Reader { path: path.to_path_buf(), file, params, n_obs: file_size / row_bytes, file_size, loader: opts.loader })
+        Ok(Reader { path: path.to_path_buf(), file, params, n_obs: file_size / row_bytes, file_size, loader: opts.loader, bytes_read: AtomicU64::new(0) })
     }
 
     pub fn path(&self) -> &Path {
@@ -87,6 +90,10 @@ impl Reader {
     }
     pub fn loader(&self) -> Loader {
         self.loader
+    }
+    /// Bytes read from the file since it was opened, by every read and cursor.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read.load(Ordering::Relaxed)
     }
 
     /// Bytes of a block of `rows` observations of `n_sel` channels, or an
@@ -163,6 +170,7 @@ impl Reader {
                 let identity = n_sel == n_ch && cols.iter().enumerate().all(|(j, &c)| j == c);
                 if direct && identity && layout == Layout::SampleMajor {
                     let (o, _) = at(top, 0);
+                    self.count(body * row_bytes);
                     return pread_exact(&self.file, lo * row_bytes as u64, &mut dst[o..o + body * row_bytes]).map_err(|e| io_err(lo, e));
                 }
                 let step = (CHUNK_BYTES / row_bytes).max(1);
@@ -170,6 +178,7 @@ impl Reader {
                     let n = step.min(body - r0);
                     let (o, d) = at(top + r0, 0);
                     let offset = (lo + r0 as u64) * row_bytes as u64;
+                    self.count(n * row_bytes);
                     with_bytes(&self.file, self.loader, offset, n * row_bytes, scratch, |src| {
                         gather(isz, src, Strides { row: n_ch, col: 1 }, cols, &mut dst[o..], d, n)
                     })
@@ -181,6 +190,7 @@ impl Reader {
                 if direct && layout == Layout::ChannelMajor {
                     for (j, &c) in cols.iter().enumerate() {
                         let (o, _) = at(top, j);
+                        self.count(body * isz);
                         pread_exact(&self.file, series(c, lo), &mut dst[o..o + body * isz]).map_err(|e| io_err(lo, e))?;
                     }
                     return Ok(());
@@ -190,6 +200,7 @@ impl Reader {
                     let n = step.min(body - r0);
                     for (j, &c) in cols.iter().enumerate() {
                         let (o, d) = at(top + r0, j);
+                        self.count(n * isz);
                         with_bytes(&self.file, self.loader, series(c, lo + r0 as u64), n * isz, scratch, |src| {
                             gather(isz, src, Strides { row: 1, col: 0 }, &[0], &mut dst[o..], d, n)
                         })
@@ -199,6 +210,12 @@ impl Reader {
             }
         }
         Ok(())
+    }
+}
+
+impl Reader {
+    fn count(&self, bytes: usize) {
+        self.bytes_read.fetch_add(bytes as u64, Ordering::Relaxed);
     }
 }
 
