@@ -36,6 +36,21 @@
 
 
 /**
+ * Current version of `nb_apply_options`; pass it to `nb_apply_options_init`.
+ */
+#define NB_APPLY_OPTIONS_VERSION 1
+
+/**
+ * Current version of `nb_pipeline_step`.
+ */
+#define NB_PIPELINE_STEP_VERSION 1
+
+/**
+ * Current version of `nb_pipeline_options`.
+ */
+#define NB_PIPELINE_OPTIONS_VERSION 1
+
+/**
  * Current version of `nb_open_options`; pass it to `nb_open_options_init`.
  */
 #define NB_OPEN_OPTIONS_VERSION 1
@@ -75,6 +90,34 @@ typedef struct nb_cursor nb_cursor;
 typedef struct nb_reader nb_reader;
 
 /**
+ * The slot a callback fills with its result, owned by the library and lent
+ * to the callback for the duration of the call. Fill it with
+ * `nb_result_set` (copies) or `nb_result_lend` (the library lends a buffer
+ * to write into). Setting it again replaces the earlier result.
+ *
+ * May be moved between threads but must not be used from two threads at once.
+ */
+typedef struct nb_result nb_result;
+
+/**
+ * The results of an apply call, a writer or a pipeline: result blocks in
+ * batch order (memory mode) and output files (disk mode: one; pipeline: one
+ * per step that ran). Immutable; free with `nb_results_free`.
+ *
+ * May be used from multiple threads simultaneously.
+ */
+typedef struct nb_results nb_results;
+
+/**
+ * An output being written: blocks are appended to a temporary file beside
+ * the output; `nb_writer_finish` publishes data and sidecar atomically;
+ * `nb_writer_free` without finish removes the temporary file, leaving no output.
+ *
+ * May be moved between threads but must not be used from two threads at once.
+ */
+typedef struct nb_writer nb_writer;
+
+/**
  * Result of every fallible `nb_` function: `NB_STATUS_OK` (0), a small
  * positive non-error outcome, or a negative error. Values are stable: they
  * are never renumbered, and retired values are never reused. Text for each
@@ -84,81 +127,43 @@ typedef struct nb_reader nb_reader;
 typedef int32_t nb_status;
 
 /**
- * Which traversal a cursor walks (one of the `NB_TRAVERSAL_` constants).
+ * Where results go (one of the `NB_APPLY_MODE_` constants).
  */
-typedef int32_t nb_traversal;
+typedef int32_t nb_apply_mode;
+
+/**
+ * What to do when the output exists (one of the `NB_IF_FILE_EXISTS_` constants).
+ */
+typedef int32_t nb_if_file_exists;
+
+/**
+ * Element type of a recording or result (one of the `NB_DTYPE_` constants).
+ */
+typedef int32_t nb_dtype;
+
+/**
+ * A read-only result: `n_rows × n_cols` values of `dtype`, row-major
+ * (`data[row * n_cols + col]`).
+ *
+ * Lent by the library: valid for the duration of the callback it is passed
+ * to, or as long as the `nb_results` it came from. Fields are only ever appended.
+ */
+typedef struct nb_result_view {
+  const void *data;
+  nb_dtype dtype;
+  size_t n_rows;
+  size_t n_cols;
+  /**
+   * Bytes at `data`: `n_rows × n_cols × itemsize`.
+   */
+  size_t n_bytes;
+} nb_result_view;
 
 /**
  * Memory layout of a block; both hold the same [observation, channel] matrix
  * (one of the `NB_LAYOUT_` constants).
  */
 typedef int32_t nb_layout;
-
-/**
- * How to walk a recording in batches. Fill with `nb_batch_options_init`,
- * then set fields.
- *
- * Batches hold `floor(max_memory / (n_selected × itemsize))` observations
- * (multi-channel), exactly as YASS plans them. The buffer rows are not
- * counted in `max_memory` (as in YASS), so a block takes up to
- * `(rows + 2·buffer_size) × n_selected × itemsize` bytes.
- *
- * Fields are only ever appended, with `NB_BATCH_OPTIONS_VERSION` bumped.
- */
-typedef struct nb_batch_options {
-  /**
-   * Set by `nb_batch_options_init`; do not change.
-   */
-  uint32_t version;
-  /**
-   * Bytes per batch, buffer not counted. Default 1073741824 (YASS "1GB");
-   * see `nb_parse_max_memory` for strings.
-   */
-  uint64_t max_memory;
-  /**
-   * First observation. Default 0.
-   */
-  uint64_t from_time;
-  /**
-   * One past the last observation. Default `NB_TO_END` (n_observations).
-   */
-  uint64_t to_time;
-  /**
-   * 0-based channel indices, in the order wanted (repeats allowed). NULL
-   * (default): all channels. Borrowed for the duration of the call that
-   * takes these options only.
-   */
-  const size_t *channels;
-  /**
-   * Entries in `channels`; must be > 0 when `channels` is not NULL.
-   */
-  size_t n_channels;
-  /**
-   * Extra observations before and after every batch, zero beyond the
-   * recording's edges. Default 0.
-   */
-  uint64_t buffer_size;
-  /**
-   * `NB_TRAVERSAL_MULTI_CHANNEL` (default) or `NB_TRAVERSAL_SINGLE_CHANNEL`.
-   */
-  nb_traversal traversal;
-  /**
-   * Single-channel traversal only. true (default): one batch per channel
-   * holding its whole range (an error if that exceeds max_memory); false:
-   * batches of `floor(max_memory / itemsize)` observations, channel after channel.
-   */
-  bool force_complete_channel_batch;
-  /**
-   * Memory layout of batch blocks: `NB_LAYOUT_SAMPLE_MAJOR` (default) or
-   * `NB_LAYOUT_CHANNEL_MAJOR`.
-   */
-  nb_layout layout;
-} nb_batch_options;
-
-/**
- * Element type of a recording or result (one of the `NB_DTYPE_` constants).
- */
-typedef int32_t nb_dtype;
 
 /**
  * One batch: a block of observations × channels with YASS's index
@@ -231,9 +236,239 @@ typedef struct nb_batch {
 } nb_batch;
 
 /**
+ * A cleanup, run on each result after the optional cast (YASS's
+ * `cleanup_function(result, idx_local, idx, buffer_size)`: all four are in
+ * `result` and `batch`). It may replace the result by setting `out`; if it
+ * sets nothing, the result is kept. Returns as `nb_apply_fn`.
+ * `nb_cleanup_trim_buffer` is a ready one.
+ */
+typedef int (*nb_cleanup_fn)(const struct nb_result_view *result,
+                             const struct nb_batch *batch,
+                             struct nb_result *out,
+                             void *user_data);
+
+/**
+ * Progress (YASS's `show_progress_bar`): called on the calling thread after
+ * each batch's result was delivered, with the batches done and the total.
+ * A non-zero return cancels the run (`NB_STATUS_CANCELLED`, nothing written).
+ */
+typedef int (*nb_progress_fn)(uint64_t batches_done, uint64_t batches_total, void *user_data);
+
+/**
+ * Options of `nb_reader_apply`. Fill with `nb_apply_options_init`, then set
+ * fields. Fields are only ever appended, with `NB_APPLY_OPTIONS_VERSION` bumped.
+ */
+typedef struct nb_apply_options {
+  /**
+   * Set by `nb_apply_options_init`; do not change.
+   */
+  uint32_t version;
+  /**
+   * `NB_APPLY_MODE_MEMORY` (default) or `NB_APPLY_MODE_DISK`.
+   */
+  nb_apply_mode mode;
+  /**
+   * Disk mode: the output data file (its sidecar is written beside it).
+   * It may not be the input, end in ".yaml", or share a sidecar with the
+   * input; its directory must exist. Borrowed for the call.
+   */
+  const char *output_path;
+  /**
+   * Disk mode: `NB_IF_FILE_EXISTS_OVERWRITE` (default), `_ABORT` or `_SKIP`.
+   */
+  nb_if_file_exists if_file_exists;
+  /**
+   * Convert every result to this dtype before the cleanup; `NB_DTYPE_UNSET`
+   * (default): no cast. Integers wrap to the target width, floats truncate
+   * toward zero (saturating; NaN becomes 0).
+   */
+  nb_dtype cast_dtype;
+  /**
+   * Optional cleanup after the cast; NULL (default): none.
+   */
+  nb_cleanup_fn cleanup;
+  /**
+   * Pass the previous batch's final result to the function; memory mode
+   * then returns only the last result. Requires `n_threads <= 1`.
+   */
+  bool pass_batch_results;
+  /**
+   * 0 or 1 (default): callbacks on the calling thread, in order. N > 1:
+   * callbacks run concurrently on N worker threads, each with its own
+   * batch buffer (memory: up to N + 1 batches in flight); results and
+   * output bytes are identical to the serial run.
+   */
+  uint32_t n_threads;
+  /**
+   * Optional progress callback; NULL (default): none.
+   */
+  nb_progress_fn progress;
+} nb_apply_options;
+
+/**
+ * Which traversal a cursor walks (one of the `NB_TRAVERSAL_` constants).
+ */
+typedef int32_t nb_traversal;
+
+/**
+ * How to walk a recording in batches. Fill with `nb_batch_options_init`,
+ * then set fields.
+ *
+ * Batches hold `floor(max_memory / (n_selected × itemsize))` observations
+ * (multi-channel), exactly as YASS plans them. The buffer rows are not
+ * counted in `max_memory` (as in YASS), so a block takes up to
+ * `(rows + 2·buffer_size) × n_selected × itemsize` bytes.
+ *
+ * Fields are only ever appended, with `NB_BATCH_OPTIONS_VERSION` bumped.
+ */
+typedef struct nb_batch_options {
+  /**
+   * Set by `nb_batch_options_init`; do not change.
+   */
+  uint32_t version;
+  /**
+   * Bytes per batch, buffer not counted. Default 1073741824 (YASS "1GB");
+   * see `nb_parse_max_memory` for strings.
+   */
+  uint64_t max_memory;
+  /**
+   * First observation. Default 0.
+   */
+  uint64_t from_time;
+  /**
+   * One past the last observation. Default `NB_TO_END` (n_observations).
+   */
+  uint64_t to_time;
+  /**
+   * 0-based channel indices, in the order wanted (repeats allowed). NULL
+   * (default): all channels. Borrowed for the duration of the call that
+   * takes these options only.
+   */
+  const size_t *channels;
+  /**
+   * Entries in `channels`; must be > 0 when `channels` is not NULL.
+   */
+  size_t n_channels;
+  /**
+   * Extra observations before and after every batch, zero beyond the
+   * recording's edges. Default 0.
+   */
+  uint64_t buffer_size;
+  /**
+   * `NB_TRAVERSAL_MULTI_CHANNEL` (default) or `NB_TRAVERSAL_SINGLE_CHANNEL`.
+   */
+  nb_traversal traversal;
+  /**
+   * Single-channel traversal only. true (default): one batch per channel
+   * holding its whole range (an error if that exceeds max_memory); false:
+   * batches of `floor(max_memory / itemsize)` observations, channel after channel.
+   */
+  bool force_complete_channel_batch;
+  /**
+   * Memory layout of batch blocks: `NB_LAYOUT_SAMPLE_MAJOR` (default) or
+   * `NB_LAYOUT_CHANNEL_MAJOR`.
+   */
+  nb_layout layout;
+} nb_batch_options;
+
+/**
+ * The user function of an apply call or pipeline step.
+ *
+ * Called once per batch with the batch (its block, `idx_local`, `idx`,
+ * channels, batch number and count: YASS's `pass_batch_info`), the
+ * previous batch's final result when `pass_batch_results` is set (else
+ * NULL; NULL for the first batch), the slot `out` to put this batch's
+ * result in (`nb_result_set` or `nb_result_lend`), and `user_data`.
+ *
+ * Returns 0 to continue (a result must have been set), > 0 to stop early
+ * (the apply call returns `NB_STATUS_STOPPED`), < 0 to fail (it returns
+ * `NB_STATUS_CALLBACK_FAILED`); the value is passed back in `*out_cb_value`.
+ * `batch`, `previous` and `out` are valid only during the call.
+ *
+ * Runs on the calling thread, in batch order, unless `n_threads > 1`: then
+ * it runs concurrently on worker threads and must be thread-safe. It must
+ * not throw, longjmp or unwind.
+ */
+typedef int (*nb_apply_fn)(const struct nb_batch *batch,
+                           const struct nb_result_view *previous,
+                           struct nb_result *out,
+                           void *user_data);
+
+/**
  * Order of values in a file (one of the `NB_DATA_ORDER_` constants).
  */
 typedef int32_t nb_data_order;
+
+/**
+ * How a pipeline step traverses its input (one of the `NB_PIPELINE_MODE_` constants).
+ */
+typedef int32_t nb_pipeline_mode;
+
+/**
+ * One step of a pipeline (YASS's PipedTransformation). Fill with
+ * `nb_pipeline_step_init`. Fields are only ever appended.
+ */
+typedef struct nb_pipeline_step {
+  /**
+   * Set by `nb_pipeline_step_init`; do not change.
+   */
+  uint32_t version;
+  /**
+   * The step's function, as for `nb_reader_apply`; must not be NULL.
+   */
+  nb_apply_fn fn;
+  /**
+   * Passed to `fn`.
+   */
+  void *user_data;
+  /**
+   * File name of the step's output inside the pipeline's output_dir.
+   */
+  const char *output_name;
+  /**
+   * `NB_PIPELINE_MODE_SINGLE_CHANNEL_ONE_BATCH` (default), `_SINGLE_CHANNEL` or `_MULTI_CHANNEL`.
+   */
+  nb_pipeline_mode mode;
+  /**
+   * false (default): delete this step's output (data and sidecar) once the
+   * next step has consumed it. The last step's output is always kept.
+   */
+  bool keep;
+  /**
+   * `NB_IF_FILE_EXISTS_OVERWRITE` (default), `_ABORT` or `_SKIP`.
+   */
+  nb_if_file_exists if_file_exists;
+  /**
+   * Cast of the step's results; `NB_DTYPE_UNSET` (default): none.
+   */
+  nb_dtype cast_dtype;
+} nb_pipeline_step;
+
+/**
+ * Options of `nb_pipeline_run`. Fill with `nb_pipeline_options_init`.
+ */
+typedef struct nb_pipeline_options {
+  /**
+   * Set by `nb_pipeline_options_init`; do not change.
+   */
+  uint32_t version;
+  /**
+   * Directory of every step's output; must exist. Borrowed for the call.
+   */
+  const char *output_dir;
+  /**
+   * As `nb_apply_options.n_threads`, for every step.
+   */
+  uint32_t n_threads;
+  /**
+   * Called after each batch of each step (done/total of that step).
+   */
+  nb_progress_fn progress;
+  /**
+   * Passed to `progress`.
+   */
+  void *progress_user_data;
+} nb_pipeline_options;
 
 /**
  * How the reader gets bytes from the file (one of the `NB_LOADER_` constants).
@@ -269,6 +504,56 @@ typedef struct nb_open_options {
    */
   nb_loader loader;
 } nb_open_options;
+
+/**
+ * An output file written (or found and skipped), as its sidecar describes it.
+ * Lent by an `nb_results`; valid as long as it. Fields are only ever appended.
+ */
+typedef struct nb_output_info {
+  /**
+   * NUL-terminated path of the data file.
+   */
+  const char *path;
+  nb_dtype dtype;
+  size_t n_channels;
+  nb_data_order data_order;
+  uint64_t n_observations;
+  /**
+   * The file existed and if_file_exists was `NB_IF_FILE_EXISTS_SKIP`: nothing ran.
+   */
+  bool skipped;
+  /**
+   * false when a pipeline step with keep = false removed it after the next
+   * step consumed it (its path and parameters are still reported).
+   */
+  bool kept;
+} nb_output_info;
+
+/**
+ * Every batch's result is returned, in batch order, in an `nb_results`. The default.
+ */
+#define NB_APPLY_MODE_MEMORY 0
+
+/**
+ * Results are appended in batch order to `output_path`, and its sidecar written.
+ */
+#define NB_APPLY_MODE_DISK 1
+
+/**
+ * Replace it once the new output is complete. The default.
+ */
+#define NB_IF_FILE_EXISTS_OVERWRITE 0
+
+/**
+ * Fail with `NB_STATUS_FILE_EXISTS` before anything runs; nothing is touched.
+ */
+#define NB_IF_FILE_EXISTS_ABORT 1
+
+/**
+ * Run nothing; report the existing output's parameters from its sidecar
+ * (`NB_STATUS_SIDECAR_MISSING` when the sidecar is missing).
+ */
+#define NB_IF_FILE_EXISTS_SKIP 2
 
 /**
  * Not given: take it from the sidecar YAML (in `nb_open_options`) or keep the input's (casts).
@@ -330,6 +615,21 @@ typedef struct nb_open_options {
  * truncated by another process during a read raises SIGBUS.
  */
 #define NB_LOADER_MMAP 1
+
+/**
+ * Every batch is all observations of one channel (single-channel, force_complete_channel_batch).
+ */
+#define NB_PIPELINE_MODE_SINGLE_CHANNEL_ONE_BATCH 0
+
+/**
+ * Batches of one channel, split to respect max_memory.
+ */
+#define NB_PIPELINE_MODE_SINGLE_CHANNEL 1
+
+/**
+ * Batches of every channel (multi-channel).
+ */
+#define NB_PIPELINE_MODE_MULTI_CHANNEL 2
 
 /**
  * Each batch: a time window of every selected channel (YASS `multi_channel`).
@@ -427,6 +727,36 @@ typedef struct nb_open_options {
 #define NB_STATUS_BAD_VERSION -14
 
 /**
+ * A callback returned a negative value; it is in `*out_cb_value`. Nothing was written.
+ */
+#define NB_STATUS_CALLBACK_FAILED -15
+
+/**
+ * The progress callback cancelled the run. Nothing was written.
+ */
+#define NB_STATUS_CANCELLED -16
+
+/**
+ * The output exists and if_file_exists is `NB_IF_FILE_EXISTS_ABORT`.
+ */
+#define NB_STATUS_FILE_EXISTS -17
+
+/**
+ * Results disagree in dtype or column count, or single-channel series differ in length.
+ */
+#define NB_STATUS_RESULT_MISMATCH -18
+
+/**
+ * The output path is not allowed (the input, a `.yaml` name, a missing directory, ...).
+ */
+#define NB_STATUS_BAD_OUTPUT_PATH -19
+
+/**
+ * A callback returned 0 without setting a result.
+ */
+#define NB_STATUS_NO_RESULT -20
+
+/**
  * An internal panic was caught; the handle involved is now poisoned.
  */
 #define NB_STATUS_PANIC -100
@@ -439,6 +769,80 @@ typedef struct nb_open_options {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Fills `opts` with defaults: memory mode, overwrite, no cast, no cleanup,
+ * no previous results, serial, no progress.
+ *
+ * @param[out] opts the struct to fill.
+ * @param[in] version `NB_APPLY_OPTIONS_VERSION` of the header you compiled with.
+ * @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_apply_options_init(struct nb_apply_options *opts, uint32_t version);
+
+/**
+ * Parses "overwrite", "abort" or "skip".
+ *
+ * @param[out] out_value written on success only.
+ * @return `NB_STATUS_OK`, `NB_STATUS_INVALID_ARGUMENT` (message quotes the
+ *         name), `NB_STATUS_NULL_ARGUMENT`.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_if_file_exists_from_name(const char *name, nb_if_file_exists *out_value);
+
+/**
+ * Runs `fn` over every batch `batch_opts` plans (YASS `multi_channel_apply`
+ * with `NB_TRAVERSAL_MULTI_CHANNEL`, `single_channel_apply` with
+ * `NB_TRAVERSAL_SINGLE_CHANNEL`): per batch, `fn`, then the optional cast,
+ * then the optional cleanup; the result goes to memory or to the output file.
+ *
+ * Every argument (batch options, apply options, output path, if_file_exists,
+ * cast_dtype) is validated before the first batch is read, before any
+ * callback runs and before any file is created.
+ *
+ * Disk mode writes to a temporary file beside `output_path` and renames it
+ * (data and sidecar) only on success. Multi-channel: results are appended
+ * row after row; the sidecar says n_channels = the results' column count,
+ * data_order samples. Single-channel: each channel's series is appended
+ * whole, channel after channel; n_channels = channels selected, data_order
+ * channels, and every channel must yield the same total length. Results must
+ * agree in dtype (and column count). Zero batches give an empty output
+ * (dtype = cast_dtype or the input's, n_channels = channels selected).
+ *
+ * A failing callback, a stop, a cancel or a write error leaves no output
+ * file and no sidecar (an existing output is left untouched); the input is
+ * never written.
+ *
+ * @param[in] reader the input recording.
+ * @param[in] batch_opts traversal, range, channels, buffer, max_memory; NULL for defaults.
+ * @param[in] apply_opts NULL for defaults (memory mode).
+ * @param[in] fn the user function; must not be NULL.
+ * @param[in] user_data passed to `fn`, the cleanup and the progress callback.
+ * @param[out] out_results on `NB_STATUS_OK` and `NB_STATUS_STOPPED`, the
+ *             results (memory mode: the blocks so far when stopped; disk mode:
+ *             the output, none when stopped). May be NULL if not wanted.
+ * @param[out] out_cb_value the callback's value when it stopped or failed
+ *             the run. May be NULL.
+ * @return `NB_STATUS_OK`; `NB_STATUS_STOPPED`; `NB_STATUS_CALLBACK_FAILED`;
+ *         `NB_STATUS_CANCELLED`; `NB_STATUS_NO_RESULT`; `NB_STATUS_RESULT_MISMATCH`;
+ *         `NB_STATUS_FILE_EXISTS`; `NB_STATUS_BAD_OUTPUT_PATH`;
+ *         `NB_STATUS_SIDECAR_MISSING` (skip without sidecar); `NB_STATUS_IO`
+ *         (e.g. disk full); the statuses of `nb_cursor_new`.
+ *
+ * **Ownership:** the caller frees `*out_results` with `nb_results_free`.
+ * **Thread safety:** the reader may be shared; see `nb_apply_options.n_threads`
+ * for where callbacks run.
+ */
+nb_status nb_reader_apply(const struct nb_reader *reader,
+                          const struct nb_batch_options *batch_opts,
+                          const struct nb_apply_options *apply_opts,
+                          nb_apply_fn fn,
+                          void *user_data,
+                          struct nb_results **out_results,
+                          int *out_cb_value);
 
 /**
  * Plans a traversal without reading anything: how many batches it has and
@@ -601,6 +1005,66 @@ const char *nb_last_error_message(void);
 size_t nb_last_error_copy(char *buf, size_t len);
 
 /**
+ * Fills a step with defaults (see the fields). Set `fn` and `output_name`.
+ *
+ * @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_pipeline_step_init(struct nb_pipeline_step *step, uint32_t version);
+
+/**
+ * Fills pipeline options with defaults: output_dir NULL (must be set),
+ * serial, no progress.
+ *
+ * @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_pipeline_options_init(struct nb_pipeline_options *opts, uint32_t version);
+
+/**
+ * Parses "single_channel_one_batch", "single_channel" or "multi_channel".
+ *
+ * @param[out] out_mode written on success only.
+ * @return `NB_STATUS_OK`, `NB_STATUS_INVALID_ARGUMENT` (quotes the name), `NB_STATUS_NULL_ARGUMENT`.
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_pipeline_mode_from_name(const char *name,
+                                     nb_pipeline_mode *out_mode);
+
+/**
+ * Runs steps on one input (YASS's BatchPipeline): step k reads step k-1's
+ * output through its sidecar and writes `output_dir/output_name` plus its
+ * sidecar. The time range and channels of `batch_opts` apply to the first
+ * step only; max_memory, buffer_size and layout to every step (its
+ * traversal comes from each step's mode). Every step is validated (modes,
+ * names, if_file_exists, cast_dtype, output paths) before the first runs.
+ * The input is never written or deleted.
+ *
+ * @param[in] input_path the input recording.
+ * @param[in] input_opts how to open it; NULL: everything from its sidecar.
+ * @param[in] batch_opts NULL for defaults.
+ * @param[in] pipeline_opts output_dir, threads, progress; must not be NULL.
+ * @param[in] steps `n_steps` pointers to steps (an array of pointers, so
+ *            each step may come from a different header version).
+ * @param[out] out_results on OK and STOPPED: one output per step that ran
+ *             (`kept` false for removed intermediates). May be NULL.
+ * @param[out] out_cb_value the value of a callback that stopped or failed. May be NULL.
+ * @return as `nb_reader_apply`. A failing or stopping step leaves no output
+ *         of its own; earlier steps' outputs remain.
+ *
+ * **Ownership:** free `*out_results` with `nb_results_free`.
+ * **Thread safety:** see `nb_apply_options.n_threads`.
+ */
+nb_status nb_pipeline_run(const char *input_path,
+                          const struct nb_open_options *input_opts,
+                          const struct nb_batch_options *batch_opts,
+                          const struct nb_pipeline_options *pipeline_opts,
+                          const struct nb_pipeline_step *const *steps,
+                          size_t n_steps,
+                          struct nb_results **out_results,
+                          int *out_cb_value);
+
+/**
  * Parses a YASS `max_memory` string into bytes.
  *
  * Accepted: `<integer><unit>` with unit `B` or none (bytes), `K`/`KB`,
@@ -751,6 +1215,120 @@ nb_status nb_reader_read(const struct nb_reader *reader,
                          size_t *out_needed);
 
 /**
+ * Sets the callback's result to a copy of `data`, an `n_rows × n_cols`
+ * matrix of `dtype` in `layout`. A per-batch maximum over channels is
+ * `1 × n_channels`; a scalar is `1 × 1`. For single-channel disk output the
+ * values are taken row-major as the channel's series (use `n × 1`).
+ *
+ * @param[in,out] out the slot passed to the callback.
+ * @param[in] dtype an `NB_DTYPE_` value (not UNSET).
+ * @param[in] n_rows rows.
+ * @param[in] n_cols columns.
+ * @param[in] layout `NB_LAYOUT_SAMPLE_MAJOR` (row-major) or
+ *            `NB_LAYOUT_CHANNEL_MAJOR` (column-major) for `data`.
+ * @param[in] data `n_rows × n_cols` values; may be NULL when that is 0.
+ *            Copied; the caller keeps ownership.
+ * @return `NB_STATUS_OK`; `NB_STATUS_BAD_DTYPE`; `NB_STATUS_INVALID_ARGUMENT`;
+ *         `NB_STATUS_NULL_ARGUMENT`. On error the apply call that lent `out`
+ *         also fails with this message.
+ *
+ * **Thread safety:** only on the thread running the callback that got `out`.
+ */
+nb_status nb_result_set(struct nb_result *out,
+                        nb_dtype dtype,
+                        size_t n_rows,
+                        size_t n_cols,
+                        nb_layout layout,
+                        const void *data);
+
+/**
+ * Sets the callback's result to a zeroed `n_rows × n_cols` matrix of
+ * `dtype` and lends its memory (row-major) to fill in place, saving a copy.
+ *
+ * @param[in,out] out the slot passed to the callback.
+ * @param[out] out_data the buffer: `n_rows × n_cols × itemsize` bytes,
+ *             8-byte aligned; written on success only.
+ * @return as `nb_result_set`.
+ *
+ * **Lifetime:** `*out_data` is valid until the callback returns or sets `out` again.
+ * **Thread safety:** only on the thread running the callback that got `out`.
+ */
+nb_status nb_result_lend(struct nb_result *out,
+                         nb_dtype dtype,
+                         size_t n_rows,
+                         size_t n_cols,
+                         void **out_data);
+
+/**
+ * The ready cleanup: keeps only the batch's own rows of a result that has
+ * one row per block row, i.e. drops `buffer_size` rows at each end (rows
+ * `[idx_local_start, idx_local_stop)`). Pass it as `nb_apply_options.cleanup`;
+ * the library then trims without calling back into C. Called directly, it
+ * sets `out` to the trimmed copy of `result`.
+ *
+ * @return 0 on success; -1 when `result` does not have `batch->n_rows` rows
+ *         (the apply call then fails with a message saying so).
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+int nb_cleanup_trim_buffer(const struct nb_result_view *result,
+                           const struct nb_batch *batch,
+                           struct nb_result *out,
+                           void *user_data);
+
+/**
+ * Number of result blocks (memory mode; 0 for disk mode; with
+ * pass_batch_results, 1, or 0 when there were no batches).
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+size_t nb_results_count(const struct nb_results *results);
+
+/**
+ * Result block `index`, in batch order.
+ *
+ * @param[out] out_view written on success only.
+ * @return `NB_STATUS_OK`; `NB_STATUS_INVALID_ARGUMENT` when `index >= count`;
+ *         `NB_STATUS_NULL_ARGUMENT`.
+ *
+ * **Lifetime:** `*out_view` and its data are valid until `nb_results_free`.
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_results_get(const struct nb_results *results,
+                         size_t index,
+                         const struct nb_result_view **out_view);
+
+/**
+ * Number of output files described (disk mode: 1; pipeline: one per step
+ * that ran; memory mode: 0).
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+size_t nb_results_n_outputs(const struct nb_results *results);
+
+/**
+ * Output file `index`: its path and the parameters its sidecar holds.
+ *
+ * @param[out] out_info written on success only.
+ * @return `NB_STATUS_OK`; `NB_STATUS_INVALID_ARGUMENT` when `index >= n_outputs`;
+ *         `NB_STATUS_NULL_ARGUMENT`.
+ *
+ * **Lifetime:** `*out_info` and its path are valid until `nb_results_free`.
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_results_output(const struct nb_results *results,
+                            size_t index,
+                            const struct nb_output_info **out_info);
+
+/**
+ * Frees results. NULL is a no-op; freeing twice is undefined behaviour.
+ *
+ * **Ownership:** C code must consider `results` and every view and info it
+ * lent unusable after this call.
+ */
+void nb_results_free(struct nb_results *results);
+
+/**
  * The sidecar YAML path of a data file: its last extension replaced by
  * ".yaml" ("a/b.bin" -> "a/b.yaml", "x.dat" -> "x.yaml", "noext" -> "noext.yaml").
  *
@@ -802,6 +1380,113 @@ uint32_t nb_version_number(void);
  * **Thread safety:** may be called from any thread.
  */
 uint32_t nb_abi_version(void);
+
+/**
+ * Checks an output path and applies if_file_exists, as apply does before
+ * it runs: the path may not be the input (nor share a sidecar with it), end
+ * in ".yaml", or lie in a missing directory.
+ *
+ * @param[in] output_path NUL-terminated output data path.
+ * @param[in] input_path the input recording, or NULL when there is none.
+ * @param[in] if_file_exists what to do when `output_path` exists.
+ * @param[out] out_skip true when the output exists, has its sidecar, and
+ *             `if_file_exists` is SKIP: run nothing. Written on success only.
+ * @return `NB_STATUS_OK`; `NB_STATUS_BAD_OUTPUT_PATH`; `NB_STATUS_FILE_EXISTS`
+ *         (ABORT); `NB_STATUS_SIDECAR_MISSING` (SKIP without sidecar);
+ *         `NB_STATUS_INVALID_ARGUMENT`; `NB_STATUS_NULL_ARGUMENT`.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_output_check(const char *output_path,
+                          const char *input_path,
+                          nb_if_file_exists if_file_exists,
+                          bool *out_skip);
+
+/**
+ * Starts an output. Nothing appears at `output_path` until `nb_writer_finish`.
+ *
+ * @param[in] output_path NUL-terminated path of the data file; its directory must exist.
+ * @param[in] order `NB_DATA_ORDER_SAMPLES`: blocks appended with
+ *            `nb_writer_append`, rows after rows (multi-channel results).
+ *            `NB_DATA_ORDER_CHANNELS`: one series per channel, appended with
+ *            `nb_writer_append_channel` (single-channel results).
+ * @param[in] n_channels channels order: the number of series (>= 1). Samples
+ *            order: the n_channels of an output that receives no block.
+ * @param[in] dtype the dtype of an output that receives no block (e.g. the
+ *            cast dtype or the input's); the first block fixes it otherwise.
+ * @param[out] out_writer written on success only.
+ * @return `NB_STATUS_OK`; `NB_STATUS_BAD_OUTPUT_PATH`; `NB_STATUS_BAD_DATA_ORDER`;
+ *         `NB_STATUS_BAD_DTYPE`; `NB_STATUS_INVALID_ARGUMENT`; `NB_STATUS_IO`;
+ *         `NB_STATUS_NULL_ARGUMENT`.
+ *
+ * **Ownership:** free with `nb_writer_free` (after `nb_writer_finish`, or to abandon).
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_writer_open(const char *output_path,
+                         nb_data_order order,
+                         size_t n_channels,
+                         nb_dtype dtype,
+                         struct nb_writer **out_writer);
+
+/**
+ * Appends an `n_rows × n_cols` block (a samples-order writer). Every block
+ * must have the same dtype and column count.
+ *
+ * @param[in] data `n_rows × n_cols` values of `dtype` in `layout`; copied.
+ * @return `NB_STATUS_OK`; `NB_STATUS_RESULT_MISMATCH`; `NB_STATUS_IO` (e.g.
+ *         disk full); `NB_STATUS_INVALID_ARGUMENT`; `NB_STATUS_BAD_DTYPE`;
+ *         `NB_STATUS_NULL_ARGUMENT`. After an error the writer only accepts
+ *         `nb_writer_free`, which leaves no output.
+ *
+ * **Thread safety:** must not be called on one writer from two threads at once.
+ */
+nb_status nb_writer_append(struct nb_writer *writer,
+                           nb_dtype dtype,
+                           size_t n_rows,
+                           size_t n_cols,
+                           nb_layout layout,
+                           const void *data);
+
+/**
+ * Appends values to the series of the selected channel at `position` (a
+ * channels-order writer). Positions run from 0 to n_channels - 1 and never
+ * go back; a channel's series may come in several blocks. The block's
+ * values are taken row-major (use `n × 1` or `1 × n`).
+ *
+ * @return as `nb_writer_append`; `NB_STATUS_INVALID_ARGUMENT` for a position
+ *         out of range or going back.
+ *
+ * **Thread safety:** must not be called on one writer from two threads at once.
+ */
+nb_status nb_writer_append_channel(struct nb_writer *writer,
+                                   size_t position,
+                                   nb_dtype dtype,
+                                   size_t n_rows,
+                                   size_t n_cols,
+                                   nb_layout layout,
+                                   const void *data);
+
+/**
+ * Publishes the output: syncs data and sidecar, renames them into place
+ * (replacing an existing output of that name), and describes it.
+ *
+ * @param[out] out_results one output (`nb_results_output(.., 0, ..)`);
+ *             written on success only. May be NULL.
+ * @return `NB_STATUS_OK`; `NB_STATUS_RESULT_MISMATCH` (channels of unequal
+ *         length); `NB_STATUS_IO`; `NB_STATUS_INVALID_ARGUMENT` (already
+ *         finished); `NB_STATUS_NULL_ARGUMENT`. On error nothing is published.
+ *
+ * **Thread safety:** must not be called on one writer from two threads at once.
+ */
+nb_status nb_writer_finish(struct nb_writer *writer, struct nb_results **out_results);
+
+/**
+ * Frees a writer. Without a successful `nb_writer_finish`, the temporary
+ * file is removed and no output appears. NULL is a no-op.
+ *
+ * **Ownership:** C code must consider `writer` unusable after this call.
+ */
+void nb_writer_free(struct nb_writer *writer);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -18,7 +18,7 @@ use neurobatch::ffi::version::*;
 use neurobatch::{DataOrder, Dtype};
 
 unsafe extern "C" {
-    fn nb__test_panic(reader: *const nb_reader) -> nb_status;
+    fn nb__test_panic(reader: *const std::ffi::c_void) -> nb_status;
 }
 
 fn last_error() -> String {
@@ -85,7 +85,7 @@ fn last_error_is_per_thread_and_copyable() {
 fn panics_are_caught_and_poison_the_handle() {
     let dir = tempfile::tempdir().unwrap();
     let r = open_fixture(dir.path());
-    assert_eq!(unsafe { nb__test_panic(r) }, NB_STATUS_PANIC);
+    assert_eq!(unsafe { nb__test_panic(r as *const std::ffi::c_void) }, NB_STATUS_PANIC);
     assert!(last_error().contains("internal panic: test panic requested"), "{}", last_error());
     let mut c = null_mut();
     assert_eq!(unsafe { nb_cursor_new(r, null(), &mut c) }, NB_STATUS_POISONED);

@@ -45,6 +45,24 @@ pub enum Error {
 
     #[error("{0}")]
     InvalidArgument(String),
+
+    #[error("invalid output path {path}: {reason}")]
+    BadOutputPath { path: String, reason: String },
+
+    #[error("output {0} exists and if_file_exists is 'abort'; nothing was written")]
+    FileExists(String),
+
+    #[error("{0}")]
+    ResultMismatch(String),
+
+    #[error("the callback returned {value} at batch {batch}; nothing was written")]
+    CallbackFailed { batch: u64, value: i32 },
+
+    #[error("the callback returned 0 at batch {batch} without setting a result; nothing was written")]
+    NoResult { batch: u64 },
+
+    #[error("cancelled by the progress callback after {done} of {total} batches; nothing was written")]
+    Cancelled { done: u64, total: u64 },
 }
 
 impl Error {

@@ -23,7 +23,7 @@ impl From<Error> for Fail {
 }
 
 impl Fail {
-    fn status_and_message(self) -> (nb_status, String) {
+    pub(crate) fn status_and_message(self) -> (nb_status, String) {
         match self {
             Fail::Null(name) => (NB_STATUS_NULL_ARGUMENT, format!("{name} must not be NULL")),
             Fail::Core(e) => (status_of(&e), e.to_string()),

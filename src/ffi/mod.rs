@@ -30,19 +30,24 @@ macro_rules! ffi_status {
     };
 }
 
+pub mod apply;
 pub mod batch;
 pub mod cursor;
 pub mod dtype;
 pub mod error;
 pub(crate) mod handle;
+pub mod pipeline;
 pub mod memory;
 pub mod options;
 pub mod reader;
+pub mod result;
+pub mod results;
 pub mod sidecar;
 pub mod status;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod version;
+pub mod writer;
 
 use std::ffi::{c_char, CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;

@@ -82,7 +82,7 @@ pub struct nb_batch_options {
     pub layout: nb_layout,
 }
 
-fn check_version(got: u32, current: u32, name: &str) -> Result<(), Fail> {
+pub(crate) fn check_version(got: u32, current: u32, name: &str) -> Result<(), Fail> {
     if got == 0 || got > current {
         return Err(Fail::Status(NB_STATUS_BAD_VERSION, format!("{name} version {got} is not supported: this library knows versions 1..={current}")));
     }

@@ -45,6 +45,18 @@ pub const NB_STATUS_SIDECAR_INVALID: nb_status = -12;
 pub const NB_STATUS_BUFFER_TOO_SMALL: nb_status = -13;
 /// An options struct has a version this library does not know.
 pub const NB_STATUS_BAD_VERSION: nb_status = -14;
+/// A callback returned a negative value; it is in `*out_cb_value`. Nothing was written.
+pub const NB_STATUS_CALLBACK_FAILED: nb_status = -15;
+/// The progress callback cancelled the run. Nothing was written.
+pub const NB_STATUS_CANCELLED: nb_status = -16;
+/// The output exists and if_file_exists is `NB_IF_FILE_EXISTS_ABORT`.
+pub const NB_STATUS_FILE_EXISTS: nb_status = -17;
+/// Results disagree in dtype or column count, or single-channel series differ in length.
+pub const NB_STATUS_RESULT_MISMATCH: nb_status = -18;
+/// The output path is not allowed (the input, a `.yaml` name, a missing directory, ...).
+pub const NB_STATUS_BAD_OUTPUT_PATH: nb_status = -19;
+/// A callback returned 0 without setting a result.
+pub const NB_STATUS_NO_RESULT: nb_status = -20;
 /// An internal panic was caught; the handle involved is now poisoned.
 pub const NB_STATUS_PANIC: nb_status = -100;
 /// The handle was poisoned by an earlier panic; free it.
@@ -76,6 +88,12 @@ pub extern "C" fn nb_status_str(status: nb_status) -> *const c_char {
         NB_STATUS_SIDECAR_INVALID => b"sidecar YAML invalid\0",
         NB_STATUS_BUFFER_TOO_SMALL => b"buffer too small\0",
         NB_STATUS_BAD_VERSION => b"unknown options struct version\0",
+        NB_STATUS_CALLBACK_FAILED => b"callback failed\0",
+        NB_STATUS_CANCELLED => b"cancelled\0",
+        NB_STATUS_FILE_EXISTS => b"output file exists\0",
+        NB_STATUS_RESULT_MISMATCH => b"inconsistent results\0",
+        NB_STATUS_BAD_OUTPUT_PATH => b"invalid output path\0",
+        NB_STATUS_NO_RESULT => b"callback set no result\0",
         NB_STATUS_PANIC => b"internal panic\0",
         NB_STATUS_POISONED => b"handle poisoned by an earlier panic\0",
         _ => b"unknown status\0",
@@ -97,5 +115,11 @@ pub(crate) fn status_of(e: &Error) -> nb_status {
         Error::SidecarInvalid { .. } => NB_STATUS_SIDECAR_INVALID,
         Error::Io { .. } => NB_STATUS_IO,
         Error::InvalidArgument(_) => NB_STATUS_INVALID_ARGUMENT,
+        Error::BadOutputPath { .. } => NB_STATUS_BAD_OUTPUT_PATH,
+        Error::FileExists(_) => NB_STATUS_FILE_EXISTS,
+        Error::ResultMismatch(_) => NB_STATUS_RESULT_MISMATCH,
+        Error::CallbackFailed { .. } => NB_STATUS_CALLBACK_FAILED,
+        Error::Cancelled { .. } => NB_STATUS_CANCELLED,
+        Error::NoResult { .. } => NB_STATUS_NO_RESULT,
     }
 }

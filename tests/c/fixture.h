@@ -5,6 +5,7 @@
 #define NBT_FIXTURE_H
 
 #define _XOPEN_SOURCE 700
+#include <dirent.h>
 #include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -76,10 +77,13 @@ static inline const char *nbt_tempdir(void) {
   return nbt_dir;
 }
 
+/* `name` inside the test directory. Each call returns a new string that
+ * stays valid until exit (a test makes a few hundred at most). */
 static inline char *nbt_path(const char *name) {
-  static char buf[8][512];
+  static char buf[512][512];
   static int next = 0;
-  char *p = buf[next++ % 8];
+  if (next == 512) { fprintf(stderr, "nbt_path: too many paths\n"); exit(2); }
+  char *p = buf[next++];
   snprintf(p, 512, "%s/%s", nbt_tempdir(), name);
   return p;
 }
@@ -163,6 +167,47 @@ static inline int nbt_check_block(nb_dtype dtype, size_t n_ch, uint64_t n_obs, c
   if (bad) nbt_failures++;
   return bad;
 }
+
+/* The whole file at `path` (malloc'd; caller frees), its size in *len; NULL if absent. */
+static inline unsigned char *nbt_read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  unsigned char *buf = malloc((size_t)n + 1);
+  size_t got = fread(buf, 1, (size_t)n, f);
+  fclose(f);
+  buf[got] = 0;
+  *len = got;
+  return buf;
+}
+
+static inline int nbt_exists(const char *path) { return access(path, F_OK) == 0; }
+
+/* Number of entries in the test directory (temporary files included). */
+static inline int nbt_count_entries(void) {
+  int n = 0;
+  DIR *d = opendir(nbt_tempdir());
+  struct dirent *e;
+  while ((e = readdir(d)))
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
+  closedir(d);
+  return n;
+}
+
+/* The file's text must equal `want`. */
+#define NBT_FILE_TEXT(path, want)                                                  \
+  do {                                                                             \
+    size_t nbt_n_;                                                                 \
+    unsigned char *nbt_t_ = nbt_read_file((path), &nbt_n_);                        \
+    if (!nbt_t_ || strcmp((const char *)nbt_t_, (want))) {                         \
+      fprintf(stderr, "%s:%d: %s holds \"%s\", expected \"%s\"\n", __FILE__, __LINE__, \
+              (path), nbt_t_ ? (const char *)nbt_t_ : "(missing)", (want));        \
+      nbt_failures++;                                                              \
+    }                                                                              \
+    free(nbt_t_);                                                                  \
+  } while (0)
 
 /* Opens `path` with explicit parameters. */
 static inline nb_reader *nbt_open(const char *path, nb_dtype dtype, size_t n_ch, nb_data_order order) {

@@ -1,0 +1,329 @@
+//! Apply: a user function over every batch of a traversal, results in memory
+//! or appended to an output file, optionally on worker threads (behaviour.md §7).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
+
+use crate::core::cursor::{Batch, Cursor};
+use crate::core::dtype::{DataOrder, Dtype};
+use crate::core::error::{Error, Result};
+use crate::core::output::{check_output_path, resolve_existing, IfExists, OutputInfo};
+use crate::core::plan::{BatchOptions, Plan};
+use crate::core::reader::Reader;
+use crate::core::result::ResultBlock;
+use crate::core::writer::Writer;
+
+/// Where results go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Every batch's result is returned, in batch order.
+    Memory,
+    /// Results are appended, in batch order, to `path`, and its sidecar written.
+    Disk { path: PathBuf, if_exists: IfExists },
+}
+
+#[derive(Clone, Debug)]
+pub struct ApplyOptions {
+    pub mode: Mode,
+    /// Results are converted to this dtype before the cleanup runs.
+    pub cast: Option<Dtype>,
+    /// The function sees the previous batch's final result; memory mode then
+    /// returns only the last result.
+    pub pass_batch_results: bool,
+    /// 0 or 1: every callback on the calling thread, in order. More: callbacks
+    /// run concurrently on that many worker threads; results are still
+    /// delivered in batch order.
+    pub n_threads: usize,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions { mode: Mode::Memory, cast: None, pass_batch_results: false, n_threads: 1 }
+    }
+}
+
+/// What a user function (or cleanup) said about one batch: `code` 0 to go on,
+/// > 0 to stop early, < 0 to fail; `result` as set by it (a cleanup that sets
+/// none keeps the result it was given).
+#[derive(Debug, Default)]
+pub struct CallOutput {
+    pub code: i32,
+    pub result: Option<ResultBlock>,
+}
+
+/// The user function: `(batch, previous final result) -> CallOutput`.
+pub type BatchFn<'a> = dyn Fn(&Batch<'_>, Option<&ResultBlock>) -> Result<CallOutput> + Sync + 'a;
+/// A cleanup: `(result, batch) -> CallOutput`; the batch carries idx_local, idx and buffer_size.
+pub type CleanupFn<'a> = dyn Fn(&ResultBlock, &Batch<'_>) -> Result<CallOutput> + Sync + 'a;
+/// Progress: `(batches_done, batches_total) -> cancel?`, on the calling thread.
+pub type ProgressFn<'a> = dyn FnMut(u64, u64) -> bool + 'a;
+
+/// The ready cleanup YASS users write by hand: keep only the batch's own
+/// rows (`idx_local`) of a result that has one row per block row.
+pub fn trim_buffer(result: &ResultBlock, batch: &Batch<'_>) -> Result<CallOutput> {
+    if result.rows != batch.info.n_rows {
+        return Err(Error::ResultMismatch(format!(
+            "trim_buffer: the result of batch {} has {} rows, but trimming needs one row per block row ({})",
+            batch.info.index, result.rows, batch.info.n_rows
+        )));
+    }
+    let local = batch.info.idx_local();
+    Ok(CallOutput { code: 0, result: Some(result.rows(local.start as usize..local.end as usize)?) })
+}
+
+#[derive(Debug, Default)]
+pub struct ApplyOutcome {
+    /// Memory mode: every result in batch order (only the last with pass_batch_results).
+    pub results: Vec<ResultBlock>,
+    /// Disk mode: the output written, or found and skipped.
+    pub output: Option<OutputInfo>,
+    /// Set when a callback returned a positive value; disk mode then wrote nothing.
+    pub stopped: Option<i32>,
+}
+
+/// One batch through the function, the cast and the cleanup.
+enum Processed {
+    Result(ResultBlock, usize),
+    Stop(i32, Option<(ResultBlock, usize)>),
+}
+
+struct Callbacks<'a, 'b> {
+    f: &'a BatchFn<'b>,
+    cleanup: Option<&'a CleanupFn<'b>>,
+    cast: Option<Dtype>,
+}
+
+impl Callbacks<'_, '_> {
+    fn process(&self, batch: &Batch<'_>, previous: Option<&ResultBlock>) -> Result<Processed> {
+        let index = batch.info.index;
+        let position = batch.info.positions.start;
+        let out = (self.f)(batch, previous)?;
+        if out.code < 0 {
+            return Err(Error::CallbackFailed { batch: index, value: out.code });
+        }
+        let Some(mut result) = out.result else {
+            if out.code > 0 {
+                return Ok(Processed::Stop(out.code, None));
+            }
+            return Err(Error::NoResult { batch: index });
+        };
+        if let Some(to) = self.cast {
+            result = result.cast(to);
+        }
+        let mut code = out.code;
+        if let Some(cleanup) = self.cleanup {
+            let c = cleanup(&result, batch)?;
+            if c.code < 0 {
+                return Err(Error::CallbackFailed { batch: index, value: c.code });
+            }
+            code = code.max(c.code);
+            if let Some(r) = c.result {
+                result = r;
+            }
+        }
+        Ok(if code > 0 { Processed::Stop(code, Some((result, position))) } else { Processed::Result(result, position) })
+    }
+}
+
+/// Results on their way out, in batch order.
+enum Sink {
+    Memory { results: Vec<ResultBlock>, keep_last: bool },
+    Disk { writer: Writer, single_channel: bool },
+}
+
+impl Sink {
+    fn deliver(&mut self, result: ResultBlock, position: usize) -> Result<()> {
+        match self {
+            Sink::Memory { results, keep_last } => {
+                if *keep_last {
+                    results.clear();
+                }
+                results.push(result);
+                Ok(())
+            }
+            Sink::Disk { writer, single_channel } => writer.append_result(&result, single_channel.then_some(position)),
+        }
+    }
+}
+
+/// Runs `f` over every batch that `batch_opts` plans. Every argument is
+/// validated before any file is created or any callback runs; a failure,
+/// stop or cancellation leaves no output file.
+pub fn apply(
+    reader: &Arc<Reader>,
+    batch_opts: &BatchOptions,
+    opts: &ApplyOptions,
+    f: &BatchFn<'_>,
+    cleanup: Option<&CleanupFn<'_>>,
+    mut progress: Option<&mut ProgressFn<'_>>,
+) -> Result<ApplyOutcome> {
+    let plan = Plan::new(reader, batch_opts)?;
+    let n_threads = opts.n_threads.max(1);
+    if n_threads > 1 && opts.pass_batch_results {
+        return Err(Error::InvalidArgument(format!(
+            "pass_batch_results hands each batch the previous batch's result, so batches run one after another: n_threads must be 1, got {n_threads}"
+        )));
+    }
+    let out_dtype = opts.cast.unwrap_or(reader.dtype());
+    let mut sink = match &opts.mode {
+        Mode::Memory => Sink::Memory { results: Vec::new(), keep_last: opts.pass_batch_results },
+        Mode::Disk { path, if_exists } => {
+            check_output_path(path, Some(reader.path()))?;
+            if let Some(existing) = resolve_existing(path, *if_exists)? {
+                return Ok(ApplyOutcome { output: Some(existing), ..Default::default() });
+            }
+            let single = !plan.is_multi_channel();
+            let order = if single { DataOrder::Channels } else { DataOrder::Samples };
+            Sink::Disk { writer: Writer::create(path, order, plan.channels.len(), out_dtype)?, single_channel: single }
+        }
+    };
+    let callbacks = Callbacks { f, cleanup, cast: opts.cast };
+    let total = plan.n_batches;
+    let mut on_done = |done: u64| -> Result<()> {
+        let cancel = progress.as_mut().is_some_and(|p| p(done, total));
+        if cancel {
+            return Err(Error::Cancelled { done, total });
+        }
+        Ok(())
+    };
+    let stopped = if n_threads > 1 && total > 1 {
+        run_parallel(reader, batch_opts, &callbacks, n_threads.min(total as usize), total, &mut sink, &mut on_done)?
+    } else {
+        run_serial(reader, batch_opts, &callbacks, opts.pass_batch_results, &mut sink, &mut on_done)?
+    };
+    Ok(match sink {
+        Sink::Memory { results, .. } => ApplyOutcome { results, output: None, stopped },
+        // A stop publishes nothing: dropping the writer removes its temporary file.
+        Sink::Disk { writer, .. } if stopped.is_some() => {
+            writer.abandon();
+            ApplyOutcome { stopped, ..Default::default() }
+        }
+        Sink::Disk { writer, .. } => ApplyOutcome { output: Some(writer.finish()?), ..Default::default() },
+    })
+}
+
+fn run_serial(
+    reader: &Arc<Reader>,
+    batch_opts: &BatchOptions,
+    callbacks: &Callbacks<'_, '_>,
+    pass_batch_results: bool,
+    sink: &mut Sink,
+    on_done: &mut dyn FnMut(u64) -> Result<()>,
+) -> Result<Option<i32>> {
+    let mut cursor = Cursor::new(reader.clone(), batch_opts)?;
+    let mut previous: Option<ResultBlock> = None;
+    let mut done = 0;
+    while let Some(batch) = cursor.next_batch()? {
+        let prev = if pass_batch_results { previous.as_ref() } else { None };
+        match callbacks.process(&batch, prev)? {
+            Processed::Result(result, position) => {
+                if pass_batch_results {
+                    previous = Some(result.clone());
+                }
+                sink.deliver(result, position)?;
+            }
+            Processed::Stop(code, result) => {
+                if let Some((result, position)) = result {
+                    sink.deliver(result, position)?;
+                }
+                return Ok(Some(code));
+            }
+        }
+        done += 1;
+        on_done(done)?;
+    }
+    Ok(None)
+}
+
+/// Workers read and process batches concurrently, each with its own cursor;
+/// the calling thread delivers results in batch order. A worker may only
+/// take batch `i` while `i < delivered + window`, so at most `window`
+/// batches are in flight and memory stays bounded.
+fn run_parallel(
+    reader: &Arc<Reader>,
+    batch_opts: &BatchOptions,
+    callbacks: &Callbacks<'_, '_>,
+    n_threads: usize,
+    total: u64,
+    sink: &mut Sink,
+    on_done: &mut dyn FnMut(u64) -> Result<()>,
+) -> Result<Option<i32>> {
+    let window = n_threads as u64 + 1;
+    let next = AtomicU64::new(0);
+    let stop = AtomicBool::new(false);
+    let delivered = Mutex::new(0u64);
+    let moved_on = Condvar::new();
+    // Every worker makes its own cursor; creating them here reports errors early.
+    let cursors: Vec<Cursor> = (0..n_threads).map(|_| Cursor::new(reader.clone(), batch_opts)).collect::<Result<_>>()?;
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel::<(u64, Result<Processed>)>();
+        for mut cursor in cursors {
+            let tx = tx.clone();
+            let (next, stop, delivered, moved_on) = (&next, &stop, &delivered, &moved_on);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total || stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                {
+                    let mut d = delivered.lock().unwrap_or_else(|p| p.into_inner());
+                    while i >= *d + window && !stop.load(Ordering::Relaxed) {
+                        d = moved_on.wait(d).unwrap_or_else(|p| p.into_inner());
+                    }
+                }
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                let out = cursor.seek(i).and_then(|_| match cursor.next_batch()? {
+                    Some(batch) => callbacks.process(&batch, None),
+                    None => Err(Error::InvalidArgument(format!("batch {i} vanished from the plan"))),
+                });
+                let failed = out.is_err();
+                if tx.send((i, out)).is_err() || failed {
+                    return;
+                }
+            });
+        }
+        drop(tx);
+        let halt = || {
+            stop.store(true, Ordering::Relaxed);
+            let _guard = delivered.lock().unwrap_or_else(|p| p.into_inner());
+            moved_on.notify_all();
+        };
+        let mut pending: BTreeMap<u64, Result<Processed>> = BTreeMap::new();
+        let mut expected = 0u64;
+        let outcome = (|| -> Result<Option<i32>> {
+            while expected < total {
+                let Ok((i, out)) = rx.recv() else {
+                    return Err(Error::InvalidArgument("a worker thread ended without a result".into()));
+                };
+                // An error is reported at once, whatever batch it came from.
+                let out = out?;
+                pending.insert(i, Ok(out));
+                while let Some(out) = pending.remove(&expected) {
+                    match out? {
+                        Processed::Result(result, position) => sink.deliver(result, position)?,
+                        Processed::Stop(code, result) => {
+                            if let Some((result, position)) = result {
+                                sink.deliver(result, position)?;
+                            }
+                            return Ok(Some(code));
+                        }
+                    }
+                    expected += 1;
+                    {
+                        let mut d = delivered.lock().unwrap_or_else(|p| p.into_inner());
+                        *d = expected;
+                        moved_on.notify_all();
+                    }
+                    on_done(expected)?;
+                }
+            }
+            Ok(None)
+        })();
+        halt();
+        outcome
+    })
+}

@@ -1,0 +1,187 @@
+//! Results of user functions: blocks of any shape and dtype, stored
+//! row-major in 8-byte-aligned memory so C can read them as typed arrays.
+
+use std::ops::Range;
+
+use crate::core::copy::{gather, Strides};
+use crate::core::dtype::{Dtype, Layout};
+use crate::core::error::{Error, Result};
+
+/// A `rows × cols` matrix of `dtype`, row-major.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResultBlock {
+    pub dtype: Dtype,
+    pub rows: usize,
+    pub cols: usize,
+    words: Vec<u64>,
+}
+
+impl ResultBlock {
+    /// A zeroed block.
+    pub fn zeros(dtype: Dtype, rows: usize, cols: usize) -> Result<ResultBlock> {
+        let bytes = rows
+            .checked_mul(cols)
+            .and_then(|n| n.checked_mul(dtype.itemsize()))
+            .ok_or_else(|| Error::InvalidArgument(format!("a result of {rows} × {cols} {dtype} values does not fit in memory")))?;
+        Ok(ResultBlock { dtype, rows, cols, words: vec![0; bytes.div_ceil(8)] })
+    }
+
+    /// Copies `data`, a `rows × cols` matrix of `dtype` in `layout`.
+    pub fn from_bytes(dtype: Dtype, rows: usize, cols: usize, layout: Layout, data: &[u8]) -> Result<ResultBlock> {
+        let mut block = ResultBlock::zeros(dtype, rows, cols)?;
+        let need = block.n_bytes();
+        if data.len() != need {
+            return Err(Error::InvalidArgument(format!("a {rows} × {cols} result of {dtype} takes {need} bytes, got {}", data.len())));
+        }
+        let isz = dtype.itemsize();
+        match layout {
+            Layout::SampleMajor => block.bytes_mut().copy_from_slice(data),
+            Layout::ChannelMajor => {
+                let cols_idx: Vec<usize> = (0..cols).collect();
+                gather(isz, data, Strides { row: 1, col: rows }, &cols_idx, block.bytes_mut(), Strides { row: cols, col: 1 }, rows);
+            }
+        }
+        Ok(block)
+    }
+
+    pub fn n_bytes(&self) -> usize {
+        self.rows * self.cols * self.dtype.itemsize()
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &bytemuck::cast_slice(&self.words)[..self.n_bytes()]
+    }
+
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        let n = self.n_bytes();
+        &mut bytemuck::cast_slice_mut(&mut self.words)[..n]
+    }
+
+    /// Rows `range` as a new block.
+    pub fn rows(&self, range: Range<usize>) -> Result<ResultBlock> {
+        if range.start > range.end || range.end > self.rows {
+            return Err(Error::InvalidArgument(format!("rows [{}, {}) are outside a result of {} rows", range.start, range.end, self.rows)));
+        }
+        let row = self.cols * self.dtype.itemsize();
+        let mut out = ResultBlock::zeros(self.dtype, range.len(), self.cols)?;
+        out.bytes_mut().copy_from_slice(&self.bytes()[range.start * row..range.end * row]);
+        Ok(out)
+    }
+
+    /// The block converted to `to` as numpy's `astype` does for in-range
+    /// values: integers wrap to the target width, floats truncate toward zero
+    /// (saturating at the target's limits; NaN becomes 0).
+    pub fn cast(&self, to: Dtype) -> ResultBlock {
+        if to == self.dtype {
+            return self.clone();
+        }
+        let mut out = ResultBlock::zeros(to, self.rows, self.cols).expect("same element count as self");
+        cast_values(self.dtype, self.bytes(), to, out.bytes_mut());
+        out
+    }
+}
+
+/// A value on its way from one dtype to another.
+#[derive(Clone, Copy)]
+enum Value {
+    Int(i128),
+    Float(f64),
+}
+
+trait Scalar: bytemuck::Pod {
+    fn get(self) -> Value;
+    fn put(v: Value) -> Self;
+}
+
+macro_rules! scalar {
+    (int: $($t:ty),*) => {$(
+        impl Scalar for $t {
+            #[inline(always)]
+            fn get(self) -> Value { Value::Int(self as i128) }
+            #[inline(always)]
+            fn put(v: Value) -> Self { match v { Value::Int(i) => i as $t, Value::Float(f) => f as $t } }
+        }
+    )*};
+    (float: $($t:ty),*) => {$(
+        impl Scalar for $t {
+            #[inline(always)]
+            fn get(self) -> Value { Value::Float(self as f64) }
+            #[inline(always)]
+            fn put(v: Value) -> Self { match v { Value::Int(i) => i as $t, Value::Float(f) => f as $t } }
+        }
+    )*};
+}
+scalar!(int: i8, u8, i16, u16, i32, u32, i64, u64);
+scalar!(float: f32, f64);
+
+fn cast_slice<S: Scalar, T: Scalar>(src: &[u8], dst: &mut [u8]) {
+    let (src, dst): (&[S], &mut [T]) = (bytemuck::cast_slice(src), bytemuck::cast_slice_mut(dst));
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = T::put(s.get());
+    }
+}
+
+macro_rules! with_type {
+    ($d:expr, $f:ident, $($arg:tt)*) => {
+        match $d {
+            Dtype::I8 => $f::<i8>($($arg)*),
+            Dtype::U8 => $f::<u8>($($arg)*),
+            Dtype::I16 => $f::<i16>($($arg)*),
+            Dtype::U16 => $f::<u16>($($arg)*),
+            Dtype::I32 => $f::<i32>($($arg)*),
+            Dtype::U32 => $f::<u32>($($arg)*),
+            Dtype::I64 => $f::<i64>($($arg)*),
+            Dtype::U64 => $f::<u64>($($arg)*),
+            Dtype::F32 => $f::<f32>($($arg)*),
+            Dtype::F64 => $f::<f64>($($arg)*),
+        }
+    };
+}
+
+fn cast_from<S: Scalar>(src: &[u8], to: Dtype, dst: &mut [u8]) {
+    fn go<T: Scalar, S: Scalar>(src: &[u8], dst: &mut [u8]) {
+        cast_slice::<S, T>(src, dst)
+    }
+    macro_rules! to_type {
+        ($($d:ident => $t:ty),*) => { match to { $(Dtype::$d => go::<$t, S>(src, dst),)* } };
+    }
+    to_type!(I8 => i8, U8 => u8, I16 => i16, U16 => u16, I32 => i32, U32 => u32, I64 => i64, U64 => u64, F32 => f32, F64 => f64)
+}
+
+/// Converts aligned `src` values of `from` into `dst` values of `to`.
+pub fn cast_values(from: Dtype, src: &[u8], to: Dtype, dst: &mut [u8]) {
+    with_type!(from, cast_from, src, to, dst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block_f64(vals: &[f64], rows: usize, cols: usize) -> ResultBlock {
+        let bytes: Vec<u8> = vals.iter().flat_map(|v| v.to_le_bytes()).collect();
+        ResultBlock::from_bytes(Dtype::F64, rows, cols, Layout::SampleMajor, &bytes).unwrap()
+    }
+
+    #[test]
+    fn casts_like_numpy_for_in_range_values() {
+        let b = block_f64(&[1.9, -1.9, 300.0, -0.5, 65535.0, f64::NAN], 2, 3);
+        let i16s: Vec<i16> = bytemuck::cast_slice(b.cast(Dtype::I16).bytes()).to_vec();
+        assert_eq!(i16s, vec![1, -1, 300, 0, i16::MAX, 0]);
+        let u8s: Vec<u8> = b.cast(Dtype::I32).cast(Dtype::U8).bytes().to_vec();
+        assert_eq!(u8s, vec![1, 255, 44, 0, 255, 0]); // int -> int wraps
+        let f32s: Vec<f32> = bytemuck::cast_slice(b.cast(Dtype::F32).bytes()).to_vec();
+        assert_eq!(f32s[0], 1.9f32);
+    }
+
+    #[test]
+    fn channel_major_input_is_stored_row_major() {
+        // 2 rows x 3 cols given column by column
+        let cm: Vec<u8> = [1i16, 4, 2, 5, 3, 6].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let b = ResultBlock::from_bytes(Dtype::I16, 2, 3, Layout::ChannelMajor, &cm).unwrap();
+        let v: Vec<i16> = bytemuck::cast_slice(b.bytes()).to_vec();
+        assert_eq!(v, vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(bytemuck::cast_slice::<u8, i16>(b.rows(1..2).unwrap().bytes()), &[4, 5, 6]);
+        assert!(b.rows(1..3).is_err());
+        assert!(ResultBlock::from_bytes(Dtype::I16, 2, 3, Layout::SampleMajor, &cm[..10]).is_err());
+    }
+}

@@ -1,0 +1,322 @@
+//! The result sink: appends result blocks to a temporary file beside the
+//! output and, on finish, publishes data and sidecar; on abandon (or drop
+//! without finish) it removes the temporary file. An output is therefore
+//! either complete with its sidecar, or absent.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::core::copy::{gather, Strides};
+use crate::core::dtype::{DataOrder, Dtype, Layout};
+use crate::core::error::{show, Error, Result};
+use crate::core::output::{check_output_path, OutputInfo};
+use crate::core::result::ResultBlock;
+use crate::core::sidecar::{sidecar_path, sidecar_text, RecordingParams};
+
+static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+#[derive(Debug, PartialEq, Eq)]
+enum State {
+    Open,
+    Failed,
+    Done,
+}
+
+pub struct Writer {
+    path: PathBuf,
+    tmp: PathBuf,
+    file: Option<File>,
+    order: DataOrder,
+    /// Samples order: the result's dtype and column count, fixed by the first
+    /// block; before any block, the values used for an empty output.
+    dtype: Dtype,
+    cols: usize,
+    seen_block: bool,
+    rows: u64,
+    /// Channels order: values written per selected channel.
+    channel_lengths: Vec<u64>,
+    current_channel: usize,
+    state: State,
+    scratch: Vec<u8>,
+}
+
+fn temp_name(path: &Path, suffix: &str) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    path.with_file_name(format!(".{name}{suffix}.nbtmp-{}-{n}", std::process::id()))
+}
+
+impl Writer {
+    /// Starts an output at `path`. In samples order, `n_channels` and `dtype`
+    /// describe an output that receives no block; the first block fixes them
+    /// otherwise. In channels order, `n_channels` series are expected, one
+    /// after another.
+    pub fn create(path: &Path, order: DataOrder, n_channels: usize, dtype: Dtype) -> Result<Writer> {
+        check_output_path(path, None)?;
+        if order == DataOrder::Channels && n_channels == 0 {
+            return Err(Error::InvalidArgument("a channels-order output needs n_channels >= 1".into()));
+        }
+        let tmp = temp_name(path, "");
+        let file = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(|e| Error::io(format!("creating the temporary output {}", show(&tmp)), e))?;
+        Ok(Writer {
+            path: path.to_path_buf(),
+            tmp,
+            file: Some(file),
+            order,
+            dtype,
+            cols: n_channels,
+            seen_block: false,
+            rows: 0,
+            channel_lengths: vec![0; if order == DataOrder::Channels { n_channels } else { 0 }],
+            current_channel: 0,
+            state: State::Open,
+            scratch: Vec::new(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn check_open(&self) -> Result<()> {
+        match self.state {
+            State::Open => Ok(()),
+            State::Failed => Err(Error::InvalidArgument(format!("the writer of {} failed earlier; free it", show(&self.path)))),
+            State::Done => Err(Error::InvalidArgument(format!("the writer of {} is already finished", show(&self.path)))),
+        }
+    }
+
+    fn fail<T>(&mut self, e: Error) -> Result<T> {
+        self.state = State::Failed;
+        Err(e)
+    }
+
+    fn check_dtype(&mut self, dtype: Dtype, what: &str) -> Result<()> {
+        if self.seen_block && dtype != self.dtype {
+            let e = Error::ResultMismatch(format!("{what} is {dtype} but earlier results were {}; every result must have one dtype (use cast_dtype)", self.dtype));
+            return self.fail(e);
+        }
+        self.dtype = dtype;
+        self.seen_block = true;
+        Ok(())
+    }
+
+    /// Writes `data` (`rows × cols` of `dtype` in `layout`) row-major.
+    fn write_block(&mut self, dtype: Dtype, rows: usize, cols: usize, layout: Layout, data: &[u8]) -> Result<()> {
+        let isz = dtype.itemsize();
+        let bytes = match layout {
+            Layout::ChannelMajor if rows > 1 && cols > 1 => {
+                self.scratch.resize(data.len(), 0);
+                let idx: Vec<usize> = (0..cols).collect();
+                gather(isz, data, Strides { row: 1, col: rows }, &idx, &mut self.scratch, Strides { row: cols, col: 1 }, rows);
+                &self.scratch[..]
+            }
+            _ => data,
+        };
+        let file = self.file.as_mut().expect("open writers have a file");
+        if let Err(e) = file.write_all(bytes) {
+            let e = Error::io(format!("writing output {}", show(&self.tmp)), e);
+            return self.fail(e);
+        }
+        Ok(())
+    }
+
+    /// Appends a `rows × cols` block to a samples-order output.
+    pub fn append(&mut self, dtype: Dtype, rows: usize, cols: usize, layout: Layout, data: &[u8]) -> Result<()> {
+        self.check_open()?;
+        if self.order != DataOrder::Samples {
+            return Err(Error::InvalidArgument("this writer makes a channels-order output: append channel series with append_channel".into()));
+        }
+        expect_len(dtype, rows, cols, data)?;
+        if self.seen_block && cols != self.cols {
+            let e = Error::ResultMismatch(format!("a result has {cols} columns but earlier results had {}; every result of a multi-channel output must have the same column count", self.cols));
+            return self.fail(e);
+        }
+        self.check_dtype(dtype, "a result")?;
+        self.cols = cols;
+        self.write_block(dtype, rows, cols, layout, data)?;
+        self.rows += rows as u64;
+        Ok(())
+    }
+
+    /// Appends values of the selected channel at `position` to a
+    /// channels-order output. Positions must not decrease: each channel's
+    /// series is written whole before the next one starts.
+    pub fn append_channel(&mut self, position: usize, dtype: Dtype, rows: usize, cols: usize, layout: Layout, data: &[u8]) -> Result<()> {
+        self.check_open()?;
+        if self.order != DataOrder::Channels {
+            return Err(Error::InvalidArgument("this writer makes a samples-order output: append blocks with append".into()));
+        }
+        expect_len(dtype, rows, cols, data)?;
+        if position >= self.channel_lengths.len() || position < self.current_channel {
+            let e = Error::InvalidArgument(format!(
+                "channel position {position} cannot be appended now: positions run 0..{} in order and position {} was already started",
+                self.channel_lengths.len(),
+                self.current_channel
+            ));
+            return self.fail(e);
+        }
+        self.check_dtype(dtype, &format!("the result for channel position {position}"))?;
+        self.current_channel = position;
+        self.write_block(dtype, rows, cols, layout, data)?;
+        self.channel_lengths[position] += (rows * cols) as u64;
+        Ok(())
+    }
+
+    pub fn append_result(&mut self, block: &ResultBlock, channel_position: Option<usize>) -> Result<()> {
+        match channel_position {
+            None => self.append(block.dtype, block.rows, block.cols, Layout::SampleMajor, block.bytes()),
+            Some(p) => self.append_channel(p, block.dtype, block.rows, block.cols, Layout::SampleMajor, block.bytes()),
+        }
+    }
+
+    /// Publishes the output: data and sidecar are synced, the sidecar is
+    /// renamed into place, then the data (the commit). An existing output of
+    /// the same name is removed first, so a data file never sits beside a
+    /// sidecar that does not describe it.
+    pub fn finish(mut self) -> Result<OutputInfo> {
+        self.check_open()?;
+        let (n_channels, n_obs) = match self.order {
+            DataOrder::Samples => (self.cols, self.rows),
+            DataOrder::Channels => {
+                let first = self.channel_lengths[0];
+                if let Some((p, &len)) = self.channel_lengths.iter().enumerate().find(|(_, &l)| l != first) {
+                    let e = Error::ResultMismatch(format!(
+                        "channel position {p} has {len} values but position 0 has {first}; every channel of a single-channel output must have the same length"
+                    ));
+                    return self.fail(e);
+                }
+                (self.channel_lengths.len(), first)
+            }
+        };
+        if n_channels == 0 {
+            let e = Error::ResultMismatch("results with 0 columns cannot make a recording".into());
+            return self.fail(e);
+        }
+        let params = RecordingParams { dtype: self.dtype, n_channels, data_order: self.order };
+        match self.publish(&params) {
+            Ok(()) => {
+                self.state = State::Done;
+                Ok(OutputInfo { path: self.path.clone(), params, n_observations: n_obs, skipped: false })
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn publish(&mut self, params: &RecordingParams) -> Result<()> {
+        let io = |what: &str, p: &Path| {
+            let context = format!("{what} {}", show(p));
+            move |e| Error::io(context, e)
+        };
+        let file = self.file.take().expect("open writers have a file");
+        file.sync_all().map_err(io("syncing", &self.tmp))?;
+        drop(file);
+        let yaml = sidecar_path(&self.path);
+        let yaml_tmp = temp_name(&self.path, ".yaml");
+        let written = (|| {
+            let mut f = File::options().write(true).create_new(true).open(&yaml_tmp)?;
+            f.write_all(sidecar_text(params).as_bytes())?;
+            f.sync_all()
+        })();
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&yaml_tmp);
+            return Err(Error::io(format!("writing the sidecar {}", show(&yaml_tmp)), e));
+        }
+        let moved = (|| {
+            if self.path.exists() {
+                std::fs::remove_file(&self.path)?;
+            }
+            std::fs::rename(&yaml_tmp, &yaml)?;
+            std::fs::rename(&self.tmp, &self.path)
+        })();
+        if let Err(e) = moved {
+            let _ = std::fs::remove_file(&yaml_tmp);
+            return Err(Error::io(format!("publishing {}", show(&self.path)), e));
+        }
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            // Durability of the renames; a failure here does not undo them.
+            let _ = File::open(dir).and_then(|d| d.sync_all());
+        }
+        Ok(())
+    }
+
+    /// Drops the output: the temporary file is removed, nothing is published.
+    pub fn abandon(self) {}
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if self.state != State::Done {
+            self.file = None;
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+fn expect_len(dtype: Dtype, rows: usize, cols: usize, data: &[u8]) -> Result<()> {
+    let need = rows.checked_mul(cols).and_then(|n| n.checked_mul(dtype.itemsize()));
+    if need != Some(data.len()) {
+        return Err(Error::InvalidArgument(format!("a {rows} × {cols} block of {dtype} takes {} bytes, got {}", rows.saturating_mul(cols).saturating_mul(dtype.itemsize()), data.len())));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ls(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn finish_publishes_data_and_sidecar_drop_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("o.bin");
+        let mut w = Writer::create(&out, DataOrder::Samples, 3, Dtype::I16).unwrap();
+        w.append(Dtype::I16, 1, 2, Layout::SampleMajor, &[1, 0, 2, 0]).unwrap();
+        assert_eq!(ls(dir.path()).len(), 1, "only the temporary file");
+        drop(w);
+        assert!(ls(dir.path()).is_empty());
+
+        let mut w = Writer::create(&out, DataOrder::Samples, 3, Dtype::I16).unwrap();
+        w.append(Dtype::I16, 2, 2, Layout::ChannelMajor, &[1, 0, 3, 0, 2, 0, 4, 0]).unwrap();
+        assert!(w.append(Dtype::I16, 1, 3, Layout::SampleMajor, &[0; 6]).is_err());
+        assert!(w.append(Dtype::I16, 1, 2, Layout::SampleMajor, &[0; 4]).is_err(), "failed writers stay failed");
+        drop(w);
+        assert!(ls(dir.path()).is_empty());
+
+        let mut w = Writer::create(&out, DataOrder::Samples, 3, Dtype::I16).unwrap();
+        w.append(Dtype::I16, 2, 2, Layout::ChannelMajor, &[1, 0, 3, 0, 2, 0, 4, 0]).unwrap();
+        let info = w.finish().unwrap();
+        assert_eq!((info.params.n_channels, info.n_observations), (2, 2));
+        assert_eq!(std::fs::read(&out).unwrap(), vec![1, 0, 2, 0, 3, 0, 4, 0]);
+        assert_eq!(std::fs::read_to_string(dir.path().join("o.yaml")).unwrap(), "data_order: samples\ndtype: int16\nn_channels: 2\n");
+        assert_eq!(ls(dir.path()), vec!["o.bin", "o.yaml"]);
+    }
+
+    #[test]
+    fn channels_order_needs_equal_lengths() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("c.bin");
+        let mut w = Writer::create(&out, DataOrder::Channels, 2, Dtype::U8).unwrap();
+        w.append_channel(0, Dtype::U8, 3, 1, Layout::SampleMajor, &[1, 2, 3]).unwrap();
+        w.append_channel(1, Dtype::U8, 2, 1, Layout::SampleMajor, &[4, 5]).unwrap();
+        assert!(w.append_channel(0, Dtype::U8, 1, 1, Layout::SampleMajor, &[9]).is_err());
+        drop(w);
+        let mut w = Writer::create(&out, DataOrder::Channels, 2, Dtype::U8).unwrap();
+        w.append_channel(0, Dtype::U8, 3, 1, Layout::SampleMajor, &[1, 2, 3]).unwrap();
+        w.append_channel(1, Dtype::U8, 2, 1, Layout::SampleMajor, &[4, 5]).unwrap();
+        let e = w.finish().unwrap_err().to_string();
+        assert!(e.contains("position 1 has 2 values"), "{e}");
+        assert!(ls(dir.path()).is_empty());
+    }
+}
