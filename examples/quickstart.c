@@ -4,16 +4,11 @@
  *
  *   quickstart [size_mb] [max_memory]     defaults: 400 "64MB"
  */
-#define _XOPEN_SOURCE 700
+#include "example_data.h"
+
 #include <inttypes.h>
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
-#include <unistd.h>
-
-#include "neurobatch.h"
 
 #define N_CH 385
 
@@ -23,74 +18,36 @@ static double now(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int fail(const char *what, nb_status s) {
-  fprintf(stderr, "%s failed: %s: %s\n", what, nb_status_str(s), nb_last_error_message());
-  return 1;
-}
-
-/* Writes n_obs samples x 385 channels: per-channel offset, noise, and a spike
- * every few thousand samples on a few channels; plus the sidecar YAML. */
-static int generate(const char *path, uint64_t n_obs) {
-  FILE *f = fopen(path, "wb");
-  if (!f) { perror(path); return 1; }
-  enum { ROWS = 4096 };
-  static int16_t block[ROWS * N_CH];
-  uint32_t rng = 12345;
-  for (uint64_t s0 = 0; s0 < n_obs; s0 += ROWS) {
-    uint64_t n = n_obs - s0 < ROWS ? n_obs - s0 : ROWS;
-    for (uint64_t r = 0; r < n; r++) {
-      uint64_t s = s0 + r;
-      for (int c = 0; c < N_CH; c++) {
-        rng = rng * 1664525u + 1013904223u;
-        int v = (c % 17) * 3 - 24 + (int)((rng >> 24) & 31) - 16;
-        if (c % 48 == 7 && s % 3000 < 20) v -= (int)(12 * (20 - s % 3000)); /* a "spike" */
-        block[r * N_CH + c] = (int16_t)v;
-      }
-    }
-    if (fwrite(block, sizeof(int16_t), n * N_CH, f) != n * N_CH) { perror(path); fclose(f); return 1; }
-  }
-  if (fclose(f)) { perror(path); return 1; }
-  char yaml[4096];
-  size_t need = 0;
-  if (nb_sidecar_path(path, yaml, sizeof yaml, &need) != NB_STATUS_OK) return 1;
-  f = fopen(yaml, "w");
-  if (!f) { perror(yaml); return 1; }
-  fprintf(f, "data_order: samples\ndtype: int16\nn_channels: %d\n", N_CH);
-  return fclose(f) ? 1 : 0;
-}
-
 int main(int argc, char **argv) {
   double size_mb = argc > 1 ? atof(argv[1]) : 400.0;
   const char *max_memory = argc > 2 ? argv[2] : "64MB";
   uint64_t n_obs = (uint64_t)(size_mb * 1048576.0 / (N_CH * 2));
   if (n_obs == 0) { fprintf(stderr, "size_mb must be positive\n"); return 2; }
 
-  char dir[] = "/tmp/neurobatch-quickstart-XXXXXX";
-  if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
-  char path[256], yaml[256];
+  const char *dir = example_dir();
+  char path[512];
   snprintf(path, sizeof path, "%s/rec.ap.bin", dir);
-  snprintf(yaml, sizeof yaml, "%s/rec.ap.yaml", dir);
   printf("neurobatch %s: generating %" PRIu64 " samples x %d channels of int16 (%.0f MB) in %s\n",
          nb_version_string(), n_obs, N_CH, (double)n_obs * N_CH * 2 / 1048576.0, dir);
-  int rc = generate(path, n_obs);
+  int rc = example_generate(path, N_CH, n_obs);
   if (rc) goto out;
 
   nb_reader *reader = NULL;
   nb_status s = nb_reader_open(path, NULL, &reader); /* dtype, channels, order from rec.ap.yaml */
-  if (s != NB_STATUS_OK) { rc = fail("nb_reader_open", s); goto out; }
+  if (s != NB_STATUS_OK) { rc = example_fail("nb_reader_open", s); goto out; }
 
   nb_batch_options opts;
   nb_batch_options_init(&opts, NB_BATCH_OPTIONS_VERSION);
-  if ((s = nb_parse_max_memory(max_memory, &opts.max_memory)) != NB_STATUS_OK) { rc = fail("nb_parse_max_memory", s); goto close; }
+  if ((s = nb_parse_max_memory(max_memory, &opts.max_memory)) != NB_STATUS_OK) { rc = example_fail("nb_parse_max_memory", s); goto close; }
   uint64_t n_batches = 0, rows = 0;
-  if ((s = nb_batch_plan(reader, &opts, &n_batches, &rows)) != NB_STATUS_OK) { rc = fail("nb_batch_plan", s); goto close; }
+  if ((s = nb_batch_plan(reader, &opts, &n_batches, &rows)) != NB_STATUS_OK) { rc = example_fail("nb_batch_plan", s); goto close; }
   printf("max_memory %s: %" PRIu64 " batches of up to %" PRIu64 " samples\n", max_memory, n_batches, rows);
 
   static int64_t sum[N_CH], sumsq[N_CH];
   static int16_t lo[N_CH], hi[N_CH];
   for (int c = 0; c < N_CH; c++) { lo[c] = INT16_MAX; hi[c] = INT16_MIN; }
   nb_cursor *cursor = NULL;
-  if ((s = nb_cursor_new(reader, &opts, &cursor)) != NB_STATUS_OK) { rc = fail("nb_cursor_new", s); goto close; }
+  if ((s = nb_cursor_new(reader, &opts, &cursor)) != NB_STATUS_OK) { rc = example_fail("nb_cursor_new", s); goto close; }
   double t0 = now(), t_read = 0;
   const nb_batch *b;
   for (;;) {
@@ -111,7 +68,7 @@ int main(int argc, char **argv) {
     }
   }
   double total = now() - t0;
-  if (s != NB_STATUS_DONE) { nb_cursor_free(cursor); rc = fail("nb_cursor_next", s); goto close; }
+  if (s != NB_STATUS_DONE) { nb_cursor_free(cursor); rc = example_fail("nb_cursor_next", s); goto close; }
   /* A second pass over the same cursor reuses its batch buffer: this is the
      steady-state reading speed, without the first touch of fresh memory. */
   nb_cursor_seek(cursor, 0);
@@ -135,8 +92,6 @@ int main(int argc, char **argv) {
 close:
   nb_reader_free(reader);
 out:
-  unlink(path);
-  unlink(yaml);
-  rmdir(dir);
+  example_cleanup(dir);
   return rc;
 }

@@ -12,6 +12,6 @@ if ! command -v cc >/dev/null; then
 fi
 cargo build --release --locked --quiet
 mkdir -p target/examples
-cc -O2 -Wall -Wextra -Werror -Iinclude examples/quickstart.c -Ltarget/release -lneurobatch \
+cc -O2 -Wall -Wextra -Werror -Iinclude -Iexamples examples/quickstart.c -Ltarget/release -lneurobatch \
    -Wl,-rpath,"$PWD/target/release" -lm -o target/examples/quickstart
 exec target/examples/quickstart "$@"

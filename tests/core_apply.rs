@@ -1,0 +1,96 @@
+//! Apply in the Rust core: parallel runs match serial ones and keep at most
+//! a few batches in flight; trim, cast and pass_batch_results.
+
+mod common;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use neurobatch::core::apply::{apply, trim_buffer, ApplyOptions, CallOutput, Mode};
+use neurobatch::core::result::ResultBlock;
+use neurobatch::*;
+
+fn reader(dir: &std::path::Path) -> Arc<Reader> {
+    let path = write_fixture(dir, "a.bin", Dtype::I16, 5, 3000, DataOrder::Samples);
+    Arc::new(Reader::open(&path, &OpenOptions { dtype: Some(Dtype::I16), n_channels: Some(5), data_order: Some(DataOrder::Samples), ..Default::default() }).unwrap())
+}
+
+fn copy_block(b: &Batch<'_>) -> ResultBlock {
+    ResultBlock::from_bytes(b.dtype, b.info.n_rows, b.channels.len(), b.layout, b.data).unwrap()
+}
+
+#[test]
+fn parallel_runs_keep_a_bounded_window_and_match_serial() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = reader(dir.path());
+    let batch = BatchOptions { max_memory: 5 * 2 * 50, buffer: 4, ..Default::default() }; // 60 batches
+    let delivered = AtomicU64::new(0);
+    let ahead = AtomicU64::new(0);
+    let f = |b: &Batch<'_>, _: Option<&ResultBlock>| {
+        if b.info.index == 0 {
+            std::thread::sleep(std::time::Duration::from_millis(50)); // others would race ahead
+        }
+        let lead = b.info.index.saturating_sub(delivered.load(Ordering::SeqCst));
+        ahead.fetch_max(lead, Ordering::SeqCst);
+        Ok(CallOutput { code: 0, result: Some(copy_block(b)) })
+    };
+    let run = |threads: usize| {
+        let mut progress = |done: u64, _: u64| {
+            delivered.store(done, Ordering::SeqCst);
+            false
+        };
+        let opts = ApplyOptions { n_threads: threads, ..Default::default() };
+        let cleanup: &neurobatch::core::apply::CleanupFn<'_> = &trim_buffer;
+        let out = apply(&r, &batch, &opts, &f, Some(cleanup), Some(&mut progress)).unwrap();
+        delivered.store(0, Ordering::SeqCst);
+        out.results
+    };
+    let serial = run(1);
+    ahead.store(0, Ordering::SeqCst);
+    let parallel = run(3);
+    assert_eq!(serial.len(), 60);
+    assert_eq!(serial, parallel);
+    // trimmed to the batch's own rows
+    assert_eq!(serial[0].rows, 50);
+    let lead = ahead.load(Ordering::SeqCst);
+    assert!(lead <= 4, "a worker ran {lead} batches ahead of delivery with 3 threads");
+}
+
+#[test]
+fn disk_outputs_match_across_thread_counts_and_casts_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = reader(dir.path());
+    let f = |b: &Batch<'_>, _: Option<&ResultBlock>| Ok(CallOutput { code: 0, result: Some(copy_block(b)) });
+    let mut bytes = vec![];
+    for threads in [1, 2, 4] {
+        let out = dir.path().join(format!("o{threads}.bin"));
+        let opts = ApplyOptions { mode: Mode::Disk { path: out.clone(), if_exists: Default::default() }, cast: Some(Dtype::F64), n_threads: threads, ..Default::default() };
+        let o = apply(&r, &BatchOptions { max_memory: 999, ..Default::default() }, &opts, &f, None, None).unwrap();
+        assert_eq!(o.output.unwrap().params.dtype, Dtype::F64);
+        bytes.push(std::fs::read(&out).unwrap());
+    }
+    assert!(bytes.windows(2).all(|w| w[0] == w[1]));
+    let v: &[f64] = bytemuck::cast_slice(&bytes[0]);
+    assert_eq!(v[7 * 5 + 3] as i64, value(Dtype::I16, 5, 7, 3));
+}
+
+#[test]
+fn previous_results_chain_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = reader(dir.path());
+    let seen = Mutex::new(vec![]);
+    let f = |b: &Batch<'_>, prev: Option<&ResultBlock>| {
+        let p = prev.map(|p| bytemuck::cast_slice::<u8, u64>(p.bytes())[0]);
+        seen.lock().unwrap().push(p);
+        let next = p.unwrap_or(0) + b.info.index + 1;
+        Ok(CallOutput { code: 0, result: Some(ResultBlock::from_bytes(Dtype::U64, 1, 1, Layout::SampleMajor, &next.to_le_bytes())?) })
+    };
+    let opts = ApplyOptions { pass_batch_results: true, ..Default::default() };
+    let out = apply(&r, &BatchOptions { max_memory: 1000, ..Default::default() }, &opts, &f, None, None).unwrap();
+    assert_eq!(out.results.len(), 1);
+    assert_eq!(bytemuck::cast_slice::<u8, u64>(out.results[0].bytes())[0], (1..=30).sum::<u64>());
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen[0], None);
+    assert_eq!(seen[2], Some(3));
+}
