@@ -1277,6 +1277,22 @@ int nb_cleanup_trim_buffer(const struct nb_result_view *result,
                            void *user_data);
 
 /**
+ * Converts `n_values` values of `from` at `src` to `to` at `dst`, exactly as
+ * `cast_dtype` does in apply: integers wrap to the target width, floats
+ * truncate toward zero (saturating at the target's limits; NaN becomes 0).
+ * Bindings use it so casts give the same values in every language.
+ *
+ * @param[in] src `n_values` values of `from`; any alignment.
+ * @param[out] dst room for `n_values` values of `to`; any alignment; must not
+ *             overlap `src`. Written on success only.
+ * @return `NB_STATUS_OK`; `NB_STATUS_BAD_DTYPE`; `NB_STATUS_INVALID_ARGUMENT`
+ *         (too many values); `NB_STATUS_NULL_ARGUMENT`.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_cast_values(nb_dtype from, const void *src, nb_dtype to, void *dst, size_t n_values);
+
+/**
  * Number of result blocks (memory mode; 0 for disk mode; with
  * pass_batch_results, 1, or 0 when there were no batches).
  *

@@ -154,3 +154,28 @@ fn record(slot: &mut nb_result, made: Result<ResultBlock, Fail>) -> Result<Resul
         Fail::Status(status, message)
     })
 }
+
+/// Converts `n_values` values of `from` at `src` to `to` at `dst`, exactly as
+/// `cast_dtype` does in apply: integers wrap to the target width, floats
+/// truncate toward zero (saturating at the target's limits; NaN becomes 0).
+/// Bindings use it so casts give the same values in every language.
+///
+/// @param[in] src `n_values` values of `from`; any alignment.
+/// @param[out] dst room for `n_values` values of `to`; any alignment; must not
+///             overlap `src`. Written on success only.
+/// @return `NB_STATUS_OK`; `NB_STATUS_BAD_DTYPE`; `NB_STATUS_INVALID_ARGUMENT`
+///         (too many values); `NB_STATUS_NULL_ARGUMENT`.
+///
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_cast_values(from: nb_dtype, src: *const c_void, to: nb_dtype, dst: *mut c_void, n_values: usize) -> nb_status {
+    ffi_status!({
+        let (f, t) = (dtype_arg(from)?, dtype_arg(to)?);
+        let bytes = |d: crate::core::dtype::Dtype| n_values.checked_mul(d.itemsize()).ok_or_else(|| Fail::Invalid(format!("{n_values} values are too many")));
+        let input = unsafe { slice_arg(src.cast::<u8>(), bytes(f)?, "src")? };
+        let output = unsafe { crate::ffi::slice_mut_arg(dst.cast::<u8>(), bytes(t)?, "dst")? };
+        let block = ResultBlock::from_bytes(f, n_values, 1, crate::core::dtype::Layout::SampleMajor, input)?;
+        output.copy_from_slice(block.cast(t).bytes());
+        Ok(NB_STATUS_OK)
+    })
+}

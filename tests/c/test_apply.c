@@ -436,7 +436,21 @@ static void errors_create_nothing(void) {
   nb_reader_free(r);
 }
 
+static void cast_values(void) {
+  const double f[4] = {1.9, -1.9, 300.7, 0.0 / 0.0};
+  int16_t i[4] = {9, 9, 9, 9};
+  NBT_OK(nb_cast_values(NB_DTYPE_FLOAT64, f, NB_DTYPE_INT16, i, 4));
+  NBT_CHECK(i[0] == 1 && i[1] == -1 && i[2] == 300 && i[3] == 0);
+  const int32_t w[2] = {300, -1};
+  uint8_t u[2];
+  NBT_OK(nb_cast_values(NB_DTYPE_INT32, w, NB_DTYPE_UINT8, u, 2));
+  NBT_CHECK(u[0] == 44 && u[1] == 255);
+  NBT_EXPECT(nb_cast_values(NB_DTYPE_UNSET, w, NB_DTYPE_UINT8, u, 2), NB_STATUS_BAD_DTYPE);
+  NBT_EXPECT(nb_cast_values(NB_DTYPE_INT32, NULL, NB_DTYPE_UINT8, u, 2), NB_STATUS_NULL_ARGUMENT);
+}
+
 int main(void) {
+  cast_values();
   input = nbt_write_fixture("apply-in.bin", NB_DTYPE_INT16, N_CH, N_OBS, NB_DATA_ORDER_SAMPLES);
   nbt_write_text(nbt_path("apply-in.yaml"), "{data_order: samples, dtype: int16, n_channels: 10}\n");
   input_wide = nbt_write_fixture("apply-wide.bin", NB_DTYPE_INT16, N_CH, N_OBS, NB_DATA_ORDER_CHANNELS);
