@@ -1,0 +1,580 @@
+// neurobatch.hpp: header-only C++17 wrapper of the neurobatch C API.
+//
+// Owning classes are move-only (std::unique_ptr with the matching nb_*_free);
+// every failing call throws neurobatch::Error (status + message) right after
+// the C call returned. Batches are views valid until the cursor moves on.
+// apply() takes any callable; an exception thrown inside it is caught in the
+// trampoline (nothing unwinds through the library) and rethrown after the C
+// call returns. With ApplyOptions::n_threads > 1 the callable runs
+// concurrently on worker threads and must be thread-safe.
+#ifndef NEUROBATCH_HPP
+#define NEUROBATCH_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "neurobatch.h"
+
+namespace neurobatch {
+
+/// A failed neurobatch call: its status and the library's message.
+class Error : public std::runtime_error {
+ public:
+  Error(nb_status status, const std::string &message) : std::runtime_error(message), status_(status) {}
+  nb_status status() const noexcept { return status_; }
+
+ private:
+  nb_status status_;
+};
+
+namespace detail {
+
+inline std::string last_error() {
+  std::size_t n = nb_last_error_copy(nullptr, 0);
+  std::string s(n + 1, '\0');
+  nb_last_error_copy(&s[0], n + 1);
+  s.resize(n);
+  return s;
+}
+
+/// Throws for negative statuses; returns the others (OK, DONE, STOPPED).
+inline nb_status check(nb_status s) {
+  if (s < 0) throw Error(s, last_error());
+  return s;
+}
+
+template <class T> struct dtype_of;
+template <> struct dtype_of<int8_t> { static constexpr nb_dtype value = NB_DTYPE_INT8; };
+template <> struct dtype_of<uint8_t> { static constexpr nb_dtype value = NB_DTYPE_UINT8; };
+template <> struct dtype_of<int16_t> { static constexpr nb_dtype value = NB_DTYPE_INT16; };
+template <> struct dtype_of<uint16_t> { static constexpr nb_dtype value = NB_DTYPE_UINT16; };
+template <> struct dtype_of<int32_t> { static constexpr nb_dtype value = NB_DTYPE_INT32; };
+template <> struct dtype_of<uint32_t> { static constexpr nb_dtype value = NB_DTYPE_UINT32; };
+template <> struct dtype_of<int64_t> { static constexpr nb_dtype value = NB_DTYPE_INT64; };
+template <> struct dtype_of<uint64_t> { static constexpr nb_dtype value = NB_DTYPE_UINT64; };
+template <> struct dtype_of<float> { static constexpr nb_dtype value = NB_DTYPE_FLOAT32; };
+template <> struct dtype_of<double> { static constexpr nb_dtype value = NB_DTYPE_FLOAT64; };
+
+template <class T> void expect_dtype(nb_dtype have) {
+  if (have != dtype_of<T>::value)
+    throw Error(NB_STATUS_BAD_DTYPE, std::string("the data holds ") + nb_dtype_name(have) + ", not " + nb_dtype_name(dtype_of<T>::value));
+}
+
+struct ReaderFree { void operator()(nb_reader *p) const noexcept { nb_reader_free(p); } };
+struct CursorFree { void operator()(nb_cursor *p) const noexcept { nb_cursor_free(p); } };
+struct ResultsFree { void operator()(nb_results *p) const noexcept { nb_results_free(p); } };
+struct WriterFree { void operator()(nb_writer *p) const noexcept { nb_writer_free(p); } };
+
+}  // namespace detail
+
+/// The nb_dtype of a C++ element type (int16_t -> NB_DTYPE_INT16, ...).
+template <class T> constexpr nb_dtype dtype_of_v = detail::dtype_of<T>::value;
+
+/// Parses "int16", "float32", ...
+inline nb_dtype dtype_from_name(const std::string &name) {
+  nb_dtype d = NB_DTYPE_UNSET;
+  detail::check(nb_dtype_from_name(name.c_str(), &d));
+  return d;
+}
+
+/// Parses "samples"/"long" or "channels"/"wide".
+inline nb_data_order data_order_from_name(const std::string &name) {
+  nb_data_order o = NB_DATA_ORDER_UNSET;
+  detail::check(nb_data_order_from_name(name.c_str(), &o));
+  return o;
+}
+
+/// Parses a YASS max_memory string ("300MB", 1024-based) into bytes.
+inline uint64_t parse_max_memory(const std::string &text) {
+  uint64_t bytes = 0;
+  detail::check(nb_parse_max_memory(text.c_str(), &bytes));
+  return bytes;
+}
+
+/// Converts values as apply's cast_dtype does.
+template <class To, class From> std::vector<To> cast_values(const std::vector<From> &in) {
+  std::vector<To> out(in.size());
+  detail::check(nb_cast_values(dtype_of_v<From>, in.data(), dtype_of_v<To>, out.data(), in.size()));
+  return out;
+}
+
+/// A read-only contiguous range (std::span stand-in for C++17).
+template <class T> class Span {
+ public:
+  Span(const T *data, std::size_t size) : data_(data), size_(size) {}
+  const T *data() const noexcept { return data_; }
+  std::size_t size() const noexcept { return size_; }
+  const T &operator[](std::size_t i) const noexcept { return data_[i]; }
+  const T *begin() const noexcept { return data_; }
+  const T *end() const noexcept { return data_ + size_; }
+
+ private:
+  const T *data_;
+  std::size_t size_;
+};
+
+/// How to open a recording; unset fields come from the sidecar YAML.
+struct OpenOptions {
+  nb_dtype dtype = NB_DTYPE_UNSET;
+  std::size_t n_channels = 0;
+  nb_data_order data_order = NB_DATA_ORDER_UNSET;
+  nb_loader loader = NB_LOADER_PREAD;
+
+  nb_open_options c() const {
+    nb_open_options o;
+    detail::check(nb_open_options_init(&o, NB_OPEN_OPTIONS_VERSION));
+    o.dtype = dtype;
+    o.n_channels = n_channels;
+    o.data_order = data_order;
+    o.loader = loader;
+    return o;
+  }
+};
+
+/// Traversal, time range, channels, buffer, max_memory and layout of batches.
+class BatchOptions {
+ public:
+  BatchOptions() { detail::check(nb_batch_options_init(&o_, NB_BATCH_OPTIONS_VERSION)); }
+  BatchOptions &max_memory(uint64_t bytes) { o_.max_memory = bytes; return *this; }
+  BatchOptions &max_memory(const std::string &text) { o_.max_memory = parse_max_memory(text); return *this; }
+  BatchOptions &from_time(uint64_t t) { o_.from_time = t; return *this; }
+  BatchOptions &to_time(uint64_t t) { o_.to_time = t; return *this; }
+  BatchOptions &channels(std::vector<std::size_t> list) { channels_ = std::move(list); has_channels_ = true; return *this; }
+  BatchOptions &all_channels() { channels_.clear(); has_channels_ = false; return *this; }
+  BatchOptions &buffer_size(uint64_t rows) { o_.buffer_size = rows; return *this; }
+  BatchOptions &multi_channel() { o_.traversal = NB_TRAVERSAL_MULTI_CHANNEL; return *this; }
+  BatchOptions &single_channel(bool force_complete_channel_batch = true) {
+    o_.traversal = NB_TRAVERSAL_SINGLE_CHANNEL;
+    o_.force_complete_channel_batch = force_complete_channel_batch;
+    return *this;
+  }
+  BatchOptions &layout(nb_layout l) { o_.layout = l; return *this; }
+
+  /// The C struct; valid while this object lives and is not modified.
+  const nb_batch_options *c() const {
+    c_ = o_;
+    c_.channels = has_channels_ ? channels_.data() : nullptr;
+    c_.n_channels = has_channels_ ? channels_.size() : 0;
+    if (has_channels_ && channels_.empty()) c_.channels = &empty_;  // an explicit empty list is an error
+    return &c_;
+  }
+
+ private:
+  nb_batch_options o_;
+  mutable nb_batch_options c_;
+  std::vector<std::size_t> channels_;
+  bool has_channels_ = false;
+  std::size_t empty_ = 0;
+};
+
+/// One batch (a view). Valid until the cursor moves on, or the callback returns.
+class Batch {
+ public:
+  explicit Batch(const nb_batch *b) : b_(b) {}
+  const nb_batch *c() const noexcept { return b_; }
+  std::size_t n_rows() const noexcept { return b_->n_rows; }
+  std::size_t n_channels() const noexcept { return b_->n_channels; }
+  nb_dtype dtype() const noexcept { return b_->dtype; }
+  nb_layout layout() const noexcept { return b_->layout; }
+  /// idx: absolute observations [first, second) of the batch's own rows.
+  std::pair<uint64_t, uint64_t> idx() const noexcept { return {b_->idx_start, b_->idx_stop}; }
+  /// idx_local: rows [first, second) of the block that are the batch's own.
+  std::pair<uint64_t, uint64_t> idx_local() const noexcept { return {b_->idx_local_start, b_->idx_local_stop}; }
+  uint64_t buffer_size() const noexcept { return b_->buffer_size; }
+  uint64_t batch_index() const noexcept { return b_->batch_index; }
+  uint64_t n_batches() const noexcept { return b_->n_batches; }
+  /// Single-channel traversal: the channel; -1 for multi-channel batches.
+  int64_t channel() const noexcept { return b_->channel; }
+  Span<std::size_t> channels() const noexcept { return {b_->channels, b_->n_channels}; }
+  /// The block as T values in its layout; throws if T is not the block's dtype.
+  template <class T> Span<T> values() const {
+    detail::expect_dtype<T>(b_->dtype);
+    return {static_cast<const T *>(b_->data), b_->n_rows * b_->n_channels};
+  }
+  /// Element (row, column j), whatever the layout.
+  template <class T> T at(std::size_t row, std::size_t j) const {
+    auto v = values<T>();
+    return b_->layout == NB_LAYOUT_SAMPLE_MAJOR ? v[row * b_->n_channels + j] : v[j * b_->n_rows + row];
+  }
+
+ private:
+  const nb_batch *b_;
+};
+
+/// A walk over batches; a C++ input range: for (const Batch &b : cursor).
+class Cursor {
+ public:
+  explicit Cursor(nb_cursor *c) : c_(c) {}
+  nb_cursor *capi() const noexcept { return c_.get(); }
+  nb_cursor *release() noexcept { return c_.release(); }
+  uint64_t n_batches() const noexcept { return nb_cursor_n_batches(c_.get()); }
+  void seek(uint64_t index) { detail::check(nb_cursor_seek(c_.get(), index)); }
+  /// The next batch, or nothing when every batch was returned.
+  std::optional<Batch> next() {
+    const nb_batch *b = nullptr;
+    if (detail::check(nb_cursor_next(c_.get(), &b)) == NB_STATUS_DONE) return std::nullopt;
+    return Batch(b);
+  }
+
+  class iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = Batch;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const Batch *;
+    using reference = const Batch &;
+    iterator() = default;
+    explicit iterator(Cursor *c) : c_(c) { advance(); }
+    reference operator*() const { return *batch_; }
+    pointer operator->() const { return &*batch_; }
+    iterator &operator++() { advance(); return *this; }
+    bool operator==(const iterator &o) const { return c_ == o.c_; }
+    bool operator!=(const iterator &o) const { return c_ != o.c_; }
+
+   private:
+    void advance() {
+      batch_ = c_->next();
+      if (!batch_) c_ = nullptr;
+    }
+    Cursor *c_ = nullptr;
+    std::optional<Batch> batch_;
+  };
+  iterator begin() { return iterator(this); }
+  iterator end() { return iterator(); }
+
+ private:
+  std::unique_ptr<nb_cursor, detail::CursorFree> c_;
+};
+
+/// A read-only result: n_rows x n_cols values, row-major.
+class ResultView {
+ public:
+  explicit ResultView(const nb_result_view *v) : v_(v) {}
+  const nb_result_view *c() const noexcept { return v_; }
+  nb_dtype dtype() const noexcept { return v_->dtype; }
+  std::size_t n_rows() const noexcept { return v_->n_rows; }
+  std::size_t n_cols() const noexcept { return v_->n_cols; }
+  template <class T> Span<T> values() const {
+    detail::expect_dtype<T>(v_->dtype);
+    return {static_cast<const T *>(v_->data), v_->n_rows * v_->n_cols};
+  }
+
+ private:
+  const nb_result_view *v_;
+};
+
+/// Where a callback puts its result.
+class ResultSlot {
+ public:
+  explicit ResultSlot(nb_result *r) : r_(r) {}
+  /// Copies rows x cols values in `layout` (row-major by default).
+  template <class T> void set(std::size_t rows, std::size_t cols, const T *data, nb_layout layout = NB_LAYOUT_SAMPLE_MAJOR) {
+    detail::check(nb_result_set(r_, dtype_of_v<T>, rows, cols, layout, data));
+  }
+  template <class T> void set(std::size_t rows, std::size_t cols, const std::vector<T> &data) { set(rows, cols, data.data()); }
+  /// A zeroed rows x cols row-major buffer to fill in place.
+  template <class T> T *lend(std::size_t rows, std::size_t cols) {
+    void *p = nullptr;
+    detail::check(nb_result_lend(r_, dtype_of_v<T>, rows, cols, &p));
+    return static_cast<T *>(p);
+  }
+
+ private:
+  nb_result *r_;
+};
+
+/// An output file, as its sidecar describes it.
+struct OutputInfo {
+  std::string path;
+  nb_dtype dtype;
+  std::size_t n_channels;
+  nb_data_order data_order;
+  uint64_t n_observations;
+  bool skipped;
+  bool kept;
+};
+
+/// What apply, a writer or a pipeline produced.
+class Results {
+ public:
+  Results() = default;
+  Results(nb_results *r, nb_status status, int callback_value) : r_(r), stopped_(status == NB_STATUS_STOPPED), callback_value_(callback_value) {}
+  nb_results *capi() const noexcept { return r_.get(); }
+  /// Memory mode: the results, in batch order.
+  std::size_t size() const noexcept { return nb_results_count(r_.get()); }
+  ResultView operator[](std::size_t i) const {
+    const nb_result_view *v = nullptr;
+    detail::check(nb_results_get(r_.get(), i, &v));
+    return ResultView(v);
+  }
+  std::vector<OutputInfo> outputs() const {
+    std::vector<OutputInfo> out;
+    for (std::size_t i = 0; i < nb_results_n_outputs(r_.get()); i++) {
+      const nb_output_info *o = nullptr;
+      detail::check(nb_results_output(r_.get(), i, &o));
+      out.push_back({o->path, o->dtype, o->n_channels, o->data_order, o->n_observations, o->skipped, o->kept});
+    }
+    return out;
+  }
+  /// A callback returned > 0; callback_value() says what it returned.
+  bool stopped() const noexcept { return stopped_; }
+  int callback_value() const noexcept { return callback_value_; }
+
+ private:
+  std::unique_ptr<nb_results, detail::ResultsFree> r_;
+  bool stopped_ = false;
+  int callback_value_ = 0;
+};
+
+/// Options of apply. `cleanup` may replace a result (YASS cleanup_function);
+/// `trim_buffer` uses the library's ready cleanup instead. `progress`
+/// returns true to cancel.
+struct ApplyOptions {
+  nb_apply_mode mode = NB_APPLY_MODE_MEMORY;
+  std::string output_path;
+  nb_if_file_exists if_file_exists = NB_IF_FILE_EXISTS_OVERWRITE;
+  nb_dtype cast_dtype = NB_DTYPE_UNSET;
+  bool trim_buffer = false;
+  std::function<void(const ResultView &, const Batch &, ResultSlot &)> cleanup;
+  bool pass_batch_results = false;
+  unsigned n_threads = 0;
+  std::function<bool(uint64_t done, uint64_t total)> progress;
+};
+
+namespace detail {
+
+/// Calls `f` as f(batch, previous, slot), returning its int, or 0 for void.
+template <class F> int invoke_user(F &f, const nb_batch *b, const nb_result_view *prev, nb_result *out) {
+  Batch batch(b);
+  ResultSlot slot(out);
+  std::optional<ResultView> pv;
+  if (prev) pv.emplace(prev);
+  const ResultView *p = pv ? &*pv : nullptr;
+  if constexpr (std::is_void_v<std::invoke_result_t<F &, const Batch &, const ResultView *, ResultSlot &>>) {
+    f(batch, p, slot);
+    return 0;
+  } else {
+    return static_cast<int>(f(batch, p, slot));
+  }
+}
+
+/// What the trampolines share: the callables and the first exception.
+template <class F> struct ApplyContext {
+  F *f;
+  const ApplyOptions *opts;
+  std::mutex mutex;
+  std::exception_ptr error;
+
+  void keep(std::exception_ptr e) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!error) error = e;
+  }
+  static int call(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) noexcept {
+    auto *c = static_cast<ApplyContext *>(user);
+    try {
+      return invoke_user(*c->f, b, prev, out);
+    } catch (...) {
+      c->keep(std::current_exception());
+      return -1;
+    }
+  }
+  static int cleanup(const nb_result_view *r, const nb_batch *b, nb_result *out, void *user) noexcept {
+    auto *c = static_cast<ApplyContext *>(user);
+    try {
+      ResultSlot slot(out);
+      c->opts->cleanup(ResultView(r), Batch(b), slot);
+      return 0;
+    } catch (...) {
+      c->keep(std::current_exception());
+      return -1;
+    }
+  }
+  static int progress(uint64_t done, uint64_t total, void *user) noexcept {
+    auto *c = static_cast<ApplyContext *>(user);
+    try {
+      return c->opts->progress(done, total) ? 1 : 0;
+    } catch (...) {
+      c->keep(std::current_exception());
+      return 1;
+    }
+  }
+};
+
+}  // namespace detail
+
+/// An open recording (read-only; may be shared between threads).
+class Reader {
+ public:
+  static Reader open(const std::string &path, const OpenOptions &opts = {}) {
+    nb_reader *r = nullptr;
+    nb_open_options o = opts.c();
+    detail::check(nb_reader_open(path.c_str(), &o, &r));
+    return Reader(r);
+  }
+  explicit Reader(nb_reader *r) : r_(r) {}
+  nb_reader *capi() const noexcept { return r_.get(); }
+  nb_reader *release() noexcept { return r_.release(); }
+  uint64_t n_observations() const noexcept { return nb_reader_n_observations(r_.get()); }
+  std::size_t n_channels() const noexcept { return nb_reader_n_channels(r_.get()); }
+  nb_dtype dtype() const noexcept { return nb_reader_dtype(r_.get()); }
+  nb_data_order data_order() const noexcept { return nb_reader_data_order(r_.get()); }
+
+  /// Observations [from, to) of `channels` (empty: all) with `buffer` rows on
+  /// each side, in [observation, channel] orientation and `layout`.
+  template <class T>
+  std::vector<T> read(uint64_t from, uint64_t to, const std::vector<std::size_t> &channels = {}, uint64_t buffer = 0,
+                      nb_layout layout = NB_LAYOUT_SAMPLE_MAJOR) const {
+    detail::expect_dtype<T>(dtype());
+    std::size_t need = 0;
+    const std::size_t *ch = channels.empty() ? nullptr : channels.data();
+    nb_status s = nb_reader_read(r_.get(), from, to, ch, channels.size(), buffer, layout, nullptr, 0, &need);
+    if (s != NB_STATUS_BUFFER_TOO_SMALL) detail::check(s);
+    std::vector<T> out(need / sizeof(T));
+    detail::check(nb_reader_read(r_.get(), from, to, ch, channels.size(), buffer, layout, out.data(), need, nullptr));
+    return out;
+  }
+
+  /// Number of batches and observations per full batch.
+  std::pair<uint64_t, uint64_t> plan(const BatchOptions &opts = {}) const {
+    uint64_t n = 0, rows = 0;
+    detail::check(nb_batch_plan(r_.get(), opts.c(), &n, &rows));
+    return {n, rows};
+  }
+
+  Cursor batches(const BatchOptions &opts = {}) const {
+    nb_cursor *c = nullptr;
+    detail::check(nb_cursor_new(r_.get(), opts.c(), &c));
+    return Cursor(c);
+  }
+
+  /// Runs f(const Batch&, const ResultView *previous, ResultSlot &out) -> int
+  /// (or void) over every batch; see nb_reader_apply.
+  template <class F> Results apply(const BatchOptions &batch, const ApplyOptions &opts, F &&f) const {
+    using Ctx = detail::ApplyContext<std::remove_reference_t<F>>;
+    Ctx ctx;
+    ctx.f = &f;
+    ctx.opts = &opts;
+    nb_apply_options ao;
+    detail::check(nb_apply_options_init(&ao, NB_APPLY_OPTIONS_VERSION));
+    ao.mode = opts.mode;
+    ao.output_path = opts.output_path.empty() ? nullptr : opts.output_path.c_str();
+    ao.if_file_exists = opts.if_file_exists;
+    ao.cast_dtype = opts.cast_dtype;
+    ao.cleanup = opts.trim_buffer ? nb_cleanup_trim_buffer : (opts.cleanup ? &Ctx::cleanup : nullptr);
+    ao.pass_batch_results = opts.pass_batch_results;
+    ao.n_threads = opts.n_threads;
+    ao.progress = opts.progress ? &Ctx::progress : nullptr;
+    nb_results *res = nullptr;
+    int cbv = 0;
+    nb_status s = nb_reader_apply(r_.get(), batch.c(), &ao, &Ctx::call, &ctx, &res, &cbv);
+    if (ctx.error) {
+      nb_results_free(res);
+      std::rethrow_exception(ctx.error);
+    }
+    detail::check(s);
+    return Results(res, s, cbv);
+  }
+
+ private:
+  std::unique_ptr<nb_reader, detail::ReaderFree> r_;
+};
+
+/// The result sink on its own: append, then finish (publishes atomically);
+/// destroyed without finish, it leaves no output.
+class Writer {
+ public:
+  static Writer open(const std::string &path, nb_data_order order, std::size_t n_channels, nb_dtype dtype) {
+    nb_writer *w = nullptr;
+    detail::check(nb_writer_open(path.c_str(), order, n_channels, dtype, &w));
+    return Writer(w);
+  }
+  explicit Writer(nb_writer *w) : w_(w) {}
+  template <class T> void append(std::size_t rows, std::size_t cols, const T *data, nb_layout layout = NB_LAYOUT_SAMPLE_MAJOR) {
+    detail::check(nb_writer_append(w_.get(), dtype_of_v<T>, rows, cols, layout, data));
+  }
+  template <class T> void append_channel(std::size_t position, std::size_t n, const T *data) {
+    detail::check(nb_writer_append_channel(w_.get(), position, dtype_of_v<T>, n, 1, NB_LAYOUT_SAMPLE_MAJOR, data));
+  }
+  OutputInfo finish() {
+    nb_results *r = nullptr;
+    detail::check(nb_writer_finish(w_.get(), &r));
+    return Results(r, NB_STATUS_OK, 0).outputs().at(0);
+  }
+
+ private:
+  std::unique_ptr<nb_writer, detail::WriterFree> w_;
+};
+
+/// One pipeline step (YASS PipedTransformation).
+struct Step {
+  std::function<int(const Batch &, const ResultView *, ResultSlot &)> fn;
+  std::string output_name;
+  nb_pipeline_mode mode = NB_PIPELINE_MODE_SINGLE_CHANNEL_ONE_BATCH;
+  bool keep = false;
+  nb_if_file_exists if_file_exists = NB_IF_FILE_EXISTS_OVERWRITE;
+  nb_dtype cast_dtype = NB_DTYPE_UNSET;
+};
+
+/// Steps chained on one input (YASS BatchPipeline); see nb_pipeline_run.
+class Pipeline {
+ public:
+  Pipeline(std::string input, std::string output_dir, BatchOptions batch = {}, OpenOptions open = {})
+      : input_(std::move(input)), output_dir_(std::move(output_dir)), batch_(std::move(batch)), open_(open) {}
+  Pipeline &add(Step step) { steps_.push_back(std::move(step)); return *this; }
+  Pipeline &n_threads(unsigned n) { n_threads_ = n; return *this; }
+
+  Results run() const {
+    using Fn = std::function<int(const Batch &, const ResultView *, ResultSlot &)>;
+    std::vector<detail::ApplyContext<const Fn>> ctx(steps_.size());
+    std::vector<nb_pipeline_step> c(steps_.size());
+    std::vector<const nb_pipeline_step *> ptrs;
+    for (std::size_t k = 0; k < steps_.size(); k++) {
+      ctx[k].f = &steps_[k].fn;
+      detail::check(nb_pipeline_step_init(&c[k], NB_PIPELINE_STEP_VERSION));
+      c[k].fn = steps_[k].fn ? &detail::ApplyContext<const Fn>::call : nullptr;
+      c[k].user_data = &ctx[k];
+      c[k].output_name = steps_[k].output_name.c_str();
+      c[k].mode = steps_[k].mode;
+      c[k].keep = steps_[k].keep;
+      c[k].if_file_exists = steps_[k].if_file_exists;
+      c[k].cast_dtype = steps_[k].cast_dtype;
+      ptrs.push_back(&c[k]);
+    }
+    nb_pipeline_options po;
+    detail::check(nb_pipeline_options_init(&po, NB_PIPELINE_OPTIONS_VERSION));
+    po.output_dir = output_dir_.c_str();
+    po.n_threads = n_threads_;
+    nb_open_options oo = open_.c();
+    nb_results *res = nullptr;
+    int cbv = 0;
+    nb_status s = nb_pipeline_run(input_.c_str(), &oo, batch_.c(), &po, ptrs.data(), ptrs.size(), &res, &cbv);
+    for (auto &x : ctx)
+      if (x.error) {
+        nb_results_free(res);
+        std::rethrow_exception(x.error);
+      }
+    detail::check(s);
+    return Results(res, s, cbv);
+  }
+
+ private:
+  std::string input_, output_dir_;
+  BatchOptions batch_;
+  OpenOptions open_;
+  std::vector<Step> steps_;
+  unsigned n_threads_ = 0;
+};
+
+}  // namespace neurobatch
+
+#endif  // NEUROBATCH_HPP

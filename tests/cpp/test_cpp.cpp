@@ -1,0 +1,255 @@
+// The C++ wrapper, running the YASS documentation's examples (reader,
+// multi_channel with buffer, multi_channel_apply to disk and memory,
+// single_channel, single_channel_apply, pipeline) on fixture recordings and
+// checking every value against the (observation, channel) formula.
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <map>
+#include <thread>
+
+#include "fixture.hpp"
+
+namespace nb = neurobatch;
+
+static void reader_example(const fx::TempDir &dir) {
+  // "load the files using the readers, they are agnostic on the data shape"
+  auto wide = nb::Reader::open(fx::write_fixture<double>(dir, "wide.bin", 50, 10000, NB_DATA_ORDER_CHANNELS));
+  nb::OpenOptions long_opts;
+  long_opts.dtype = nb::dtype_from_name("float64");
+  long_opts.n_channels = 50;
+  long_opts.data_order = nb::data_order_from_name("long");
+  auto lng = nb::Reader::open(fx::write_fixture<double>(dir, "long.bin", 50, 10000, NB_DATA_ORDER_SAMPLES), long_opts);
+  FX_CHECK(wide.n_observations() == 10000 && lng.n_observations() == 10000 && wide.n_channels() == 50);
+  std::vector<std::size_t> ch(10);
+  for (std::size_t j = 0; j < 10; j++) ch[j] = 20 + j;  // reader[1000:2000, 20:30]
+  auto a = wide.read<double>(1000, 2000, ch);
+  auto b = lng.read<double>(1000, 2000, ch);
+  FX_CHECK(a == b && a.size() == 1000 * 10);
+  FX_CHECK(a[5 * 10 + 3] == fx::value(50, 1005, 23));
+  auto cm = wide.read<double>(1000, 2000, ch, 0, NB_LAYOUT_CHANNEL_MAJOR);
+  FX_CHECK(cm[3 * 1000 + 5] == a[5 * 10 + 3]);
+  FX_THROWS(wide.read<float>(0, 1), NB_STATUS_BAD_DTYPE);
+  FX_THROWS(wide.read<double>(0, 10001), NB_STATUS_BAD_RANGE);
+  FX_THROWS(wide.read<double>(0, 1, {50}), NB_STATUS_BAD_CHANNEL);
+  FX_THROWS(nb::Reader::open(dir / "missing.bin"), NB_STATUS_SIDECAR_MISSING);
+  FX_THROWS(nb::dtype_from_name("int12"), NB_STATUS_BAD_DTYPE);
+  try {
+    nb::parse_max_memory("1.5GB");
+    FX_CHECK(false);
+  } catch (const nb::Error &e) {
+    FX_CHECK(std::string(e.what()).find("'1.5GB'") != std::string::npos);
+  }
+}
+
+static void multi_channel_example(const fx::TempDir &dir) {
+  auto path = fx::write_fixture<int16_t>(dir, "np.bin", 385, 30000, NB_DATA_ORDER_SAMPLES);
+  auto bp = nb::Reader::open(path);
+  // every channel, batches sized by max_memory
+  uint64_t seen = 0;
+  auto cursor = bp.batches(nb::BatchOptions().max_memory("300KB"));
+  FX_CHECK(cursor.n_batches() == (30000 + 398) / 399);
+  for (const nb::Batch &b : cursor) {
+    FX_CHECK(b.n_channels() == 385 && b.at<int16_t>(1, 7) == fx::value(385, b.idx().first + 1, 7));
+    seen += b.idx().second - b.idx().first;
+  }
+  FX_CHECK(seen == 30000);
+  // a time range and a channel subset
+  std::size_t n = 0;
+  for (const nb::Batch &b : bp.batches(nb::BatchOptions().from_time(10000).to_time(20000).channels({0, 1, 2}))) {
+    FX_CHECK(b.idx().first == 10000 && b.idx().second == 20000 && b.n_channels() == 3 && b.at<int16_t>(0, 2) == fx::value(385, 10000, 2));
+    n++;
+  }
+  FX_CHECK(n == 1);
+  // with a buffer: d[idx_local] is the data without the buffer
+  bool first = true;
+  for (const nb::Batch &b : bp.batches(nb::BatchOptions().max_memory("100KB").buffer_size(10).from_time(0).to_time(30000).channels({0, 1, 2}))) {
+    auto [lo, hi] = b.idx_local();
+    FX_CHECK(lo == 10 && hi == 10 + (b.idx().second - b.idx().first));
+    for (std::size_t r = 0; r < b.n_rows(); r++) {
+      int64_t s = static_cast<int64_t>(b.idx().first) + static_cast<int64_t>(r) - 10;
+      int64_t want = s < 0 || s >= 30000 ? 0 : fx::value(385, static_cast<uint64_t>(s), 1);
+      if (b.at<int16_t>(r, 1) != want) { FX_CHECK(false); break; }
+    }
+    if (first) FX_CHECK(b.at<int16_t>(0, 0) == 0);  // zero rows before the recording
+    first = false;
+  }
+  FX_THROWS(bp.batches(nb::BatchOptions().max_memory(769)), NB_STATUS_MEMORY_TOO_SMALL);
+  FX_THROWS(bp.batches(nb::BatchOptions().channels({})), NB_STATUS_BAD_CHANNEL);
+}
+
+static void multi_channel_apply_examples(const fx::TempDir &dir) {
+  auto path = fx::write_fixture<int16_t>(dir, "raw.bin", 20, 5000, NB_DATA_ORDER_SAMPLES);
+  auto bp = nb::Reader::open(path);
+  // disk: sum_one on channels [0, 1, 2]
+  nb::ApplyOptions disk;
+  disk.mode = NB_APPLY_MODE_DISK;
+  disk.output_path = dir / "modified.bin";
+  auto out = bp.apply(nb::BatchOptions().max_memory("5KB").channels({0, 1, 2}), disk, [](const nb::Batch &b, const nb::ResultView *, nb::ResultSlot &slot) {
+    auto v = b.values<int16_t>();
+    int16_t *dst = slot.lend<int16_t>(b.n_rows(), b.n_channels());
+    for (std::size_t i = 0; i < v.size(); i++) dst[i] = static_cast<int16_t>(v[i] + 1);
+  });
+  auto info = out.outputs().at(0);
+  FX_CHECK(info.path == disk.output_path && info.n_channels == 3 && info.n_observations == 5000);
+  auto filtered = nb::Reader::open(disk.output_path);  // parameters from the sidecar
+  auto raw0 = bp.read<int16_t>(0, 2000, {0});
+  auto mod0 = filtered.read<int16_t>(0, 2000, {0});
+  bool plus_one = true;
+  for (std::size_t i = 0; i < 2000; i++) plus_one &= mod0[i] == raw0[i] + 1;
+  FX_CHECK(plus_one);
+  FX_CHECK(fx::read_text(dir / "modified.yaml") == "data_order: samples\ndtype: int16\nn_channels: 3\n");
+  // memory: max per channel per batch, then the overall max
+  auto res = bp.apply(nb::BatchOptions().max_memory("600B").channels({0, 1, 2}), nb::ApplyOptions{}, [](const nb::Batch &b, const nb::ResultView *, nb::ResultSlot &slot) {
+    std::vector<int16_t> m(b.n_channels(), INT16_MIN);
+    for (std::size_t r = 0; r < b.n_rows(); r++)
+      for (std::size_t j = 0; j < b.n_channels(); j++) m[j] = std::max(m[j], b.at<int16_t>(r, j));
+    slot.set(1, m.size(), m);
+    return 0;
+  });
+  FX_CHECK(res.size() == (5000 + 99) / 100);
+  std::vector<int16_t> overall(3, INT16_MIN);
+  for (std::size_t k = 0; k < res.size(); k++)
+    for (std::size_t j = 0; j < 3; j++) overall[j] = std::max(overall[j], res[k].values<int16_t>()[j]);
+  for (std::size_t j = 0; j < 3; j++) {
+    int64_t want = 0;
+    for (uint64_t s = 0; s < 5000; s++) want = std::max(want, fx::value(20, s, j));
+    FX_CHECK(overall[j] == want);
+  }
+  // an exception inside the callable comes back as itself, with no output left
+  disk.output_path = dir / "never.bin";
+  try {
+    bp.apply(nb::BatchOptions().max_memory("5KB"), disk, [](const nb::Batch &b, const nb::ResultView *, nb::ResultSlot &slot) -> int {
+      if (b.batch_index() == 2) throw std::out_of_range("user error at batch 2");
+      slot.set(b.n_rows(), b.n_channels(), b.values<int16_t>().data(), b.layout());
+      return 0;
+    });
+    FX_CHECK(false);
+  } catch (const std::out_of_range &e) {
+    FX_CHECK(std::string(e.what()) == "user error at batch 2");
+  }
+  FX_CHECK(!std::filesystem::exists(disk.output_path));
+  // parallel apply: the callable runs on worker threads; results match serial
+  nb::ApplyOptions par;
+  par.n_threads = 2;
+  std::atomic<int> calls{0};
+  auto copy = [&calls](const nb::Batch &b, const nb::ResultView *, nb::ResultSlot &slot) {
+    calls++;
+    slot.set(b.n_rows(), b.n_channels(), b.values<int16_t>().data(), b.layout());
+  };
+  auto p = bp.apply(nb::BatchOptions().max_memory("4KB").buffer_size(3), par, copy);
+  auto s = bp.apply(nb::BatchOptions().max_memory("4KB").buffer_size(3), nb::ApplyOptions{}, copy);
+  FX_CHECK(p.size() == s.size() && p.size() > 2);
+  for (std::size_t k = 0; k < p.size(); k++) {
+    auto a = p[k].values<int16_t>(), b = s[k].values<int16_t>();
+    FX_CHECK(a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin()));
+  }
+  // cleanup, cast, pass_batch_results and progress
+  nb::ApplyOptions opts;
+  opts.cast_dtype = NB_DTYPE_FLOAT32;
+  opts.cleanup = [](const nb::ResultView &r, const nb::Batch &b, nb::ResultSlot &slot) {
+    auto v = r.values<float>();
+    auto [lo, hi] = b.idx_local();
+    slot.set(static_cast<std::size_t>(hi - lo), r.n_cols(), v.data() + lo * r.n_cols());
+  };
+  uint64_t last_done = 0;
+  opts.progress = [&last_done](uint64_t done, uint64_t) { last_done = done; return false; };
+  auto trimmed = bp.apply(nb::BatchOptions().max_memory("4KB").buffer_size(5).channels({4}), opts, copy);
+  FX_CHECK(trimmed.size() == last_done && trimmed[0].n_rows() == 2048 && trimmed[0].values<float>()[7] == fx::value(20, 7, 4));
+  nb::ApplyOptions running;
+  running.pass_batch_results = true;
+  auto total = bp.apply(nb::BatchOptions().max_memory("2KB").channels({1}), running, [](const nb::Batch &b, const nb::ResultView *prev, nb::ResultSlot &slot) {
+    int64_t sum = prev ? prev->values<int64_t>()[0] : 0;
+    for (int16_t x : b.values<int16_t>()) sum += x;
+    slot.set<int64_t>(1, 1, &sum);
+  });
+  int64_t want = 0;
+  for (uint64_t t = 0; t < 5000; t++) want += fx::value(20, t, 1);
+  FX_CHECK(total.size() == 1 && total[0].values<int64_t>()[0] == want);
+}
+
+static void single_channel_examples(const fx::TempDir &dir) {
+  auto bp = nb::Reader::open(fx::write_fixture<int16_t>(dir, "sc.bin", 8, 4000, NB_DATA_ORDER_SAMPLES));
+  // force_complete_channel_batch: the whole channel must fit in max_memory
+  FX_THROWS(bp.batches(nb::BatchOptions().max_memory("1KB").single_channel()), NB_STATUS_MEMORY_TOO_SMALL);
+  std::map<int64_t, int> parts;
+  for (const nb::Batch &b : bp.batches(nb::BatchOptions().max_memory("4KB").single_channel(false).channels({0, 1, 2}))) {
+    parts[b.channel()]++;
+    FX_CHECK(b.n_channels() == 1 && b.values<int16_t>()[3] == fx::value(8, b.idx().first + 3, static_cast<std::size_t>(b.channel())));
+  }
+  FX_CHECK(parts.size() == 3 && parts[0] == 2 && parts[2] == 2);  // every channel split in two parts
+  int n = 0;
+  for (const nb::Batch &b : bp.batches(nb::BatchOptions().max_memory("1MB").single_channel().from_time(1000).to_time(2000).channels({0, 1, 2}))) {
+    FX_CHECK(b.n_rows() == 1000);
+    n++;
+  }
+  FX_CHECK(n == 3);
+  // single_channel_apply to disk: a filter per channel, saved in channels order
+  nb::ApplyOptions disk;
+  disk.mode = NB_APPLY_MODE_DISK;
+  disk.output_path = dir / "filtered.bin";
+  bp.apply(nb::BatchOptions().max_memory("500MB").single_channel().channels({0, 1, 2}), disk, [](const nb::Batch &b, const nb::ResultView *, nb::ResultSlot &slot) {
+    auto x = b.values<int16_t>();
+    float *y = slot.lend<float>(x.size(), 1);
+    for (std::size_t i = 0; i < x.size(); i++) y[i] = static_cast<float>(x[i]) - (i ? static_cast<float>(x[i - 1]) : 0.0f);
+  });
+  auto filtered = nb::Reader::open(disk.output_path);
+  FX_CHECK(filtered.data_order() == NB_DATA_ORDER_CHANNELS && filtered.n_channels() == 3 && filtered.dtype() == NB_DTYPE_FLOAT32);
+  auto f = filtered.read<float>(100, 101);
+  for (std::size_t j = 0; j < 3; j++) FX_CHECK(f[j] == static_cast<float>(fx::value(8, 100, j) - fx::value(8, 99, j)));
+}
+
+static void pipeline_example(const fx::TempDir &dir) {
+  auto input = fx::write_fixture<int16_t>(dir, "pipe.bin", 6, 3000, NB_DATA_ORDER_SAMPLES);
+  auto center = [](const nb::Batch &b, const nb::ResultView *, nb::ResultSlot &slot) {
+    auto x = b.values<int16_t>();
+    double mean = 0;
+    for (int16_t v : x) mean += v;
+    mean /= static_cast<double>(x.size());
+    float *y = slot.lend<float>(x.size(), 1);
+    for (std::size_t i = 0; i < x.size(); i++) y[i] = static_cast<float>(x[i] - mean);
+    return 0;
+  };
+  auto scale = [](const nb::Batch &b, const nb::ResultView *, nb::ResultSlot &slot) {
+    auto x = b.values<float>();
+    float *y = slot.lend<float>(b.n_rows(), b.n_channels());
+    for (std::size_t i = 0; i < x.size(); i++) y[i] = 2 * x[i];
+    return 0;
+  };
+  nb::Pipeline pipeline(input, dir.path.string(), nb::BatchOptions().max_memory("500MB"));
+  pipeline.add({center, "filtered.bin", NB_PIPELINE_MODE_SINGLE_CHANNEL_ONE_BATCH, true, NB_IF_FILE_EXISTS_OVERWRITE, NB_DTYPE_UNSET});
+  pipeline.add({scale, "standarized.bin", NB_PIPELINE_MODE_MULTI_CHANNEL, true, NB_IF_FILE_EXISTS_OVERWRITE, NB_DTYPE_UNSET});
+  auto outs = pipeline.run().outputs();
+  FX_CHECK(outs.size() == 2 && outs[0].kept && outs[1].path == dir / "standarized.bin");
+  auto filtered = nb::Reader::open(dir / "filtered.bin").read<float>(0, 3000, {2});
+  auto standard = nb::Reader::open(dir / "standarized.bin").read<float>(0, 3000, {2});
+  double mean = 0;
+  for (uint64_t s = 0; s < 3000; s++) mean += static_cast<double>(fx::value(6, s, 2));
+  mean /= 3000;
+  FX_CHECK(std::abs(filtered[17] - static_cast<float>(fx::value(6, 17, 2) - mean)) < 1e-3f && standard[17] == 2 * filtered[17]);
+  // the writer on its own
+  {
+    auto w = nb::Writer::open(dir / "w.bin", NB_DATA_ORDER_SAMPLES, 2, NB_DTYPE_INT32);
+    int32_t rows[4] = {1, 2, 3, 4};
+    w.append(2, 2, rows);
+    auto o = w.finish();
+    FX_CHECK(o.n_observations == 2 && fx::read_values<int32_t>(dir / "w.bin") == std::vector<int32_t>({1, 2, 3, 4}));
+  }
+  {
+    auto w = nb::Writer::open(dir / "abandoned.bin", NB_DATA_ORDER_SAMPLES, 2, NB_DTYPE_INT32);
+    int32_t rows[2] = {1, 2};
+    w.append(1, 2, rows);
+  }
+  FX_CHECK(!std::filesystem::exists(dir / "abandoned.bin"));
+}
+
+int main() {
+  fx::TempDir dir;
+  reader_example(dir);
+  multi_channel_example(dir);
+  multi_channel_apply_examples(dir);
+  single_channel_examples(dir);
+  pipeline_example(dir);
+  FX_CHECK(nb::cast_values<int16_t>(std::vector<double>{1.9, -1.9}) == std::vector<int16_t>({1, -1}));
+  return fx::finish("test_cpp");
+}
