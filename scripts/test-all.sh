@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test suite: Rust (unit + integration), the header staleness
 # check, and under ctest the C tests (also under valgrind and statically
-# linked) and the install-and-consume test. Installs what it needs (cmake,
-# pkg-config, valgrind) with apt-get when missing; safe to run again.
+# linked), the C++ wrapper tests, the MATLAB package under GNU Octave and the
+# install-and-consume test. Installs what it needs (cmake, pkg-config,
+# valgrind, octave, octave-dev) with apt-get when missing; safe to run again.
 #   bash scripts/test-all.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -18,6 +19,7 @@ command -v valgrind >/dev/null || missing+=(valgrind)
 command -v cc >/dev/null || missing+=(gcc libc6-dev)
 command -v c++ >/dev/null || missing+=(g++)
 command -v git >/dev/null || missing+=(git)
+{ command -v octave-cli && command -v mkoctfile; } >/dev/null || missing+=(octave octave-dev)
 if ((${#missing[@]})); then
   step "apt-get install ${missing[*]}"
   [[ $(id -u) == 0 ]] || { echo "missing tools: ${missing[*]}; run as root or install them" >&2; exit 1; }

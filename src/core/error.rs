@@ -16,8 +16,8 @@ pub enum Error {
     #[error("max_memory of {max_memory} bytes is below one row: {n_channels} channel(s) of {dtype} need at least {min} bytes")]
     MemoryTooSmall { max_memory: u64, n_channels: usize, dtype: String, min: u64 },
 
-    #[error("channel {channel} of {path}: its {n_bytes} bytes ({n_obs} observations of {dtype}) exceed max_memory of {max_memory} bytes; raise max_memory or set force_complete_channel_batch to false")]
-    ChannelTooLarge { path: String, channel: usize, n_obs: u64, dtype: String, n_bytes: u64, max_memory: u64 },
+    #[error("{path}: one channel's {n_obs} observations of {dtype} take {n_bytes} bytes, more than max_memory of {max_memory} bytes; raise max_memory or set force_complete_channel_batch to false")]
+    ChannelTooLarge { path: String, n_obs: u64, dtype: String, n_bytes: u64, max_memory: u64 },
 
     #[error("{path}: file size {file_size} bytes is not a multiple of n_channels × itemsize = {n_channels} × {itemsize} ({dtype}) = {row_bytes} bytes; remainder {remainder} bytes")]
     BadFileSize { path: String, file_size: u64, dtype: String, itemsize: usize, n_channels: usize, row_bytes: u64, remainder: u64 },

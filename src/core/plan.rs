@@ -98,7 +98,6 @@ impl Plan {
                 if len.checked_mul(isz).is_none_or(|b| b > opts.max_memory) {
                     return Err(Error::ChannelTooLarge {
                         path: show(reader.path()),
-                        channel: channels[0],
                         n_obs: len,
                         dtype: dtype.name().into(),
                         n_bytes: len.saturating_mul(isz),

@@ -1,0 +1,522 @@
+/* neurobatch_mex: the one MEX gateway of the +neurobatch package.
+ *
+ *   out = neurobatch_mex(command, args...)
+ *
+ * Handles live in a registry of integer ids (never raw pointers given to
+ * MATLAB): a wrong kind or an unknown id is an error, not a crash. The
+ * registry locks the MEX file while it holds handles, and frees every
+ * remaining handle at exit (clear mex / clear all / quit).
+ *
+ * MATLAB function handles never run under a Rust frame: the package runs user
+ * functions in its own M-code loop over a cursor and writes results through
+ * a writer handle. Errors are raised with mexErrMsgIdAndTxt only after every
+ * C call returned, with ids like neurobatch:reader:badSize.
+ *
+ * Built with the R2018a interleaved-complex API (mkoctfile --mex
+ * -DMX_HAS_INTERLEAVED_COMPLEX=1, or mex -R2018a). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mex.h"
+#include "neurobatch.h"
+
+enum kind { K_READER = 1, K_CURSOR, K_WRITER };
+static const char *kind_name[] = {"", "reader", "cursor", "writer"};
+
+typedef struct { double id; int kind; void *ptr; } entry;
+static entry *table = NULL;
+static size_t n_entries = 0, cap_entries = 0;
+static double next_id = 1;
+
+static void free_entry(entry *e) {
+  switch (e->kind) {
+    case K_READER: nb_reader_free(e->ptr); break;
+    case K_CURSOR: nb_cursor_free(e->ptr); break;
+    case K_WRITER: nb_writer_free(e->ptr); break; /* unfinished: no output is left */
+  }
+}
+
+static void free_all(void) {
+  for (size_t i = 0; i < n_entries; i++) free_entry(&table[i]);
+  if (n_entries) mexUnlock();
+  n_entries = 0;
+  free(table);
+  table = NULL;
+  cap_entries = 0;
+}
+
+static double add_entry(int kind, void *ptr) {
+  if (n_entries == cap_entries) {
+    size_t cap = cap_entries ? 2 * cap_entries : 16;
+    entry *t = realloc(table, cap * sizeof *t);
+    if (!t) {
+      free_entry(&(entry){0, kind, ptr});
+      mexErrMsgIdAndTxt("neurobatch:handle:noMemory", "out of memory for the handle registry");
+    }
+    table = t;
+    cap_entries = cap;
+  }
+  if (n_entries == 0) mexLock();
+  table[n_entries] = (entry){next_id++, kind, ptr};
+  return table[n_entries++].id;
+}
+
+/* ---------------------------------------------------------------- errors */
+
+static const char *mnemonic(nb_status s) {
+  switch (s) {
+    case NB_STATUS_NULL_ARGUMENT: return "nullArgument";
+    case NB_STATUS_INVALID_ARGUMENT: return "badArgument";
+    case NB_STATUS_IO: return "io";
+    case NB_STATUS_BAD_FILE_SIZE: return "badSize";
+    case NB_STATUS_BAD_DTYPE: return "badDtype";
+    case NB_STATUS_BAD_DATA_ORDER: return "badDataOrder";
+    case NB_STATUS_BAD_MEMORY: return "badMemory";
+    case NB_STATUS_MEMORY_TOO_SMALL: return "memoryTooSmall";
+    case NB_STATUS_BAD_RANGE: return "badRange";
+    case NB_STATUS_BAD_CHANNEL: return "badChannel";
+    case NB_STATUS_SIDECAR_MISSING: return "sidecarMissing";
+    case NB_STATUS_SIDECAR_INVALID: return "sidecarInvalid";
+    case NB_STATUS_BUFFER_TOO_SMALL: return "bufferTooSmall";
+    case NB_STATUS_BAD_VERSION: return "badVersion";
+    case NB_STATUS_CALLBACK_FAILED: return "callbackFailed";
+    case NB_STATUS_CANCELLED: return "cancelled";
+    case NB_STATUS_FILE_EXISTS: return "fileExists";
+    case NB_STATUS_RESULT_MISMATCH: return "resultMismatch";
+    case NB_STATUS_BAD_OUTPUT_PATH: return "badOutputPath";
+    case NB_STATUS_NO_RESULT: return "noResult";
+    case NB_STATUS_PANIC: return "panic";
+    case NB_STATUS_POISONED: return "poisoned";
+    default: return "failed";
+  }
+}
+
+/* Raises the library's last error as neurobatch:<area>:<mnemonic>. The
+ * message is copied first; nothing after mexErrMsgIdAndTxt runs. */
+static void check(nb_status s, const char *area) {
+  if (s >= 0) return;
+  char msg[2048], id[128];
+  nb_last_error_copy(msg, sizeof msg);
+  snprintf(id, sizeof id, "neurobatch:%s:%s", area, mnemonic(s));
+  mexErrMsgIdAndTxt(id, "%s", msg);
+}
+
+static void arg_error(const char *what) { mexErrMsgIdAndTxt("neurobatch:arg:badType", "%s", what); }
+
+/* ---------------------------------------------------------------- arguments */
+
+static void *lookup(const mxArray *a, int kind) {
+  if (!mxIsDouble(a) || mxGetNumberOfElements(a) != 1 || mxIsComplex(a)) arg_error("a handle id must be a real double scalar");
+  double id = mxGetScalar(a);
+  for (size_t i = 0; i < n_entries; i++)
+    if (table[i].id == id) {
+      if (table[i].kind != kind)
+        mexErrMsgIdAndTxt("neurobatch:handle:wrongKind", "handle %g is a %s, not a %s", id, kind_name[table[i].kind], kind_name[kind]);
+      return table[i].ptr;
+    }
+  mexErrMsgIdAndTxt("neurobatch:handle:invalid", "handle %g is not open (closed, or never opened)", id);
+  return NULL;
+}
+
+/* A char argument as a NUL-terminated string in `buf`. */
+static const char *text(const mxArray *a, char *buf, size_t len, const char *what) {
+  if (!mxIsChar(a) || mxGetString(a, buf, len) != 0) {
+    char m[256];
+    snprintf(m, sizeof m, "%s must be a character vector (shorter than %zu characters)", what, len);
+    arg_error(m);
+  }
+  return buf;
+}
+
+static double number(const mxArray *a, const char *what) {
+  if (!mxIsNumeric(a) || mxIsComplex(a) || mxGetNumberOfElements(a) != 1) {
+    char m[256];
+    snprintf(m, sizeof m, "%s must be a real numeric scalar", what);
+    arg_error(m);
+  }
+  return mxGetScalar(a);
+}
+
+/* A non-negative whole number that fits uint64. */
+static uint64_t count(const mxArray *a, const char *what) {
+  if (mxIsUint64(a) && mxGetNumberOfElements(a) == 1) return *mxGetUint64s(a);
+  double v = number(a, what);
+  if (!(v >= 0) || v != (double)(uint64_t)v || v >= 18446744073709551616.0) {
+    char m[256];
+    snprintf(m, sizeof m, "%s must be a non-negative whole number, got %g", what, v);
+    arg_error(m);
+  }
+  return (uint64_t)v;
+}
+
+static const mxArray *field(const mxArray *s, const char *name) {
+  return (s && mxIsStruct(s)) ? mxGetField(s, 0, name) : NULL;
+}
+
+static int field_set(const mxArray *f) { return f && !mxIsEmpty(f); }
+
+/* 0-based channel indices from a double vector; NULL for all (empty). */
+static size_t *channel_list(const mxArray *a, size_t *n, int *all) {
+  *all = !a || (mxIsChar(a)) || (mxIsEmpty(a) && !mxIsCell(a));
+  if (a && mxIsChar(a)) {
+    char buf[16];
+    if (strcmp(text(a, buf, sizeof buf, "channels"), "all") != 0) arg_error("channels must be 'all' or a vector of channel indices");
+  }
+  if (*all) { *n = 0; return NULL; }
+  if (!mxIsDouble(a) || mxIsComplex(a)) arg_error("channels must be 'all' or a real double vector of channel indices");
+  *n = mxGetNumberOfElements(a);
+  size_t *ch = mxMalloc((*n ? *n : 1) * sizeof *ch);
+  for (size_t i = 0; i < *n; i++) {
+    double v = mxGetDoubles(a)[i];
+    if (!(v >= 0) || v != (double)(size_t)v) mexErrMsgIdAndTxt("neurobatch:arg:badChannel", "channel index %g (0-based) is not a valid channel", v);
+    ch[i] = (size_t)v;
+  }
+  return ch;
+}
+
+static nb_dtype dtype_of_class(mxClassID c) {
+  switch (c) {
+    case mxINT8_CLASS: return NB_DTYPE_INT8;
+    case mxUINT8_CLASS: return NB_DTYPE_UINT8;
+    case mxINT16_CLASS: return NB_DTYPE_INT16;
+    case mxUINT16_CLASS: return NB_DTYPE_UINT16;
+    case mxINT32_CLASS: return NB_DTYPE_INT32;
+    case mxUINT32_CLASS: return NB_DTYPE_UINT32;
+    case mxINT64_CLASS: return NB_DTYPE_INT64;
+    case mxUINT64_CLASS: return NB_DTYPE_UINT64;
+    case mxSINGLE_CLASS: return NB_DTYPE_FLOAT32;
+    case mxDOUBLE_CLASS: return NB_DTYPE_FLOAT64;
+    default: return NB_DTYPE_UNSET;
+  }
+}
+
+static mxClassID class_of_dtype(nb_dtype d) {
+  switch (d) {
+    case NB_DTYPE_INT8: return mxINT8_CLASS;
+    case NB_DTYPE_UINT8: return mxUINT8_CLASS;
+    case NB_DTYPE_INT16: return mxINT16_CLASS;
+    case NB_DTYPE_UINT16: return mxUINT16_CLASS;
+    case NB_DTYPE_INT32: return mxINT32_CLASS;
+    case NB_DTYPE_UINT32: return mxUINT32_CLASS;
+    case NB_DTYPE_INT64: return mxINT64_CLASS;
+    case NB_DTYPE_UINT64: return mxUINT64_CLASS;
+    case NB_DTYPE_FLOAT32: return mxSINGLE_CLASS;
+    default: return mxDOUBLE_CLASS;
+  }
+}
+
+static nb_dtype dtype_arg(const mxArray *a, const char *area) {
+  char buf[32];
+  nb_dtype d = NB_DTYPE_UNSET;
+  check(nb_dtype_from_name(text(a, buf, sizeof buf, "dtype"), &d), area);
+  return d;
+}
+
+/* A real numeric matrix of a supported class, as the writer takes it. */
+static nb_dtype matrix_dtype(const mxArray *a, const char *what) {
+  nb_dtype d = (mxIsNumeric(a) && !mxIsComplex(a) && mxGetNumberOfDimensions(a) == 2) ? dtype_of_class(mxGetClassID(a)) : NB_DTYPE_UNSET;
+  if (d == NB_DTYPE_UNSET) {
+    char m[256];
+    snprintf(m, sizeof m, "%s must be a real 2-D numeric matrix (int8..uint64, single or double), got a %s", what, mxGetClassName(a));
+    mexErrMsgIdAndTxt("neurobatch:arg:badResult", "%s", m);
+  }
+  return d;
+}
+
+/* ---------------------------------------------------------------- structs */
+
+static mxArray *info_struct(const nb_output_info *o) {
+  const char *names[] = {"path", "dtype", "n_channels", "data_order", "n_observations"};
+  mxArray *s = mxCreateStructMatrix(1, 1, 5, names);
+  mxSetField(s, 0, "path", mxCreateString(o->path));
+  mxSetField(s, 0, "dtype", mxCreateString(nb_dtype_name(o->dtype)));
+  mxSetField(s, 0, "n_channels", mxCreateDoubleScalar((double)o->n_channels));
+  mxSetField(s, 0, "data_order", mxCreateString(o->data_order == NB_DATA_ORDER_SAMPLES ? "samples" : "channels"));
+  mxSetField(s, 0, "n_observations", mxCreateDoubleScalar((double)o->n_observations));
+  return s;
+}
+
+static void batch_options(const mxArray *s, nb_batch_options *o, size_t **channels) {
+  check(nb_batch_options_init(o, NB_BATCH_OPTIONS_VERSION), "cursor");
+  o->layout = NB_LAYOUT_CHANNEL_MAJOR; /* MATLAB's column-major observations x channels */
+  const mxArray *f;
+  if (field_set(f = field(s, "max_memory"))) {
+    if (mxIsChar(f)) {
+      char buf[64];
+      check(nb_parse_max_memory(text(f, buf, sizeof buf, "max_memory"), &o->max_memory), "arg");
+    } else {
+      o->max_memory = count(f, "max_memory");
+    }
+  }
+  if (field_set(f = field(s, "from_time"))) o->from_time = count(f, "from_time");
+  if (field_set(f = field(s, "to_time"))) o->to_time = count(f, "to_time");
+  if (field_set(f = field(s, "buffer_size"))) o->buffer_size = count(f, "buffer_size");
+  if (field_set(f = field(s, "single_channel"))) o->traversal = number(f, "single_channel") != 0 ? NB_TRAVERSAL_SINGLE_CHANNEL : NB_TRAVERSAL_MULTI_CHANNEL;
+  if (field_set(f = field(s, "force_complete_channel_batch"))) o->force_complete_channel_batch = mxIsLogicalScalarTrue(f) || (mxIsNumeric(f) && number(f, "force_complete_channel_batch") != 0);
+  int all = 1;
+  size_t n = 0;
+  *channels = channel_list(field(s, "channels"), &n, &all);
+  if (!all) {
+    o->channels = *channels;
+    o->n_channels = n;
+  }
+}
+
+/* ---------------------------------------------------------------- commands */
+
+static void cmd_reader_open(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
+  (void)nlhs;
+  if (nrhs < 2) arg_error("reader_open needs a path");
+  char path[4096], buf[64];
+  text(prhs[1], path, sizeof path, "path");
+  nb_open_options o;
+  check(nb_open_options_init(&o, NB_OPEN_OPTIONS_VERSION), "reader");
+  const mxArray *s = nrhs > 2 ? prhs[2] : NULL, *f;
+  if (field_set(f = field(s, "dtype"))) o.dtype = dtype_arg(f, "reader");
+  if (field_set(f = field(s, "n_channels"))) {
+    uint64_t n = count(f, "n_channels");
+    if (n == 0) mexErrMsgIdAndTxt("neurobatch:reader:badChannel", "n_channels must be at least 1, got 0");
+    o.n_channels = (size_t)n;
+  }
+  if (field_set(f = field(s, "data_order"))) check(nb_data_order_from_name(text(f, buf, sizeof buf, "data_order"), &o.data_order), "reader");
+  if (field_set(f = field(s, "loader"))) {
+    text(f, buf, sizeof buf, "loader");
+    if (!strcmp(buf, "pread")) o.loader = NB_LOADER_PREAD;
+    else if (!strcmp(buf, "mmap")) o.loader = NB_LOADER_MMAP;
+    else mexErrMsgIdAndTxt("neurobatch:reader:badLoader", "unknown loader '%s': expected 'pread' or 'mmap'", buf);
+  }
+  nb_reader *r = NULL;
+  check(nb_reader_open(path, &o, &r), "reader");
+  plhs[0] = mxCreateDoubleScalar(add_entry(K_READER, r));
+}
+
+static void cmd_reader_info(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
+  (void)nlhs;
+  if (nrhs < 2) arg_error("reader_info needs a handle");
+  nb_reader *r = lookup(prhs[1], K_READER);
+  const char *names[] = {"n_observations", "n_channels", "dtype", "data_order"};
+  mxArray *s = mxCreateStructMatrix(1, 1, 4, names);
+  mxSetField(s, 0, "n_observations", mxCreateDoubleScalar((double)nb_reader_n_observations(r)));
+  mxSetField(s, 0, "n_channels", mxCreateDoubleScalar((double)nb_reader_n_channels(r)));
+  mxSetField(s, 0, "dtype", mxCreateString(nb_dtype_name(nb_reader_dtype(r))));
+  mxSetField(s, 0, "data_order", mxCreateString(nb_reader_data_order(r) == NB_DATA_ORDER_SAMPLES ? "samples" : "channels"));
+  plhs[0] = s;
+}
+
+/* reader_read(id, from, to, channels0, buffer): observations x channels */
+static void cmd_reader_read(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
+  (void)nlhs;
+  if (nrhs < 6) arg_error("reader_read needs id, from, to, channels, buffer");
+  nb_reader *r = lookup(prhs[1], K_READER);
+  uint64_t from = count(prhs[2], "from"), to = count(prhs[3], "to"), buffer = count(prhs[5], "buffer");
+  int all = 1;
+  size_t n = 0;
+  size_t *ch = channel_list(prhs[4], &n, &all);
+  size_t need = 0;
+  nb_status s = nb_reader_read(r, from, to, all ? NULL : ch, all ? 0 : n, buffer, NB_LAYOUT_CHANNEL_MAJOR, NULL, 0, &need);
+  if (s != NB_STATUS_BUFFER_TOO_SMALL) check(s, "reader");
+  size_t n_sel = all ? nb_reader_n_channels(r) : n;
+  size_t rows = (size_t)(to - from + 2 * buffer);
+  mxArray *m = mxCreateNumericMatrix(rows, n_sel, class_of_dtype(nb_reader_dtype(r)), mxREAL);
+  s = nb_reader_read(r, from, to, all ? NULL : ch, all ? 0 : n, buffer, NB_LAYOUT_CHANNEL_MAJOR, mxGetData(m), need, NULL);
+  mxFree(ch);
+  if (s < 0) mxDestroyArray(m);
+  check(s, "reader");
+  plhs[0] = m;
+}
+
+static void cmd_cursor_new(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
+  (void)nlhs;
+  if (nrhs < 3) arg_error("cursor_new needs a reader and options");
+  nb_reader *r = lookup(prhs[1], K_READER);
+  nb_batch_options o;
+  size_t *ch = NULL;
+  batch_options(prhs[2], &o, &ch);
+  nb_cursor *c = NULL;
+  uint64_t n = 0, rows = 0;
+  nb_status s = nb_cursor_new(r, &o, &c);
+  if (s >= 0) s = nb_batch_plan(r, &o, &n, &rows);
+  mxFree(ch);
+  if (s < 0) nb_cursor_free(c);
+  check(s, "cursor");
+  plhs[0] = mxCreateDoubleScalar(add_entry(K_CURSOR, c));
+  if (nlhs > 1) plhs[1] = mxCreateDoubleScalar((double)n);
+  if (nlhs > 2) plhs[2] = mxCreateDoubleScalar((double)rows);
+}
+
+/* cursor_next(id) -> data ([] when done), info struct (0-based indices) */
+static void cmd_cursor_next(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
+  if (nrhs < 2) arg_error("cursor_next needs a handle");
+  nb_cursor *c = lookup(prhs[1], K_CURSOR);
+  const nb_batch *b = NULL;
+  nb_status s = nb_cursor_next(c, &b);
+  check(s, "cursor");
+  if (s == NB_STATUS_DONE) {
+    plhs[0] = mxCreateDoubleMatrix(0, 0, mxREAL);
+    if (nlhs > 1) plhs[1] = mxCreateDoubleMatrix(0, 0, mxREAL);
+    return;
+  }
+  /* channel-major rows x channels is exactly MATLAB's column-major matrix */
+  mxArray *m = mxCreateNumericMatrix(b->n_rows, b->n_channels, class_of_dtype(b->dtype), mxREAL);
+  if (b->n_bytes) memcpy(mxGetData(m), b->data, b->n_bytes);
+  plhs[0] = m;
+  if (nlhs > 1) {
+    const char *names[] = {"batch_index", "n_batches", "idx_start", "idx_stop", "idx_local_start", "idx_local_stop", "buffer_size", "channel", "channels"};
+    mxArray *st = mxCreateStructMatrix(1, 1, 9, names);
+    mxSetField(st, 0, "batch_index", mxCreateDoubleScalar((double)b->batch_index));
+    mxSetField(st, 0, "n_batches", mxCreateDoubleScalar((double)b->n_batches));
+    mxSetField(st, 0, "idx_start", mxCreateDoubleScalar((double)b->idx_start));
+    mxSetField(st, 0, "idx_stop", mxCreateDoubleScalar((double)b->idx_stop));
+    mxSetField(st, 0, "idx_local_start", mxCreateDoubleScalar((double)b->idx_local_start));
+    mxSetField(st, 0, "idx_local_stop", mxCreateDoubleScalar((double)b->idx_local_stop));
+    mxSetField(st, 0, "buffer_size", mxCreateDoubleScalar((double)b->buffer_size));
+    mxSetField(st, 0, "channel", mxCreateDoubleScalar((double)b->channel));
+    mxArray *chs = mxCreateDoubleMatrix(1, b->n_channels, mxREAL);
+    for (size_t j = 0; j < b->n_channels; j++) mxGetDoubles(chs)[j] = (double)b->channels[j];
+    mxSetField(st, 0, "channels", chs);
+    plhs[1] = st;
+  }
+}
+
+static void cmd_cursor_seek(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
+  (void)nlhs; (void)plhs;
+  if (nrhs < 3) arg_error("cursor_seek needs a handle and a batch index");
+  check(nb_cursor_seek(lookup(prhs[1], K_CURSOR), count(prhs[2], "batch index")), "cursor");
+}
+
+static void cmd_writer_open(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
+  (void)nlhs;
+  if (nrhs < 5) arg_error("writer_open needs path, order, n_channels, dtype");
+  char path[4096], order[32];
+  text(prhs[1], path, sizeof path, "output_path");
+  nb_data_order o = NB_DATA_ORDER_UNSET;
+  check(nb_data_order_from_name(text(prhs[2], order, sizeof order, "order"), &o), "writer");
+  nb_writer *w = NULL;
+  check(nb_writer_open(path, o, (size_t)count(prhs[3], "n_channels"), dtype_arg(prhs[4], "writer"), &w), "writer");
+  plhs[0] = mxCreateDoubleScalar(add_entry(K_WRITER, w));
+}
+
+/* writer_append(id, matrix) or writer_append(id, matrix, position0) for channels order */
+static void cmd_writer_append(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
+  (void)nlhs; (void)plhs;
+  if (nrhs < 3) arg_error("writer_append needs a handle and a matrix");
+  nb_writer *w = lookup(prhs[1], K_WRITER);
+  const mxArray *m = prhs[2];
+  nb_dtype d = matrix_dtype(m, "a result");
+  size_t rows = mxGetM(m), cols = mxGetN(m);
+  if (nrhs > 3)
+    check(nb_writer_append_channel(w, (size_t)count(prhs[3], "channel position"), d, rows * cols, 1, NB_LAYOUT_SAMPLE_MAJOR, mxGetData(m)), "writer");
+  else
+    check(nb_writer_append(w, d, rows, cols, NB_LAYOUT_CHANNEL_MAJOR, mxGetData(m)), "writer");
+}
+
+/* writer_finish(id) -> info; the handle is freed either way */
+static void cmd_writer_finish(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
+  (void)nlhs;
+  if (nrhs < 2) arg_error("writer_finish needs a handle");
+  nb_writer *w = lookup(prhs[1], K_WRITER);
+  nb_results *res = NULL;
+  nb_status s = nb_writer_finish(w, &res);
+  const nb_output_info *o = NULL;
+  if (s >= 0) s = nb_results_output(res, 0, &o);
+  if (s >= 0) plhs[0] = info_struct(o);
+  nb_results_free(res);
+  check(s, "writer");
+}
+
+static void cmd_output_check(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
+  (void)nlhs;
+  if (nrhs < 4) arg_error("output_check needs output path, input path, if_file_exists");
+  char out[4096], in[4096], how[32];
+  text(prhs[1], out, sizeof out, "output_path");
+  text(prhs[2], in, sizeof in, "input path");
+  nb_if_file_exists v = 0;
+  check(nb_if_file_exists_from_name(text(prhs[3], how, sizeof how, "if_file_exists"), &v), "output");
+  bool skip = false;
+  check(nb_output_check(out, in[0] ? in : NULL, v, &skip), "output");
+  plhs[0] = mxCreateLogicalScalar(skip);
+}
+
+/* cast(matrix, dtype): the library's cast, so MATLAB casts as C does */
+static void cmd_cast(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
+  (void)nlhs;
+  if (nrhs < 3) arg_error("cast needs a matrix and a dtype");
+  nb_dtype from = matrix_dtype(prhs[1], "the value to cast"), to = dtype_arg(prhs[2], "arg");
+  mxArray *m = mxCreateNumericMatrix(mxGetM(prhs[1]), mxGetN(prhs[1]), class_of_dtype(to), mxREAL);
+  nb_status s = nb_cast_values(from, mxGetData(prhs[1]), to, mxGetData(m), mxGetNumberOfElements(prhs[1]));
+  if (s < 0) mxDestroyArray(m);
+  check(s, "arg");
+  plhs[0] = m;
+}
+
+static void cmd_dtype_check(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
+  (void)nlhs;
+  if (nrhs < 2) arg_error("dtype_check needs a name");
+  dtype_arg(prhs[1], "arg");
+  plhs[0] = mxCreateLogicalScalar(true);
+}
+
+static void cmd_parse_max_memory(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
+  (void)nlhs;
+  if (nrhs < 2) arg_error("parse_max_memory needs a string");
+  char buf[64];
+  uint64_t v = 0;
+  check(nb_parse_max_memory(text(prhs[1], buf, sizeof buf, "max_memory"), &v), "arg");
+  plhs[0] = mxCreateDoubleScalar((double)v);
+}
+
+static void cmd_free(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
+  (void)nlhs; (void)plhs;
+  if (nrhs < 2) arg_error("free needs a handle");
+  double id = number(prhs[1], "handle id");
+  for (size_t i = 0; i < n_entries; i++)
+    if (table[i].id == id) {
+      free_entry(&table[i]);
+      table[i] = table[--n_entries];
+      if (n_entries == 0) mexUnlock();
+      return;
+    }
+  /* freeing a closed handle is a no-op, so close() is idempotent */
+}
+
+static void cmd_live(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
+  (void)nlhs; (void)nrhs; (void)prhs;
+  plhs[0] = mxCreateDoubleScalar((double)n_entries);
+}
+
+static void cmd_version(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
+  (void)nlhs; (void)nrhs; (void)prhs;
+  plhs[0] = mxCreateString(nb_version_string());
+}
+
+typedef void (*command_fn)(int, mxArray **, int, const mxArray **);
+static const struct { const char *name; command_fn fn; } commands[] = {
+    {"reader_open", cmd_reader_open},   {"reader_info", cmd_reader_info},     {"reader_read", cmd_reader_read},
+    {"cursor_new", cmd_cursor_new},     {"cursor_next", cmd_cursor_next},     {"cursor_seek", cmd_cursor_seek},
+    {"writer_open", cmd_writer_open},   {"writer_append", cmd_writer_append}, {"writer_finish", cmd_writer_finish},
+    {"output_check", cmd_output_check}, {"cast", cmd_cast},                   {"dtype_check", cmd_dtype_check},
+    {"parse_max_memory", cmd_parse_max_memory}, {"free", cmd_free},           {"live", cmd_live},
+    {"version", cmd_version},
+};
+
+void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
+  static int initialised = 0;
+  if (!initialised) {
+    if (nb_abi_version() != NB_ABI_VERSION)
+      mexErrMsgIdAndTxt("neurobatch:version:abiMismatch", "libneurobatch ABI %u does not match the ABI %d this MEX file was built for",
+                        nb_abi_version(), NB_ABI_VERSION);
+    mexAtExit(free_all);
+    initialised = 1;
+  }
+  char name[64];
+  if (nrhs < 1) arg_error("usage: neurobatch_mex(command, ...)");
+  text(prhs[0], name, sizeof name, "command");
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    if (!strcmp(name, commands[i].name)) {
+      commands[i].fn(nlhs, plhs, nrhs, prhs);
+      return;
+    }
+  mexErrMsgIdAndTxt("neurobatch:arg:unknownCommand", "unknown command '%s'", name);
+}
