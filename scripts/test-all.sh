@@ -20,11 +20,18 @@ command -v cc >/dev/null || missing+=(gcc libc6-dev)
 command -v c++ >/dev/null || missing+=(g++)
 command -v git >/dev/null || missing+=(git)
 { command -v octave-cli && command -v mkoctfile; } >/dev/null || missing+=(octave octave-dev)
+command -v python3 >/dev/null || missing+=(python3 python3-pip)
 if ((${#missing[@]})); then
   step "apt-get install ${missing[*]}"
   [[ $(id -u) == 0 ]] || { echo "missing tools: ${missing[*]}; run as root or install them" >&2; exit 1; }
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The Julia binding is checked statically where julia cannot be installed.
+if ! python3 -c 'import tree_sitter, tree_sitter_julia' 2>/dev/null; then
+  step "pip install tree-sitter tree-sitter-julia"
+  python3 -m pip install -q --root-user-action=ignore tree-sitter==0.26.1 tree-sitter-julia==0.23.1
 fi
 
 step "cargo test (release; shares target/ with the CMake build)"
