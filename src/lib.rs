@@ -9,6 +9,8 @@ compile_error!("neurobatch reads little-endian recordings and supports little-en
 /// cbindgen:ignore
 pub mod core;
 pub mod ffi;
+/// cbindgen:ignore
+mod simd;
 
 pub use crate::core::cursor::{Batch, BatchInfo, Cursor};
 pub use crate::core::dtype::{DataOrder, Dtype, Element, Layout};

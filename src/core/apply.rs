@@ -130,7 +130,8 @@ impl Callbacks<'_, '_> {
 /// Results on their way out, in batch order.
 enum Sink {
     Memory { results: Vec<ResultBlock>, keep_last: bool },
-    Disk { writer: Writer, single_channel: bool },
+    /// `cast` is done here, while writing, when no cleanup needs the cast result.
+    Disk { writer: Writer, single_channel: bool, cast: Option<Dtype> },
 }
 
 impl Sink {
@@ -143,7 +144,13 @@ impl Sink {
                 results.push(result);
                 Ok(())
             }
-            Sink::Disk { writer, single_channel } => writer.append_result(&result, single_channel.then_some(position)),
+            Sink::Disk { writer, single_channel, cast } => {
+                let position = single_channel.then_some(position);
+                match cast {
+                    Some(to) => writer.append_result_cast(&result, *to, position),
+                    None => writer.append_result(&result, position),
+                }
+            }
         }
     }
 }
@@ -167,6 +174,8 @@ pub fn apply(
         )));
     }
     let out_dtype = opts.cast.unwrap_or(reader.dtype());
+    // Without a cleanup to see the cast result, a disk output casts while writing.
+    let cast_when_writing = cleanup.is_none() && matches!(opts.mode, Mode::Disk { .. });
     let mut sink = match &opts.mode {
         Mode::Memory => Sink::Memory { results: Vec::new(), keep_last: opts.pass_batch_results },
         Mode::Disk { path, if_exists } => {
@@ -176,10 +185,11 @@ pub fn apply(
             }
             let single = !plan.is_multi_channel();
             let order = if single { DataOrder::Channels } else { DataOrder::Samples };
-            Sink::Disk { writer: Writer::create(path, order, plan.channels.len(), out_dtype)?, single_channel: single }
+            let writer = Writer::create(path, order, plan.channels.len(), out_dtype)?;
+            Sink::Disk { writer, single_channel: single, cast: opts.cast.filter(|_| cast_when_writing) }
         }
     };
-    let callbacks = Callbacks { f, cleanup, cast: opts.cast };
+    let callbacks = Callbacks { f, cleanup, cast: opts.cast.filter(|_| !cast_when_writing) };
     let total = plan.n_batches;
     let mut on_done = |done: u64| -> Result<()> {
         let cancel = progress.as_mut().is_some_and(|p| p(done, total));

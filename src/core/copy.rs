@@ -23,6 +23,9 @@ pub fn gather(width: usize, src: &[u8], s: Strides, cols: &[usize], dst: &mut [u
         return;
     }
     let (src, dst) = (trim(src, width), trim_mut(dst, width));
+    if width == 2 && contiguous_run(cols) && transpose16(src, s, cols, dst, d, rows) {
+        return;
+    }
     macro_rules! typed {
         ($t:ty) => {{
             let aligned = bytemuck::try_cast_slice::<u8, $t>(src).is_ok() && bytemuck::try_cast_slice::<u8, $t>(dst).is_ok();
@@ -51,6 +54,26 @@ fn trim(b: &[u8], w: usize) -> &[u8] {
 fn trim_mut(b: &mut [u8], w: usize) -> &mut [u8] {
     let n = b.len() / w * w;
     &mut b[..n]
+}
+
+/// int16 (and uint16) transposes between row-major and column-major blocks,
+/// through the SIMD kernel. Returns false when the copy is not a transpose.
+fn transpose16(src: &[u8], s: Strides, cols: &[usize], dst: &mut [u8], d: Strides, rows: usize) -> bool {
+    let (Ok(src), Ok(dst)) = (bytemuck::try_cast_slice::<u8, u16>(src), bytemuck::try_cast_slice_mut::<u8, u16>(dst)) else {
+        return false;
+    };
+    let (c0, n) = (cols[0], cols.len());
+    if s.col == 1 && d.row == 1 && n > 1 && rows > 1 {
+        // row-major source (stride s.row) to columns (stride d.col)
+        crate::simd::transpose_u16(&src[c0..], s.row, rows, n, dst, d.col);
+        return true;
+    }
+    if s.row == 1 && d.col == 1 && n > 1 && rows > 1 {
+        // columns (stride s.col) to rows (stride d.row)
+        crate::simd::transpose_u16(&src[c0 * s.col..], s.col, n, rows, dst, d.row);
+        return true;
+    }
+    false
 }
 
 fn contiguous_run(cols: &[usize]) -> bool {

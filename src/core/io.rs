@@ -24,7 +24,7 @@ pub enum Loader {
 
 /// A page-aligned, zero-initialised heap buffer that only grows. Anonymous
 /// mappings give the alignment without unsafe code.
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub struct AlignedBuf {
     map: Option<MmapMut>,
 }

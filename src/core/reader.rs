@@ -17,6 +17,11 @@ use crate::core::sidecar::{resolve_params, PartialParams, RecordingParams};
 /// memory small and cache-resident whatever max_memory is.
 pub const CHUNK_BYTES: usize = 4 << 20;
 
+/// Selections of at most 1/SPARSE_FRACTION of a samples-order file's
+/// channels are gathered from mappings of SPARSE_CHUNK_BYTES at a time.
+const SPARSE_FRACTION: usize = 4;
+const SPARSE_CHUNK_BYTES: usize = 64 << 20;
+
 /// How to open a recording. Missing values come from the YAML sidecar;
 /// given values win over it.
 #[derive(Clone, Copy, Debug, Default)]
@@ -173,13 +178,17 @@ impl Reader {
                     self.count(body * row_bytes);
                     return pread_exact(&self.file, lo * row_bytes as u64, &mut dst[o..o + body * row_bytes]).map_err(|e| io_err(lo, e));
                 }
-                let step = (CHUNK_BYTES / row_bytes).max(1);
+                // A sparse selection gathers straight from a mapping: copying whole
+                // rows first would move every byte of the file to keep a few.
+                let sparse = n_sel * SPARSE_FRACTION <= n_ch;
+                let (loader, chunk) = if sparse { (Loader::Mmap, SPARSE_CHUNK_BYTES) } else { (self.loader, CHUNK_BYTES) };
+                let step = (chunk / row_bytes).max(1);
                 for r0 in (0..body).step_by(step) {
                     let n = step.min(body - r0);
                     let (o, d) = at(top + r0, 0);
                     let offset = (lo + r0 as u64) * row_bytes as u64;
                     self.count(n * row_bytes);
-                    with_bytes(&self.file, self.loader, offset, n * row_bytes, scratch, |src| {
+                    with_bytes(&self.file, loader, offset, n * row_bytes, scratch, |src| {
                         gather(isz, src, Strides { row: n_ch, col: 1 }, cols, &mut dst[o..], d, n)
                     })
                     .map_err(|e| io_err(lo + r0 as u64, e))?;
@@ -195,17 +204,25 @@ impl Reader {
                     }
                     return Ok(());
                 }
+                // Stage every selected channel's rows of a chunk, channel after
+                // channel, then turn the staged block around into `dst` at once.
                 let step = (CHUNK_BYTES / (n_sel * isz)).max(1);
+                let identity: Vec<usize> = (0..n_sel).collect();
                 for r0 in (0..body).step_by(step) {
                     let n = step.min(body - r0);
+                    let stage = scratch.ensure(n_sel * n * isz).map_err(|e| Error::io("allocating the staging buffer", e))?;
                     for (j, &c) in cols.iter().enumerate() {
-                        let (o, d) = at(top + r0, j);
+                        let at = series(c, lo + r0 as u64);
+                        let slot = &mut stage[j * n * isz..(j + 1) * n * isz];
                         self.count(n * isz);
-                        with_bytes(&self.file, self.loader, series(c, lo + r0 as u64), n * isz, scratch, |src| {
-                            gather(isz, src, Strides { row: 1, col: 0 }, &[0], &mut dst[o..], d, n)
-                        })
+                        match self.loader {
+                            Loader::Pread => pread_exact(&self.file, at, slot),
+                            Loader::Mmap => with_bytes(&self.file, Loader::Mmap, at, n * isz, &mut AlignedBuf::default(), |src| slot.copy_from_slice(src)),
+                        }
                         .map_err(|e| io_err(lo + r0 as u64, e))?;
                     }
+                    let (o, d) = at(top + r0, 0);
+                    gather(isz, &stage[..n_sel * n * isz], Strides { row: 1, col: n }, &identity, &mut dst[o..], d, n);
                 }
             }
         }

@@ -40,6 +40,7 @@ pub struct Writer {
     current_channel: usize,
     state: State,
     scratch: Vec<u8>,
+    cast_scratch: Vec<u64>,
 }
 
 fn temp_name(path: &Path, suffix: &str) -> PathBuf {
@@ -77,6 +78,7 @@ impl Writer {
             current_channel: 0,
             state: State::Open,
             scratch: Vec::new(),
+            cast_scratch: Vec::new(),
         })
     }
 
@@ -170,10 +172,41 @@ impl Writer {
     }
 
     pub fn append_result(&mut self, block: &ResultBlock, channel_position: Option<usize>) -> Result<()> {
+        self.append_part(block.dtype, block.rows, block.cols, block.bytes(), channel_position)
+    }
+
+    fn append_part(&mut self, dtype: Dtype, rows: usize, cols: usize, bytes: &[u8], channel_position: Option<usize>) -> Result<()> {
         match channel_position {
-            None => self.append(block.dtype, block.rows, block.cols, Layout::SampleMajor, block.bytes()),
-            Some(p) => self.append_channel(p, block.dtype, block.rows, block.cols, Layout::SampleMajor, block.bytes()),
+            None => self.append(dtype, rows, cols, Layout::SampleMajor, bytes),
+            Some(p) => self.append_channel(p, dtype, rows, cols, Layout::SampleMajor, bytes),
         }
+    }
+
+    /// Appends `block` converted to `to`, a few rows at a time, so no
+    /// converted copy of the whole block is ever made.
+    pub fn append_result_cast(&mut self, block: &ResultBlock, to: Dtype, channel_position: Option<usize>) -> Result<()> {
+        if to == block.dtype {
+            return self.append_result(block, channel_position);
+        }
+        let (from_row, to_row) = (block.cols * block.dtype.itemsize(), block.cols * to.itemsize());
+        let step = ((1 << 20) / from_row.max(to_row).max(1)).max(1);
+        let mut scratch = std::mem::take(&mut self.cast_scratch);
+        let mut result = Ok(());
+        for r0 in (0..block.rows).step_by(step) {
+            let n = step.min(block.rows - r0);
+            scratch.resize((n * to_row).div_ceil(8), 0);
+            let dst = &mut bytemuck::cast_slice_mut(&mut scratch)[..n * to_row];
+            crate::core::result::cast_values(block.dtype, &block.bytes()[r0 * from_row..(r0 + n) * from_row], to, dst);
+            result = self.append_part(to, n, block.cols, &bytemuck::cast_slice(&scratch)[..n * to_row], channel_position);
+            if result.is_err() {
+                break;
+            }
+        }
+        if block.rows == 0 {
+            result = self.append_part(to, 0, block.cols, &[], channel_position);
+        }
+        self.cast_scratch = scratch;
+        result
     }
 
     /// Publishes the output: data and sidecar are synced, the sidecar is
