@@ -122,76 +122,33 @@ impl ResultBlock {
     }
 }
 
-/// A value on its way from one dtype to another.
-#[derive(Clone, Copy)]
-enum Value {
-    Int(i128),
-    Float(f64),
-}
-
-trait Scalar: bytemuck::Pod {
-    fn get(self) -> Value;
-    fn put(v: Value) -> Self;
-}
-
-macro_rules! scalar {
-    (int: $($t:ty),*) => {$(
-        impl Scalar for $t {
-            #[inline(always)]
-            fn get(self) -> Value { Value::Int(self as i128) }
-            #[inline(always)]
-            fn put(v: Value) -> Self { match v { Value::Int(i) => i as $t, Value::Float(f) => f as $t } }
+/// Every (from, to) pair as a plain `as` loop, which the compiler
+/// vectorises: integers wrap to the target width, floats truncate toward
+/// zero and saturate (NaN becomes 0), integers round to the nearest float.
+macro_rules! cast_pairs {
+    ($from:expr, $to:expr, $src:expr, $dst:expr; $($f:ident $ft:ty),*; $targets:tt) => {
+        match $from {
+            $(Dtype::$f => cast_pairs!(@to $ft, $to, $src, $dst; $targets),)*
         }
-    )*};
-    (float: $($t:ty),*) => {$(
-        impl Scalar for $t {
-            #[inline(always)]
-            fn get(self) -> Value { Value::Float(self as f64) }
-            #[inline(always)]
-            fn put(v: Value) -> Self { match v { Value::Int(i) => i as $t, Value::Float(f) => f as $t } }
-        }
-    )*};
-}
-scalar!(int: i8, u8, i16, u16, i32, u32, i64, u64);
-scalar!(float: f32, f64);
-
-fn cast_slice<S: Scalar, T: Scalar>(src: &[u8], dst: &mut [u8]) {
-    let (src, dst): (&[S], &mut [T]) = (bytemuck::cast_slice(src), bytemuck::cast_slice_mut(dst));
-    for (d, s) in dst.iter_mut().zip(src) {
-        *d = T::put(s.get());
-    }
-}
-
-macro_rules! with_type {
-    ($d:expr, $f:ident, $($arg:tt)*) => {
-        match $d {
-            Dtype::I8 => $f::<i8>($($arg)*),
-            Dtype::U8 => $f::<u8>($($arg)*),
-            Dtype::I16 => $f::<i16>($($arg)*),
-            Dtype::U16 => $f::<u16>($($arg)*),
-            Dtype::I32 => $f::<i32>($($arg)*),
-            Dtype::U32 => $f::<u32>($($arg)*),
-            Dtype::I64 => $f::<i64>($($arg)*),
-            Dtype::U64 => $f::<u64>($($arg)*),
-            Dtype::F32 => $f::<f32>($($arg)*),
-            Dtype::F64 => $f::<f64>($($arg)*),
+    };
+    (@to $ft:ty, $to:expr, $src:expr, $dst:expr; [$($t:ident $tt:ty),*]) => {
+        match $to {
+            $(Dtype::$t => {
+                let src: &[$ft] = bytemuck::cast_slice($src);
+                let dst: &mut [$tt] = bytemuck::cast_slice_mut($dst);
+                for (d, s) in dst.iter_mut().zip(src) {
+                    *d = *s as $tt;
+                }
+            })*
         }
     };
 }
 
-fn cast_from<S: Scalar>(src: &[u8], to: Dtype, dst: &mut [u8]) {
-    fn go<T: Scalar, S: Scalar>(src: &[u8], dst: &mut [u8]) {
-        cast_slice::<S, T>(src, dst)
-    }
-    macro_rules! to_type {
-        ($($d:ident => $t:ty),*) => { match to { $(Dtype::$d => go::<$t, S>(src, dst),)* } };
-    }
-    to_type!(I8 => i8, U8 => u8, I16 => i16, U16 => u16, I32 => i32, U32 => u32, I64 => i64, U64 => u64, F32 => f32, F64 => f64)
-}
-
 /// Converts aligned `src` values of `from` into `dst` values of `to`.
 pub fn cast_values(from: Dtype, src: &[u8], to: Dtype, dst: &mut [u8]) {
-    with_type!(from, cast_from, src, to, dst)
+    cast_pairs!(from, to, src, dst;
+        I8 i8, U8 u8, I16 i16, U16 u16, I32 i32, U32 u32, I64 i64, U64 u64, F32 f32, F64 f64;
+        [I8 i8, U8 u8, I16 i16, U16 u16, I32 i32, U32 u32, I64 i64, U64 u64, F32 f32, F64 f64])
 }
 
 #[cfg(test)]
