@@ -3,7 +3,8 @@
 //! `{"case": ..., "seconds": [...], "bytes": ..., ...}`. Peak memory is
 //! measured by the driver (wait4), so every case runs in its own process.
 //!
-//!   nb_bench pread_floor FILE
+//!   nb_bench pread_floor FILE [CHUNK]
+//!   nb_bench write_floor BYTES OUTPUT
 //!   nb_bench memcpy_floor BYTES [CHUNK]
 //!   nb_bench multi FILE ORDER MAX_MEMORY CHANNELS(all|0,1,2) LAYOUT(sample|channel)
 //!   nb_bench single_sweep FILE MAX_MEMORY
@@ -63,23 +64,48 @@ fn main() {
     let mut extra = String::new();
     let (seconds, bytes): (Vec<f64>, u64) = match case.as_str() {
         "pread_floor" => {
-            // The whole file into a reused page-aligned 300 MB buffer, each read
-            // placed at in-buffer offset = file offset mod 4096.
+            // The whole file into a reused page-aligned buffer, CHUNK bytes
+            // (default 300 MB) at a time, each read placed at in-buffer
+            // offset = file offset mod 4096.
             let file = File::open(&args[1]).unwrap();
             let size = file.metadata().unwrap().len();
-            let chunk = 300usize << 20;
+            let chunk: usize = args.get(2).map_or(300 << 20, |c| c.parse().unwrap());
             let mut buf = memmap2::MmapMut::map_anon(chunk + 4096).unwrap();
             let _ = buf.advise(memmap2::Advice::HugePage);
+            let mut reads = 0u64;
             let s = timed(reps, || {
                 let mut off = 0u64;
+                reads = 0;
                 while off < size {
+                    reads += 1;
                     let n = chunk.min((size - off) as usize);
                     let skew = (off % 4096) as usize;
                     file.read_exact_at(&mut buf[skew..skew + n], off).unwrap();
                     off += n as u64;
                 }
             });
+            extra = format!(", \"reads\": {reads}");
             (s, size)
+        }
+        "write_floor" => {
+            // BYTES from a page-aligned buffer into a new file OUTPUT, 1 MiB per
+            // write, as a float32 copy of a recording would be written.
+            let total: u64 = arg(&args, 1, "bytes");
+            let out = args[2].clone();
+            let mut buf = memmap2::MmapMut::map_anon(1 << 20).unwrap();
+            buf.fill(7);
+            let s = timed(reps, || {
+                let _ = std::fs::remove_file(&out);
+                let mut f = File::create(&out).unwrap();
+                let mut done = 0u64;
+                while done < total {
+                    let n = (1u64 << 20).min(total - done) as usize;
+                    std::io::Write::write_all(&mut f, &buf[..n]).unwrap();
+                    done += n as u64;
+                }
+            });
+            let _ = std::fs::remove_file(&out);
+            (s, total)
         }
         "memcpy_floor" => {
             let total: u64 = arg(&args, 1, "bytes");
@@ -122,10 +148,11 @@ fn main() {
             let r = open(&args[1], DataOrder::Samples);
             let max_memory = parse_max_memory(&args[2]).unwrap();
             let opts = BatchOptions { max_memory, traversal: Traversal::SingleChannel { force_complete: true }, ..Default::default() };
-            let mut cursor = Cursor::new(r.clone(), &opts).unwrap();
             let mut n = 0;
+            // A new cursor every time: a cursor keeps the channels it last read,
+            // which would make a second sweep with a large budget read nothing.
             let s = timed(reps, || {
-                cursor.seek(0).unwrap();
+                let mut cursor = Cursor::new(r.clone(), &opts).unwrap();
                 n = 0;
                 while let Some(b) = cursor.next_batch().unwrap() {
                     std::hint::black_box(b.data[0]);

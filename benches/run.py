@@ -125,13 +125,20 @@ def main():
     subset = nb("multi", samples, "samples", "300MB", "0,1,2", "sample")
     row("multi-channel, 3-channel subset", subset, peer("numpy_multi", samples, MB300, "0,1,2"), "numpy.memmap", ">= 1", 1.0)
     sweep = nb("single_sweep", samples, "300MB")
-    row("single-channel sweep, 385 channels, samples file", sweep, peer("numpy_single", samples, 8), "numpy.memmap per channel (8 measured)", ">= 20", 20)
+    numpy_single = peer("numpy_single", samples, 8)
+    row("single-channel sweep, 385 channels, samples file", sweep, numpy_single, "numpy.memmap per channel (8 measured)", ">= 20", 20)
+    whole_mb = floor_pread["bytes"] // 2 ** 20 + 1
+    row(f"same sweep, max_memory {whole_mb}MB (the file fits: one pass)", nb("single_sweep", samples, f"{whole_mb}MB"), numpy_single,
+        "numpy.memmap per channel (8 measured)", "(info)", 0)
     wide_rows = nb("multi", channels, "channels", "300MB", "all", "sample")
     row("channels file as sample-major [obs, ch] batches", wide_rows, peer("numpy_transpose", channels, MB300), "numpy transpose", ">= 3", 3)
     wide_cols = nb("multi", channels, "channels", "300MB", "all", "channel")
     row("channels file as channel-major batches", wide_cols, floor_pread, "pread floor", ">= 0.85", 0.85)
     f32 = nb("apply_f32", samples, "300MB", out_nb)
     row("apply: cast to float32, write to tmpfs", f32, peer("si_write_f32", samples, MB300, out_si), "SpikeInterface write_binary_recording", ">= 1.5", 1.5)
+    write_floor = nb("write_floor", 2 * floor_pread["bytes"], out_nb)
+    write_floor["gbps"] = write_floor["bytes"] / 2 / write_floor["median_s"] / 1e9  # per byte of int16 input
+    row("apply: cast to float32, write to tmpfs", f32, write_floor, "write floor (float32 bytes to a new tmpfs file)", "(info)", 0)
     for p in (out_nb, out_nb.replace(".bin", ".yaml")):
         if os.path.exists(p):
             os.remove(p)
@@ -145,8 +152,9 @@ def main():
            "met": multi["peak_rss_mib"] <= rss_limit}
     tiny = nb("tiny", samples, 1024)
     per_batch_us = tiny["median_s"] / tiny["batches"] * 1e6
-    batch_copy = nb("memcpy_floor", floor_pread["bytes"], 1024 * N_CH * 2)
-    copy_us = 1024 * N_CH * 2 / (batch_copy["bytes"] / batch_copy["median_s"]) * 1e6
+    # the copy a batch needs: pread of the same 1024-row pieces into an aligned buffer
+    batch_copy = nb("pread_floor", samples, 1024 * N_CH * 2)
+    copy_us = batch_copy["median_s"] / batch_copy["reads"] * 1e6
     overhead = {"case": "tiny batches (1024 x 385), overhead beyond the copy", "per_batch_us": per_batch_us,
                 "copy_us": copy_us, "overhead_us": per_batch_us - copy_us, "target": "<= 10 us",
                 "met": per_batch_us - copy_us <= 10}
@@ -175,7 +183,7 @@ def main():
             met = ""
         print(f"| {r['case']} | {r['neurobatch_gbps']:.2f} | {r['peer']} | {r['peer_gbps']:.2f} | {r['ratio']:.2f}x | {r['target']} | {met} |")
     print(f"| {rss['case']} | {rss['neurobatch_rss_mib']:.0f} MiB | numpy.memmap | {rss['numpy_rss_mib']:.0f} MiB | | {rss['target']} | {'yes' if rss['met'] else 'NO'} |")
-    print(f"| {overhead['case']} | {overhead['per_batch_us']:.1f} us/batch | memcpy of a batch | {overhead['copy_us']:.1f} us | "
+    print(f"| {overhead['case']} | {overhead['per_batch_us']:.1f} us/batch | pread of the same rows | {overhead['copy_us']:.1f} us | "
           f"{overhead['overhead_us']:.1f} us | {overhead['target']} | {'yes' if overhead['met'] else 'NO'} |")
     print(f"\nJSON: {a.json}")
 
