@@ -130,8 +130,7 @@ impl Callbacks<'_, '_> {
 /// Results on their way out, in batch order.
 enum Sink {
     Memory { results: Vec<ResultBlock>, keep_last: bool },
-    /// `cast` is done here, while writing, when no cleanup needs the cast result.
-    Disk { writer: Writer, single_channel: bool, cast: Option<Dtype> },
+    Disk(BackgroundWriter),
 }
 
 impl Sink {
@@ -144,13 +143,78 @@ impl Sink {
                 results.push(result);
                 Ok(())
             }
-            Sink::Disk { writer, single_channel, cast } => {
-                let position = single_channel.then_some(position);
-                match cast {
-                    Some(to) => writer.append_result_cast(&result, *to, position),
-                    None => writer.append_result(&result, position),
+            Sink::Disk(w) => w.send(result, position),
+        }
+    }
+}
+
+/// Writes results on a thread of its own, so the kernel's copy into the
+/// output (most of a disk apply's time: perf put 62% of a float32 run in it)
+/// overlaps with reading and converting the next batch. The hand-over is a
+/// rendezvous: at most one result waits while one is written.
+struct BackgroundWriter {
+    tx: Option<mpsc::SyncSender<(ResultBlock, Option<usize>)>>,
+    thread: Option<std::thread::JoinHandle<(Writer, Result<()>)>>,
+    failed: Arc<AtomicBool>,
+}
+
+impl BackgroundWriter {
+    /// `cast` is applied while writing (when no cleanup needs the cast result);
+    /// `single_channel` results are appended as channel series.
+    fn start(mut writer: Writer, single_channel: bool, cast: Option<Dtype>) -> BackgroundWriter {
+        let (tx, rx) = mpsc::sync_channel::<(ResultBlock, Option<usize>)>(0);
+        let failed = Arc::new(AtomicBool::new(false));
+        let flag = failed.clone();
+        let thread = std::thread::spawn(move || {
+            let mut outcome = Ok(());
+            for (block, position) in rx {
+                let position = position.filter(|_| single_channel);
+                outcome = match cast {
+                    Some(to) => writer.append_result_cast(&block, to, position),
+                    None => writer.append_result(&block, position),
+                };
+                if outcome.is_err() {
+                    flag.store(true, Ordering::Relaxed);
+                    break;
                 }
             }
+            (writer, outcome)
+        });
+        BackgroundWriter { tx: Some(tx), thread: Some(thread), failed }
+    }
+
+    fn send(&mut self, block: ResultBlock, position: usize) -> Result<()> {
+        let sent = self.tx.as_ref().map(|tx| tx.send((block, Some(position))));
+        if self.failed.load(Ordering::Relaxed) || !matches!(sent, Some(Ok(()))) {
+            // The writer stopped on an error: report it now.
+            return self.join().1;
+        }
+        Ok(())
+    }
+
+    fn join(&mut self) -> (Option<Writer>, Result<()>) {
+        self.tx = None;
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok((writer, outcome))) => (Some(writer), outcome),
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => (None, Err(Error::InvalidArgument("the output writer already stopped".into()))),
+        }
+    }
+
+    fn finish(mut self) -> Result<OutputInfo> {
+        match self.join() {
+            (Some(writer), Ok(())) => writer.finish(),
+            (_, Err(e)) => Err(e),
+            (None, Ok(())) => Err(Error::InvalidArgument("the output writer already stopped".into())),
+        }
+    }
+}
+
+impl Drop for BackgroundWriter {
+    /// Without finish, the writer is dropped, which removes its temporary file.
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            let _ = self.join();
         }
     }
 }
@@ -186,7 +250,7 @@ pub fn apply(
             let single = !plan.is_multi_channel();
             let order = if single { DataOrder::Channels } else { DataOrder::Samples };
             let writer = Writer::create(path, order, plan.channels.len(), out_dtype)?;
-            Sink::Disk { writer, single_channel: single, cast: opts.cast.filter(|_| cast_when_writing) }
+            Sink::Disk(BackgroundWriter::start(writer, single, opts.cast.filter(|_| cast_when_writing)))
         }
     };
     let callbacks = Callbacks { f, cleanup, cast: opts.cast.filter(|_| !cast_when_writing) };
@@ -206,11 +270,11 @@ pub fn apply(
     Ok(match sink {
         Sink::Memory { results, .. } => ApplyOutcome { results, output: None, stopped },
         // A stop publishes nothing: dropping the writer removes its temporary file.
-        Sink::Disk { writer, .. } if stopped.is_some() => {
-            writer.abandon();
+        Sink::Disk(writer) if stopped.is_some() => {
+            drop(writer);
             ApplyOutcome { stopped, ..Default::default() }
         }
-        Sink::Disk { writer, .. } => ApplyOutcome { output: Some(writer.finish()?), ..Default::default() },
+        Sink::Disk(writer) => ApplyOutcome { output: Some(writer.finish()?), ..Default::default() },
     })
 }
 
