@@ -1,4 +1,4 @@
-classdef Cursor < handle
+classdef Cursor < neurobatch.internal.Handle
   %CURSOR  A walk over the batches of a BatchProcessor traversal.
   %   Made by BatchProcessor.multiChannel / singleChannel.
   %
@@ -16,10 +16,6 @@ classdef Cursor < handle
   properties (SetAccess = private)
     n_batches = 0;
     batches_read = 0;
-  end
-
-  properties (SetAccess = private, Hidden)
-    Id = 0;
   end
 
   methods
@@ -52,18 +48,5 @@ classdef Cursor < handle
       end
     end
 
-    function close(obj)
-      if obj.Id ~= 0
-        neurobatch.internal.neurobatch_mex('free', obj.Id);
-        obj.Id = 0;
-      end
-    end
-
-    function delete(obj)
-      try
-        obj.close();
-      catch
-      end
-    end
   end
 end

@@ -1,4 +1,4 @@
-classdef RecordingsReader < handle
+classdef RecordingsReader < neurobatch.internal.Handle
   %RECORDINGSREADER  A headerless multi-channel binary recording, read in
   %   [observations x channels] orientation whatever its data order.
   %
@@ -21,10 +21,6 @@ classdef RecordingsReader < handle
     n_channels = 0;
     data_order = '';
     n_observations = 0;
-  end
-
-  properties (SetAccess = private, Hidden)
-    Id = 0;
   end
 
   methods
@@ -58,20 +54,6 @@ classdef RecordingsReader < handle
       x = neurobatch.internal.neurobatch_mex('reader_read', obj.Id, from, to, neurobatch.internal.channels_to_c(channels, obj.n_channels), 0);
     end
 
-    function close(obj)
-      %CLOSE  Closes the file. Safe to call more than once.
-      if obj.Id ~= 0
-        neurobatch.internal.neurobatch_mex('free', obj.Id);
-        obj.Id = 0;
-      end
-    end
-
-    function delete(obj)
-      try
-        obj.close();
-      catch
-      end
-    end
   end
 
   methods (Hidden)

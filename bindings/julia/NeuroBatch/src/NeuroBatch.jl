@@ -162,6 +162,25 @@ function channel_list(cs::AbstractVector{<:Integer}, n)
     return Csize_t[c - 1 for c in cs]
 end
 
+# ---------------------------------------------------------------- handles
+
+# A Julia object owning one library handle in `ptr`: `ccall` takes it as a
+# pointer (and keeps it rooted), `close` frees it once, finalizers call close.
+abstract type Handle end
+
+function Base.unsafe_convert(::Type{Ptr{Cvoid}}, h::Handle)
+    h.ptr == C_NULL && throw(ArgumentError("this $(nameof(typeof(h))) is closed"))
+    return h.ptr
+end
+
+function Base.close(h::Handle)
+    if h.ptr != C_NULL
+        free_handle(h)(h.ptr)
+        h.ptr = C_NULL
+    end
+    return nothing
+end
+
 # ---------------------------------------------------------------- reader
 
 """
@@ -177,7 +196,7 @@ its extension replaced by `.yaml`); given ones win. `data_order` is
 element type. `close(r)` closes the file (also done by the finalizer);
 `open(f, RecordingsReader, path; kw...)` closes it after `f`.
 """
-mutable struct RecordingsReader
+mutable struct RecordingsReader <: Handle
     ptr::Ptr{Cvoid}
     path::String
     function RecordingsReader(path::AbstractString; dtype=nothing, n_channels=nothing, data_order=nothing, loader::Symbol=:pread)
@@ -196,18 +215,7 @@ mutable struct RecordingsReader
     end
 end
 
-function Base.unsafe_convert(::Type{Ptr{Cvoid}}, r::RecordingsReader)
-    r.ptr == C_NULL && throw(ArgumentError("the RecordingsReader of $(r.path) is closed"))
-    return r.ptr
-end
-
-function Base.close(r::RecordingsReader)
-    if r.ptr != C_NULL
-        L.nb_reader_free(r.ptr)
-        r.ptr = C_NULL
-    end
-    return nothing
-end
+free_handle(::RecordingsReader) = L.nb_reader_free
 
 function Base.open(f::Function, ::Type{RecordingsReader}, path::AbstractString; kw...)
     r = RecordingsReader(path; kw...)
@@ -312,23 +320,12 @@ rows, `idx = (rows, channels)` its place in the recording, `channel` the
 channel of a single-channel batch (`nothing` for multi-channel).
 `for (data, idx_local, idx) in multi_channel(bp)` works as in YASS.
 """
-mutable struct Cursor
+mutable struct Cursor <: Handle
     ptr::Ptr{Cvoid}
     n_batches::Int
 end
 
-function Base.unsafe_convert(::Type{Ptr{Cvoid}}, c::Cursor)
-    c.ptr == C_NULL && throw(ArgumentError("the Cursor is closed"))
-    return c.ptr
-end
-
-function Base.close(c::Cursor)
-    if c.ptr != C_NULL
-        L.nb_cursor_free(c.ptr)
-        c.ptr = C_NULL
-    end
-    return nothing
-end
+free_handle(::Cursor) = L.nb_cursor_free
 
 function make_cursor(bp::BatchProcessor, traversal, force_complete::Bool; kw...)
     opts, ch = batch_options(bp, traversal, force_complete; kw...)
@@ -568,7 +565,7 @@ The result sink on its own: `append!(w, matrix)` (order `:samples`) or
 then `finish!(w)` publishes data and sidecar atomically and returns
 `(path, params)`. Closed (or finalized) without `finish!`, it leaves no output.
 """
-mutable struct Writer
+mutable struct Writer <: Handle
     ptr::Ptr{Cvoid}
     path::String
     function Writer(path::AbstractString, order::Symbol, n_channels::Integer, ::Type{T}) where {T}
@@ -580,18 +577,7 @@ mutable struct Writer
     end
 end
 
-function Base.unsafe_convert(::Type{Ptr{Cvoid}}, w::Writer)
-    w.ptr == C_NULL && throw(ArgumentError("the Writer of $(w.path) is closed"))
-    return w.ptr
-end
-
-function Base.close(w::Writer)
-    if w.ptr != C_NULL
-        L.nb_writer_free(w.ptr)
-        w.ptr = C_NULL
-    end
-    return nothing
-end
+free_handle(::Writer) = L.nb_writer_free
 
 function Base.append!(w::Writer, a::AbstractMatrix{T}) where {T<:Real}
     m = Matrix{T}(a)
