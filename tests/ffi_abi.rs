@@ -43,9 +43,10 @@ fn open_fixture(dir: &std::path::Path) -> *mut nb_reader {
 fn null_arguments_are_reported_and_outputs_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let r = open_fixture(dir.path());
-    let mut c: *mut nb_cursor = 0x1 as *mut _;
+    // A sentinel that must survive the failed call: outputs are written on success only.
+    let mut c: *mut nb_cursor = std::ptr::dangling_mut();
     assert_eq!(unsafe { nb_cursor_new(null(), null(), &mut c) }, NB_STATUS_NULL_ARGUMENT);
-    assert_eq!(c as usize, 1, "out written on failure");
+    assert_eq!(c, std::ptr::dangling_mut(), "out written on failure");
     assert!(last_error().contains("reader"));
     assert_eq!(unsafe { nb_cursor_new(r, null(), null_mut()) }, NB_STATUS_NULL_ARGUMENT);
     assert_eq!(unsafe { nb_reader_open(null(), null(), &mut null_mut()) }, NB_STATUS_NULL_ARGUMENT);

@@ -44,9 +44,9 @@ impl Default for ApplyOptions {
     }
 }
 
-/// What a user function (or cleanup) said about one batch: `code` 0 to go on,
-/// > 0 to stop early, < 0 to fail; `result` as set by it (a cleanup that sets
-/// none keeps the result it was given).
+/// What a user function (or cleanup) said about one batch: `code` is 0 to go
+/// on, positive to stop early, negative to fail; `result` as set by it (a
+/// cleanup that sets none keeps the result it was given).
 #[derive(Debug, Default)]
 pub struct CallOutput {
     pub code: i32,

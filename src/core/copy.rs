@@ -153,9 +153,9 @@ mod tests {
     #[test]
     fn misaligned_buffers_use_byte_path() {
         let src: Vec<u16> = (0..40).collect();
-        let mut sb = vec![0u8];
+        let mut sb = Vec::from([0u8]);
         sb.extend(to_bytes(&src));
-        let mut db = vec![0u8; 81];
+        let mut db = [0u8; 81];
         gather(2, &sb[1..], Strides { row: 4, col: 1 }, &[3, 0], &mut db[1..], Strides { row: 1, col: 10 }, 10);
         let out = from_bytes(&db[1..]);
         assert_eq!(&out[..3], &[3, 7, 11]);

@@ -137,6 +137,7 @@ impl Reader {
     }
 
     /// The block engine behind reads and cursors; arguments are already valid.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn fill_block(
         &self,
         from: u64,
