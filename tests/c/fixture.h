@@ -209,17 +209,23 @@ static inline int nbt_count_entries(void) {
     free(nbt_t_);                                                                  \
   } while (0)
 
-/* Opens `path` with explicit parameters. */
-static inline nb_reader *nbt_open(const char *path, nb_dtype dtype, size_t n_ch, nb_data_order order) {
+/* Opens `path` with explicit parameters and a loader. */
+static inline nb_reader *nbt_open_with(const char *path, nb_dtype dtype, size_t n_ch, nb_data_order order, nb_loader loader) {
   nb_open_options o;
   nb_reader *r = NULL;
   NBT_OK(nb_open_options_init(&o, NB_OPEN_OPTIONS_VERSION));
   o.dtype = dtype;
   o.n_channels = n_ch;
   o.data_order = order;
+  o.loader = loader;
   NBT_OK(nb_reader_open(path, &o, &r));
   if (!r) exit(nbt_finish("open"));
   return r;
+}
+
+/* Opens `path` with explicit parameters and the default loader. */
+static inline nb_reader *nbt_open(const char *path, nb_dtype dtype, size_t n_ch, nb_data_order order) {
+  return nbt_open_with(path, dtype, n_ch, order, NB_LOADER_PREAD);
 }
 
 #endif

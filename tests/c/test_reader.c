@@ -1,5 +1,5 @@
-/* Reader: every order and several dtypes against the fixture formula, both
- * layouts, buffers at both edges, channel lists; sidecars in block and flow
+/* Reader: every order, both loaders and several dtypes against the fixture
+ * formula, both layouts, buffers at both edges, channel lists; sidecars in block and flow
  * style; and every open/read error of behaviour.md sections 1-4 and 9. */
 #include "fixture.h"
 
@@ -13,7 +13,8 @@ static void reads_match_the_formula(void) {
       char name[64];
       snprintf(name, sizeof name, "r-%s-%d.bin", nb_dtype_name(dtypes[d]), (int)orders[o]);
       const char *path = nbt_write_fixture(name, dtypes[d], n_ch, n_obs, orders[o]);
-      nb_reader *r = nbt_open(path, dtypes[d], n_ch, orders[o]);
+      for (nb_loader loader = NB_LOADER_PREAD; loader <= NB_LOADER_MMAP; loader++) {
+      nb_reader *r = nbt_open_with(path, dtypes[d], n_ch, orders[o], loader);
       NBT_CHECK(nb_reader_n_observations(r) == n_obs);
       NBT_CHECK(nb_reader_n_channels(r) == n_ch);
       NBT_CHECK(nb_reader_dtype(r) == dtypes[d]);
@@ -44,6 +45,7 @@ static void reads_match_the_formula(void) {
         }
       }
       nb_reader_free(r);
+      }
     }
   }
 }
@@ -130,6 +132,10 @@ static void open_errors(void) {
   /* NULL arguments */
   NBT_EXPECT(nb_reader_open(NULL, &o, &r), NB_STATUS_NULL_ARGUMENT);
   NBT_EXPECT(nb_reader_open(odd, &o, NULL), NB_STATUS_NULL_ARGUMENT);
+  o.loader = 5;
+  NBT_EXPECT(nb_reader_open(odd, &o, &r), NB_STATUS_INVALID_ARGUMENT);
+  NBT_ERROR_MENTIONS("loader = 5");
+  o.loader = NB_LOADER_PREAD;
   NBT_EXPECT(nb_open_options_init(NULL, NB_OPEN_OPTIONS_VERSION), NB_STATUS_NULL_ARGUMENT);
   NBT_EXPECT(nb_open_options_init(&o, 0), NB_STATUS_BAD_VERSION);
   NBT_CHECK(r == NULL);
