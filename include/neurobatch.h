@@ -294,9 +294,10 @@ typedef struct nb_apply_options {
   bool pass_batch_results;
   /**
    * 0 or 1 (default): callbacks on the calling thread, in order. N > 1:
-   * callbacks run concurrently on N worker threads, each with its own
-   * batch buffer (memory: up to N + 1 batches in flight); results and
-   * output bytes are identical to the serial run.
+   * the calling thread reads the batches (each once) and callbacks run
+   * concurrently on N worker threads, on copies of the batches (memory:
+   * the cursor's batch plus up to N + 1 copies and results in flight);
+   * results and output bytes are identical to the serial run.
    */
   uint32_t n_threads;
   /**

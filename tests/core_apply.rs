@@ -94,3 +94,19 @@ fn previous_results_chain_in_order() {
     assert_eq!(seen[0], None);
     assert_eq!(seen[2], Some(3));
 }
+
+#[test]
+fn parallel_single_channel_apply_reads_each_channel_group_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = reader(dir.path()); // 5 channels x 3000 int16
+    let file_bytes = 5 * 3000 * 2;
+    let f = |b: &Batch<'_>, _: Option<&ResultBlock>| Ok(CallOutput { code: 0, result: Some(copy_block(b)) });
+    let batch = BatchOptions { max_memory: file_bytes, traversal: Traversal::SingleChannel { force_complete: true }, ..Default::default() };
+    let serial = apply(&r, &batch, &ApplyOptions::default(), &f, None, None).unwrap().results;
+    let before = r.bytes_read();
+    let parallel = apply(&r, &batch, &ApplyOptions { n_threads: 2, ..Default::default() }, &f, None, None).unwrap().results;
+    assert_eq!(serial, parallel);
+    assert_eq!(serial.len(), 5);
+    // all five channels fit max_memory: one pass over the file, whatever the thread count
+    assert_eq!(r.bytes_read() - before, file_bytes);
+}

@@ -3,12 +3,13 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
 
-use crate::core::cursor::{Batch, Cursor};
-use crate::core::dtype::{DataOrder, Dtype};
+use crate::core::cursor::{Batch, BatchInfo, Cursor};
+use crate::core::dtype::{DataOrder, Dtype, Layout};
 use crate::core::error::{Error, Result};
+use crate::core::io::AlignedBuf;
 use crate::core::output::{check_output_path, resolve_existing, IfExists, OutputInfo};
 use crate::core::plan::{BatchOptions, Plan};
 use crate::core::reader::Reader;
@@ -311,10 +312,32 @@ fn run_serial(
     Ok(None)
 }
 
-/// Workers read and process batches concurrently, each with its own cursor;
-/// the calling thread delivers results in batch order. A worker may only
-/// take batch `i` while `i < delivered + window`, so at most `window`
-/// batches are in flight and memory stays bounded.
+/// A batch copied out of the cursor for a worker, in a recycled buffer.
+struct OwnedBatch {
+    buf: AlignedBuf,
+    len: usize,
+    info: BatchInfo,
+    channels: Vec<usize>,
+    dtype: Dtype,
+    layout: Layout,
+}
+
+impl OwnedBatch {
+    fn copy(b: &Batch<'_>, mut buf: AlignedBuf) -> Result<OwnedBatch> {
+        buf.ensure(b.data.len()).map_err(|e| Error::io("allocating a batch copy", e))?[..b.data.len()].copy_from_slice(b.data);
+        Ok(OwnedBatch { buf, len: b.data.len(), info: b.info.clone(), channels: b.channels.to_vec(), dtype: b.dtype, layout: b.layout })
+    }
+
+    fn batch(&self) -> Batch<'_> {
+        Batch { data: &self.buf.bytes()[..self.len], info: &self.info, channels: &self.channels, dtype: self.dtype, layout: self.layout }
+    }
+}
+
+/// The calling thread reads batches (each once, in order: a single-channel
+/// traversal loads every channel group once) and hands copies to `n_threads`
+/// workers that run the callbacks; results are delivered in batch order.
+/// Batch `i` is handed out only while `i < delivered + window`, so at most
+/// `window` batch copies and results exist at once.
 fn run_parallel(
     reader: &Arc<Reader>,
     batch_opts: &BatchOptions,
@@ -325,59 +348,46 @@ fn run_parallel(
     on_done: &mut dyn FnMut(u64) -> Result<()>,
 ) -> Result<Option<i32>> {
     let window = n_threads as u64 + 1;
-    let next = AtomicU64::new(0);
-    let stop = AtomicBool::new(false);
-    let delivered = Mutex::new(0u64);
-    let moved_on = Condvar::new();
-    // Every worker makes its own cursor; creating them here reports errors early.
-    let cursors: Vec<Cursor> = (0..n_threads).map(|_| Cursor::new(reader.clone(), batch_opts)).collect::<Result<_>>()?;
-    std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::channel::<(u64, Result<Processed>)>();
-        for mut cursor in cursors {
-            let tx = tx.clone();
-            let (next, stop, delivered, moved_on) = (&next, &stop, &delivered, &moved_on);
+    let mut cursor = Cursor::new(reader.clone(), batch_opts)?;
+    let spare: Mutex<Vec<AlignedBuf>> = Mutex::new(Vec::new());
+    let (job_tx, job_rx) = mpsc::sync_channel::<OwnedBatch>(window as usize);
+    let job_rx = Mutex::new(job_rx);
+    let (job_rx, spare) = (&job_rx, &spare);
+    std::thread::scope(move |scope| {
+        let (res_tx, res_rx) = mpsc::channel::<(u64, Result<Processed>)>();
+        for _ in 0..n_threads {
+            let res_tx = res_tx.clone();
             scope.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= total || stop.load(Ordering::Relaxed) {
-                    return;
-                }
-                {
-                    let mut d = delivered.lock().unwrap_or_else(|p| p.into_inner());
-                    while i >= *d + window && !stop.load(Ordering::Relaxed) {
-                        d = moved_on.wait(d).unwrap_or_else(|p| p.into_inner());
-                    }
-                }
-                if stop.load(Ordering::Relaxed) {
-                    return;
-                }
-                let out = cursor.seek(i).and_then(|_| match cursor.next_batch()? {
-                    Some(batch) => callbacks.process(&batch, None),
-                    None => Err(Error::InvalidArgument(format!("batch {i} vanished from the plan"))),
-                });
-                let failed = out.is_err();
-                if tx.send((i, out)).is_err() || failed {
+                let job = job_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                let Ok(job) = job else { return };
+                let out = callbacks.process(&job.batch(), None);
+                let index = job.info.index;
+                spare.lock().unwrap_or_else(|p| p.into_inner()).push(job.buf);
+                if res_tx.send((index, out)).is_err() {
                     return;
                 }
             });
         }
-        drop(tx);
-        let halt = || {
-            stop.store(true, Ordering::Relaxed);
-            let _guard = delivered.lock().unwrap_or_else(|p| p.into_inner());
-            moved_on.notify_all();
-        };
-        let mut pending: BTreeMap<u64, Result<Processed>> = BTreeMap::new();
-        let mut expected = 0u64;
+        drop(res_tx);
+        let mut pending: BTreeMap<u64, Processed> = BTreeMap::new();
+        let (mut fed, mut expected) = (0u64, 0u64);
         let outcome = (|| -> Result<Option<i32>> {
             while expected < total {
-                let Ok((i, out)) = rx.recv() else {
+                while fed < total && fed < expected + window {
+                    let Some(batch) = cursor.next_batch()? else { break };
+                    let buf = spare.lock().unwrap_or_else(|p| p.into_inner()).pop().unwrap_or_default();
+                    if job_tx.send(OwnedBatch::copy(&batch, buf)?).is_err() {
+                        return Err(Error::InvalidArgument("the worker threads ended early".into()));
+                    }
+                    fed += 1;
+                }
+                let Ok((i, out)) = res_rx.recv() else {
                     return Err(Error::InvalidArgument("a worker thread ended without a result".into()));
                 };
                 // An error is reported at once, whatever batch it came from.
-                let out = out?;
-                pending.insert(i, Ok(out));
+                pending.insert(i, out?);
                 while let Some(out) = pending.remove(&expected) {
-                    match out? {
+                    match out {
                         Processed::Result(result, position) => sink.deliver(result, position)?,
                         Processed::Stop(code, result) => {
                             if let Some((result, position)) = result {
@@ -387,17 +397,13 @@ fn run_parallel(
                         }
                     }
                     expected += 1;
-                    {
-                        let mut d = delivered.lock().unwrap_or_else(|p| p.into_inner());
-                        *d = expected;
-                        moved_on.notify_all();
-                    }
                     on_done(expected)?;
                 }
             }
             Ok(None)
         })();
-        halt();
+        // Workers finish the batch in hand and stop; queued batches are dropped.
+        drop(job_tx);
         outcome
     })
 }

@@ -95,9 +95,10 @@ pub struct nb_apply_options {
     /// then returns only the last result. Requires `n_threads <= 1`.
     pub pass_batch_results: bool,
     /// 0 or 1 (default): callbacks on the calling thread, in order. N > 1:
-    /// callbacks run concurrently on N worker threads, each with its own
-    /// batch buffer (memory: up to N + 1 batches in flight); results and
-    /// output bytes are identical to the serial run.
+    /// the calling thread reads the batches (each once) and callbacks run
+    /// concurrently on N worker threads, on copies of the batches (memory:
+    /// the cursor's batch plus up to N + 1 copies and results in flight);
+    /// results and output bytes are identical to the serial run.
     pub n_threads: u32,
     /// Optional progress callback; NULL (default): none.
     pub progress: nb_progress_fn,
