@@ -175,16 +175,15 @@ def main():
     print(f"\n{report['date']}: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB, "
           f"Linux {machine['kernel']}; {report['file_gb']:.2f} GB file in page cache; median of {reps}")
     print(f"floors: pread {floor_pread['gbps']:.2f} GB/s, memcpy {floor_copy['gbps']:.2f} GB/s\n")
-    print(f"| case | neurobatch GB/s | peer | peer GB/s | ratio | target | met |")
-    print(f"|---|---:|---|---:|---:|---|---|")
+    print("| case | neurobatch | peer | peer | ratio | target | met |")
+    print("|---|---:|---|---:|---:|---|---|")
     for r in rows:
-        met = "yes" if r["met"] else "NO"
-        if r["target"] == "(info)":
-            met = ""
-        print(f"| {r['case']} | {r['neurobatch_gbps']:.2f} | {r['peer']} | {r['peer_gbps']:.2f} | {r['ratio']:.2f}x | {r['target']} | {met} |")
-    print(f"| {rss['case']} | {rss['neurobatch_rss_mib']:.0f} MiB | numpy.memmap | {rss['numpy_rss_mib']:.0f} MiB | | {rss['target']} | {'yes' if rss['met'] else 'NO'} |")
-    print(f"| {overhead['case']} | {overhead['per_batch_us']:.1f} us/batch | pread of the same rows | {overhead['copy_us']:.1f} us | "
-          f"{overhead['overhead_us']:.1f} us | {overhead['target']} | {'yes' if overhead['met'] else 'NO'} |")
+        met = "" if r["target"] == "(info)" else ("yes" if r["met"] else "**no**")
+        print(f"| {r['case']} | {r['neurobatch_gbps']:.2f} GB/s | {r['peer']} | {r['peer_gbps']:.2f} GB/s | {r['ratio']:.2f}× | {r['target']} | {met} |")
+    print(f"| {rss['case']} | {rss['neurobatch_rss_mib']:.0f} MiB | numpy.memmap | {rss['numpy_rss_mib']:.0f} MiB | | {rss['target']} | "
+          f"{'yes' if rss['met'] else '**no**'} |")
+    print(f"| {overhead['case']} | {overhead['per_batch_us']:.1f} µs/batch | pread of the same rows | {overhead['copy_us']:.1f} µs | "
+          f"{overhead['overhead_us']:+.1f} µs | {overhead['target']} | {'yes' if overhead['met'] else '**no**'} |")
     print(f"\nJSON: {a.json}")
 
 
