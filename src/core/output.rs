@@ -58,8 +58,17 @@ pub fn check_output_path(output: &Path, input: Option<&Path>) -> Result<()> {
     if !dir.is_dir() {
         return bad(format!("its directory {} does not exist", show(dir)));
     }
-    if output.is_dir() {
-        return bad("it is a directory".into());
+    // Outputs are replaced by renaming a finished temporary file over them:
+    // over a device (as root, /dev/full) or a FIFO that would destroy it.
+    for (path, what) in [(output.to_path_buf(), "it"), (sidecar_path(output), "its sidecar")] {
+        if let Ok(meta) = std::fs::metadata(&path) {
+            if meta.is_dir() {
+                return bad(if what == "it" { "it is a directory".into() } else { format!("its sidecar {} is a directory", show(&path)) });
+            }
+            if !meta.is_file() {
+                return bad(format!("{what} exists and is not a regular file (a device, pipe or socket); outputs replace regular files only"));
+            }
+        }
     }
     if let Some(input) = input {
         let yaml = sidecar_path(output);
