@@ -758,6 +758,19 @@ typedef struct nb_output_info {
 #define NB_STATUS_NO_RESULT -20
 
 /**
+ * A handle argument is not a live object of the expected type (a handle
+ * of another type, or one already freed). Detection is best effort: it
+ * never makes passing such a pointer defined behaviour.
+ */
+#define NB_STATUS_BAD_HANDLE -21
+
+/**
+ * The input file changed under an open reader: it is now shorter than the
+ * observations being read (truncated by another process).
+ */
+#define NB_STATUS_INPUT_CHANGED -22
+
+/**
  * An internal panic was caught; the handle involved is now poisoned.
  */
 #define NB_STATUS_PANIC -100
@@ -831,7 +844,9 @@ nb_status nb_if_file_exists_from_name(const char *name, nb_if_file_exists *out_v
  *         `NB_STATUS_CANCELLED`; `NB_STATUS_NO_RESULT`; `NB_STATUS_RESULT_MISMATCH`;
  *         `NB_STATUS_FILE_EXISTS`; `NB_STATUS_BAD_OUTPUT_PATH`;
  *         `NB_STATUS_SIDECAR_MISSING` (skip without sidecar); `NB_STATUS_IO`
- *         (e.g. disk full); the statuses of `nb_cursor_new`.
+ *         (e.g. disk full, file size limit); `NB_STATUS_INPUT_CHANGED`; the
+ *         statuses of `nb_cursor_new`. On every failure nothing is left at
+ *         the output path (an existing output is untouched).
  *
  * **Ownership:** the caller frees `*out_results` with `nb_results_free`.
  * **Thread safety:** the reader may be shared; see `nb_apply_options.n_threads`
@@ -894,7 +909,9 @@ nb_status nb_cursor_new(const struct nb_reader *reader,
  *             written otherwise.
  * @return `NB_STATUS_OK` with a batch; `NB_STATUS_DONE` when every batch was
  *         returned, and on every later call; `NB_STATUS_NULL_ARGUMENT`;
- *         `NB_STATUS_IO`; `NB_STATUS_POISONED`.
+ *         `NB_STATUS_BAD_HANDLE`; `NB_STATUS_IO`; `NB_STATUS_INPUT_CHANGED`
+ *         (the file was truncated since it was opened; the cursor stays
+ *         usable: seek back, or free it); `NB_STATUS_POISONED`.
  *
  * **Lifetime:** `*out_batch` and its data stay valid until the next
  * `nb_cursor_next`, `nb_cursor_seek` or `nb_cursor_free` on this cursor.
@@ -1120,9 +1137,11 @@ nb_status nb_batch_options_init(struct nb_batch_options *opts, uint32_t version)
  * @param[out] out_reader the new reader, written on success only.
  * @return `NB_STATUS_OK`; `NB_STATUS_NULL_ARGUMENT`; `NB_STATUS_BAD_VERSION`;
  *         `NB_STATUS_BAD_DTYPE` / `NB_STATUS_BAD_DATA_ORDER` (bad option
- *         value or sidecar value); `NB_STATUS_BAD_CHANNEL` (n_channels 0 in
- *         the sidecar); `NB_STATUS_SIDECAR_MISSING` (message names the
- *         file looked for); `NB_STATUS_SIDECAR_INVALID`; `NB_STATUS_IO`;
+ *         value or sidecar value); `NB_STATUS_BAD_CHANNEL` (n_channels so
+ *         large a row overflows); `NB_STATUS_SIDECAR_MISSING` (message names
+ *         the file looked for); `NB_STATUS_SIDECAR_INVALID` (malformed, not
+ *         UTF-8, over 64 KiB, n_channels 0, a key missing); `NB_STATUS_IO`;
+ *         `NB_STATUS_INVALID_ARGUMENT` (a directory, device or FIFO);
  *         `NB_STATUS_BAD_FILE_SIZE` (message names the file size, dtype,
  *         channel count and remainder).
  *
@@ -1200,7 +1219,8 @@ nb_data_order nb_reader_data_order(const struct nb_reader *reader);
  *         less than needed (call again with `*out_needed` bytes);
  *         `NB_STATUS_BAD_RANGE`; `NB_STATUS_BAD_CHANNEL`;
  *         `NB_STATUS_INVALID_ARGUMENT` (layout); `NB_STATUS_NULL_ARGUMENT`;
- *         `NB_STATUS_IO`; `NB_STATUS_POISONED`.
+ *         `NB_STATUS_IO`; `NB_STATUS_INPUT_CHANGED` (file truncated since
+ *         open); `NB_STATUS_BAD_HANDLE`; `NB_STATUS_POISONED`.
  *
  * **Thread safety:** may be called from several threads at once on one reader.
  */

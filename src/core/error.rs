@@ -25,6 +25,9 @@ pub enum Error {
     #[error("n_channels must be at least 1, got {0}")]
     BadChannelCount(u64),
 
+    #[error("n_channels {n_channels} is absurd: one observation of {dtype} would take more than 2^64 bytes")]
+    TooManyChannels { n_channels: u64, dtype: String },
+
     #[error("invalid time range [{from}, {to}): expected 0 <= from_time <= to_time <= n_observations = {n_obs}")]
     BadRange { from: u64, to: u64, n_obs: u64 },
 
@@ -42,6 +45,9 @@ pub enum Error {
 
     #[error("{context}: {source}")]
     Io { context: String, source: std::io::Error },
+
+    #[error("{path} was {opened} bytes when opened and is now {now} bytes: it was truncated while being read (at observation {row}); reopen it once the writer has finished")]
+    InputChanged { path: String, opened: u64, now: u64, row: u64 },
 
     #[error("{0}")]
     InvalidArgument(String),

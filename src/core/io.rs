@@ -86,10 +86,16 @@ pub fn with_bytes<R>(
             Ok(f(dst))
         }
         Loader::Mmap => {
-            // SAFETY: the mapping is read-only and private to this call. The
-            // library never writes input files; a recording truncated by
-            // another process while mapped would raise SIGBUS, the documented
-            // hazard of the mapping loader (the pread loader has none).
+            // Touching a mapped page past the end of the file raises SIGBUS,
+            // which would kill the host: check the length first, so a file
+            // truncated by another process is an error like a short pread.
+            if file.metadata()?.len() < offset + len as u64 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            // SAFETY: the mapping is read-only and private to this call, and
+            // the library never writes input files. A truncation racing with
+            // the copy below, after the check above, can still raise SIGBUS:
+            // the residual hazard documented for mappings (README, Reliability).
             let map = unsafe { MmapOptions::new().offset(offset - skew as u64).len(skew + len).map(file)? };
             Ok(f(&map[skew..skew + len]))
         }

@@ -55,9 +55,16 @@ impl Reader {
         let explicit = PartialParams { dtype: opts.dtype, n_channels: opts.n_channels, data_order: opts.data_order };
         let params = resolve_params(path, explicit)?;
         let file = File::open(path).map_err(|e| Error::io(format!("opening recording {}", show(path)), e))?;
-        let file_size = file.metadata().map_err(|e| Error::io(format!("reading the size of {}", show(path)), e))?.len();
+        let meta = file.metadata().map_err(|e| Error::io(format!("reading the size of {}", show(path)), e))?;
+        if !meta.is_file() {
+            let kind = if meta.is_dir() { "a directory" } else { "not a regular file (a device, pipe or socket)" };
+            return Err(Error::InvalidArgument(format!("recording {} is {kind}; expected a regular binary file", show(path))));
+        }
+        let file_size = meta.len();
         let itemsize = params.dtype.itemsize();
-        let row_bytes = (params.n_channels as u64).checked_mul(itemsize as u64).ok_or(Error::BadChannelCount(params.n_channels as u64))?;
+        let row_bytes = (params.n_channels as u64)
+            .checked_mul(itemsize as u64)
+            .ok_or_else(|| Error::TooManyChannels { n_channels: params.n_channels as u64, dtype: params.dtype.name().into() })?;
         if file_size % row_bytes != 0 {
             return Err(Error::BadFileSize {
                 path: show(path),
@@ -168,7 +175,7 @@ impl Reader {
                 Layout::ChannelMajor => ((j * nr + row) * isz, Strides { row: 1, col: nr }),
             }
         };
-        let io_err = |row: u64, e| Error::io(format!("reading {} at observation {row}", show(&self.path)), e);
+        let io_err = |row: u64, e| self.read_error(row, e);
         let direct = self.loader == Loader::Pread;
         match self.params.data_order {
             DataOrder::Samples => {
@@ -242,6 +249,19 @@ impl Reader {
 }
 
 impl Reader {
+    /// A failed read, told apart from a file another process truncated:
+    /// the reader's length was fixed at open.
+    fn read_error(&self, row: u64, e: std::io::Error) -> Error {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            if let Ok(now) = self.file.metadata().map(|m| m.len()) {
+                if now < self.file_size {
+                    return Error::InputChanged { path: show(&self.path), opened: self.file_size, now, row };
+                }
+            }
+        }
+        Error::io(format!("reading {} at observation {row}", show(&self.path)), e)
+    }
+
     fn count(&self, bytes: usize) {
         self.bytes_read.fetch_add(bytes as u64, Ordering::Relaxed);
     }

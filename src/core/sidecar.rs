@@ -47,12 +47,26 @@ pub struct PartialParams {
     pub data_order: Option<DataOrder>,
 }
 
+/// A sidecar is a few lines; anything larger is not one (and is not read whole).
+const MAX_SIDECAR_BYTES: u64 = 64 << 10;
+
 pub fn read_sidecar(path: &Path) -> Result<PartialParams> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("reading sidecar {}", show(path)), e))?;
-    parse_sidecar(&text).map_err(|reason| Error::SidecarInvalid { path: show(path), reason })
+    use std::io::Read;
+    let invalid = |reason: String| Error::SidecarInvalid { path: show(path), reason };
+    let file = std::fs::File::open(path).map_err(|e| Error::io(format!("reading sidecar {}", show(path)), e))?;
+    if !file.metadata().map_err(|e| Error::io(format!("reading sidecar {}", show(path)), e))?.is_file() {
+        return Err(invalid("not a regular file".into()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SIDECAR_BYTES + 1).read_to_end(&mut bytes).map_err(|e| Error::io(format!("reading sidecar {}", show(path)), e))?;
+    if bytes.len() as u64 > MAX_SIDECAR_BYTES {
+        return Err(invalid(format!("larger than {MAX_SIDECAR_BYTES} bytes; a sidecar holds three keys")));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| invalid(format!("not UTF-8 text: invalid byte at offset {}", e.utf8_error().valid_up_to())))?;
+    parse_sidecar(&text).map_err(invalid)
 }
 
-fn parse_sidecar(text: &str) -> std::result::Result<PartialParams, String> {
+pub fn parse_sidecar(text: &str) -> std::result::Result<PartialParams, String> {
     let fields: SidecarFields = serde_yaml_ng::from_str(text).map_err(|e| format!("not a YAML mapping of dtype, n_channels, data_order: {e}"))?;
     let dtype = fields.dtype.as_deref().map(Dtype::parse).transpose().map_err(|e| e.to_string())?;
     let order_text = fields.data_order.or(fields.data_format);

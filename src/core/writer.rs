@@ -61,7 +61,7 @@ impl Writer {
     pub fn create(path: &Path, order: DataOrder, n_channels: usize, dtype: Dtype) -> Result<Writer> {
         check_output_path(path, None)?;
         if order == DataOrder::Channels && n_channels == 0 {
-            return Err(Error::InvalidArgument("a channels-order output needs n_channels >= 1".into()));
+            return Err(Error::InvalidArgument("a channels-order output needs n_channels >= 1, got 0".into()));
         }
         let tmp = temp_name(path, "");
         let file = File::options()

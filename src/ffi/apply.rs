@@ -266,7 +266,9 @@ pub(crate) fn report_cb_value<T>(r: CoreResult<T>, out_cb_value: *mut c_int) -> 
 ///         `NB_STATUS_CANCELLED`; `NB_STATUS_NO_RESULT`; `NB_STATUS_RESULT_MISMATCH`;
 ///         `NB_STATUS_FILE_EXISTS`; `NB_STATUS_BAD_OUTPUT_PATH`;
 ///         `NB_STATUS_SIDECAR_MISSING` (skip without sidecar); `NB_STATUS_IO`
-///         (e.g. disk full); the statuses of `nb_cursor_new`.
+///         (e.g. disk full, file size limit); `NB_STATUS_INPUT_CHANGED`; the
+///         statuses of `nb_cursor_new`. On every failure nothing is left at
+///         the output path (an existing output is untouched).
 ///
 /// **Ownership:** the caller frees `*out_results` with `nb_results_free`.
 /// **Thread safety:** the reader may be shared; see `nb_apply_options.n_threads`

@@ -27,6 +27,7 @@ pub struct nb_cursor {
 
 impl Handle for nb_cursor {
     const KIND: &'static str = "nb_cursor";
+    const TAG: u64 = 0x6e62637572736f72;
     fn poison_flag(&self) -> &AtomicBool {
         &self.poisoned
     }
@@ -105,7 +106,9 @@ pub unsafe extern "C" fn nb_cursor_new(reader: *const nb_reader, opts: *const nb
 ///             written otherwise.
 /// @return `NB_STATUS_OK` with a batch; `NB_STATUS_DONE` when every batch was
 ///         returned, and on every later call; `NB_STATUS_NULL_ARGUMENT`;
-///         `NB_STATUS_IO`; `NB_STATUS_POISONED`.
+///         `NB_STATUS_BAD_HANDLE`; `NB_STATUS_IO`; `NB_STATUS_INPUT_CHANGED`
+///         (the file was truncated since it was opened; the cursor stays
+///         usable: seek back, or free it); `NB_STATUS_POISONED`.
 ///
 /// **Lifetime:** `*out_batch` and its data stay valid until the next
 /// `nb_cursor_next`, `nb_cursor_seek` or `nb_cursor_free` on this cursor.

@@ -14,6 +14,7 @@ pub(crate) enum Fail {
     Invalid(String),
     Status(nb_status, String),
     Poisoned(&'static str),
+    BadHandle(String),
 }
 
 impl From<Error> for Fail {
@@ -30,6 +31,7 @@ impl Fail {
             Fail::Invalid(m) => (NB_STATUS_INVALID_ARGUMENT, m),
             Fail::Status(s, m) => (s, m),
             Fail::Poisoned(kind) => (NB_STATUS_POISONED, format!("this {kind} was poisoned by an earlier internal panic; free it")),
+            Fail::BadHandle(m) => (NB_STATUS_BAD_HANDLE, m),
         }
     }
 }
@@ -51,6 +53,11 @@ pub(crate) fn set_panic(payload: Box<dyn std::any::Any + Send>) {
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown payload".into());
     set_last_error(format!("internal panic: {text}"));
+}
+
+/// Records a failure of a function that returns no status (the `_free`s).
+pub(crate) fn record(fail: Fail) {
+    set_last_error(fail.status_and_message().1);
 }
 
 /// Turns a body's result into the status it returns, recording the message.

@@ -28,6 +28,7 @@ pub struct nb_reader {
 
 impl Handle for nb_reader {
     const KIND: &'static str = "nb_reader";
+    const TAG: u64 = 0x6e62726561646572;
     fn poison_flag(&self) -> &AtomicBool {
         &self.poisoned
     }
@@ -51,9 +52,11 @@ const _: fn() = || {
 /// @param[out] out_reader the new reader, written on success only.
 /// @return `NB_STATUS_OK`; `NB_STATUS_NULL_ARGUMENT`; `NB_STATUS_BAD_VERSION`;
 ///         `NB_STATUS_BAD_DTYPE` / `NB_STATUS_BAD_DATA_ORDER` (bad option
-///         value or sidecar value); `NB_STATUS_BAD_CHANNEL` (n_channels 0 in
-///         the sidecar); `NB_STATUS_SIDECAR_MISSING` (message names the
-///         file looked for); `NB_STATUS_SIDECAR_INVALID`; `NB_STATUS_IO`;
+///         value or sidecar value); `NB_STATUS_BAD_CHANNEL` (n_channels so
+///         large a row overflows); `NB_STATUS_SIDECAR_MISSING` (message names
+///         the file looked for); `NB_STATUS_SIDECAR_INVALID` (malformed, not
+///         UTF-8, over 64 KiB, n_channels 0, a key missing); `NB_STATUS_IO`;
+///         `NB_STATUS_INVALID_ARGUMENT` (a directory, device or FIFO);
 ///         `NB_STATUS_BAD_FILE_SIZE` (message names the file size, dtype,
 ///         channel count and remainder).
 ///
@@ -151,7 +154,8 @@ pub unsafe extern "C" fn nb_reader_data_order(reader: *const nb_reader) -> nb_da
 ///         less than needed (call again with `*out_needed` bytes);
 ///         `NB_STATUS_BAD_RANGE`; `NB_STATUS_BAD_CHANNEL`;
 ///         `NB_STATUS_INVALID_ARGUMENT` (layout); `NB_STATUS_NULL_ARGUMENT`;
-///         `NB_STATUS_IO`; `NB_STATUS_POISONED`.
+///         `NB_STATUS_IO`; `NB_STATUS_INPUT_CHANGED` (file truncated since
+///         open); `NB_STATUS_BAD_HANDLE`; `NB_STATUS_POISONED`.
 ///
 /// **Thread safety:** may be called from several threads at once on one reader.
 #[unsafe(no_mangle)]

@@ -51,7 +51,7 @@ impl nb_result_view {
 }
 
 fn dtype_arg(dtype: nb_dtype) -> Result<crate::core::dtype::Dtype, Fail> {
-    optional_dtype(dtype, "dtype")?.ok_or_else(|| Fail::Status(NB_STATUS_BAD_DTYPE, "dtype must be set: NB_DTYPE_UNSET is not a result dtype".into()))
+    optional_dtype(dtype, "dtype")?.ok_or_else(|| Fail::Status(NB_STATUS_BAD_DTYPE, "dtype is NB_DTYPE_UNSET (0), which is not a result dtype; expected a dtype such as NB_DTYPE_FLOAT32".into()))
 }
 
 /// Sets the callback's result to a copy of `data`, an `n_rows × n_cols`

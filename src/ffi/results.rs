@@ -49,6 +49,7 @@ unsafe impl Sync for nb_results {}
 
 impl Handle for nb_results {
     const KIND: &'static str = "nb_results";
+    const TAG: u64 = 0x6e62726573756c74;
     fn poison_flag(&self) -> &AtomicBool {
         &self.poisoned
     }

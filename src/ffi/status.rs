@@ -57,6 +57,13 @@ pub const NB_STATUS_RESULT_MISMATCH: nb_status = -18;
 pub const NB_STATUS_BAD_OUTPUT_PATH: nb_status = -19;
 /// A callback returned 0 without setting a result.
 pub const NB_STATUS_NO_RESULT: nb_status = -20;
+/// A handle argument is not a live object of the expected type (a handle
+/// of another type, or one already freed). Detection is best effort: it
+/// never makes passing such a pointer defined behaviour.
+pub const NB_STATUS_BAD_HANDLE: nb_status = -21;
+/// The input file changed under an open reader: it is now shorter than the
+/// observations being read (truncated by another process).
+pub const NB_STATUS_INPUT_CHANGED: nb_status = -22;
 /// An internal panic was caught; the handle involved is now poisoned.
 pub const NB_STATUS_PANIC: nb_status = -100;
 /// The handle was poisoned by an earlier panic; free it.
@@ -94,6 +101,8 @@ pub extern "C" fn nb_status_str(status: nb_status) -> *const c_char {
         NB_STATUS_RESULT_MISMATCH => b"inconsistent results\0",
         NB_STATUS_BAD_OUTPUT_PATH => b"invalid output path\0",
         NB_STATUS_NO_RESULT => b"callback set no result\0",
+        NB_STATUS_BAD_HANDLE => b"not a live handle of the expected type\0",
+        NB_STATUS_INPUT_CHANGED => b"input file changed while open\0",
         NB_STATUS_PANIC => b"internal panic\0",
         NB_STATUS_POISONED => b"handle poisoned by an earlier panic\0",
         _ => b"unknown status\0",
@@ -109,11 +118,12 @@ pub(crate) fn status_of(e: &Error) -> nb_status {
         Error::BadMemory(_) => NB_STATUS_BAD_MEMORY,
         Error::MemoryTooSmall { .. } | Error::ChannelTooLarge { .. } => NB_STATUS_MEMORY_TOO_SMALL,
         Error::BadFileSize { .. } => NB_STATUS_BAD_FILE_SIZE,
-        Error::BadChannelCount(_) | Error::BadChannel { .. } | Error::EmptyChannels => NB_STATUS_BAD_CHANNEL,
+        Error::BadChannelCount(_) | Error::TooManyChannels { .. } | Error::BadChannel { .. } | Error::EmptyChannels => NB_STATUS_BAD_CHANNEL,
         Error::BadRange { .. } => NB_STATUS_BAD_RANGE,
         Error::SidecarMissing { .. } => NB_STATUS_SIDECAR_MISSING,
         Error::SidecarInvalid { .. } => NB_STATUS_SIDECAR_INVALID,
         Error::Io { .. } => NB_STATUS_IO,
+        Error::InputChanged { .. } => NB_STATUS_INPUT_CHANGED,
         Error::InvalidArgument(_) => NB_STATUS_INVALID_ARGUMENT,
         Error::BadOutputPath { .. } => NB_STATUS_BAD_OUTPUT_PATH,
         Error::FileExists(_) => NB_STATUS_FILE_EXISTS,

@@ -27,6 +27,7 @@ pub struct nb_writer {
 
 impl Handle for nb_writer {
     const KIND: &'static str = "nb_writer";
+    const TAG: u64 = 0x6e62777269746572;
     fn poison_flag(&self) -> &AtomicBool {
         &self.poisoned
     }
@@ -87,8 +88,8 @@ pub unsafe extern "C" fn nb_writer_open(output_path: *const c_char, order: nb_da
     ffi_status!({
         let out = out_arg(out_writer, "out_writer")?;
         let path = unsafe { path_arg(output_path, "output_path")? };
-        let order: DataOrder = optional_order(order, "order")?.ok_or_else(|| Fail::Status(NB_STATUS_BAD_DATA_ORDER, "order must be NB_DATA_ORDER_SAMPLES or NB_DATA_ORDER_CHANNELS".into()))?;
-        let dtype = optional_dtype(dtype, "dtype")?.ok_or_else(|| Fail::Status(NB_STATUS_BAD_DTYPE, "dtype must be set".into()))?;
+        let order: DataOrder = optional_order(order, "order")?.ok_or_else(|| Fail::Status(NB_STATUS_BAD_DATA_ORDER, "order is NB_DATA_ORDER_UNSET (0); expected NB_DATA_ORDER_SAMPLES (1) or NB_DATA_ORDER_CHANNELS (2)".into()))?;
+        let dtype = optional_dtype(dtype, "dtype")?.ok_or_else(|| Fail::Status(NB_STATUS_BAD_DTYPE, "dtype is NB_DTYPE_UNSET (0); expected a dtype such as NB_DTYPE_INT16".into()))?;
         let w = Writer::create(path, order, n_channels, dtype)?;
         give(nb_writer { inner: Some(w), poisoned: AtomicBool::new(false) }, out);
         Ok(NB_STATUS_OK)
@@ -96,7 +97,7 @@ pub unsafe extern "C" fn nb_writer_open(output_path: *const c_char, order: nb_da
 }
 
 fn block_args<'a>(dtype: nb_dtype, n_rows: usize, n_cols: usize, layout: nb_layout, data: *const c_void) -> Result<(crate::core::dtype::Dtype, crate::core::dtype::Layout, &'a [u8]), Fail> {
-    let d = optional_dtype(dtype, "dtype")?.ok_or_else(|| Fail::Status(NB_STATUS_BAD_DTYPE, "dtype must be set".into()))?;
+    let d = optional_dtype(dtype, "dtype")?.ok_or_else(|| Fail::Status(NB_STATUS_BAD_DTYPE, "dtype is NB_DTYPE_UNSET (0); expected a dtype such as NB_DTYPE_INT16".into()))?;
     let layout = layout_from_c(layout, "layout")?;
     let n = n_rows.checked_mul(n_cols).and_then(|n| n.checked_mul(d.itemsize())).ok_or_else(|| Fail::Invalid(format!("a {n_rows} × {n_cols} block is too large")))?;
     Ok((d, layout, unsafe { slice_arg(data.cast::<u8>(), n, "data")? }))
