@@ -2,6 +2,7 @@
 //! or appended to an output file, optionally on worker threads (behaviour.md §7).
 
 use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -9,6 +10,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use crate::core::cursor::{Batch, BatchInfo, Cursor};
 use crate::core::dtype::{DataOrder, Dtype, Layout};
 use crate::core::error::{Error, Result};
+use crate::core::fault;
 use crate::core::io::AlignedBuf;
 use crate::core::output::{check_output_path, resolve_existing, IfExists, OutputInfo};
 use crate::core::plan::{BatchOptions, Plan};
@@ -136,6 +138,7 @@ enum Sink {
 
 impl Sink {
     fn deliver(&mut self, result: ResultBlock, position: usize) -> Result<()> {
+        fault::check(fault::Point::Deliver);
         match self {
             Sink::Memory { results, keep_last } => {
                 if *keep_last {
@@ -170,6 +173,7 @@ impl BackgroundWriter {
             let mut outcome = Ok(());
             for (block, position) in rx {
                 let position = position.filter(|_| single_channel);
+                fault::check(fault::Point::Write);
                 outcome = match cast {
                     Some(to) => writer.append_result_cast(&block, to, position),
                     None => writer.append_result(&block, position),
@@ -212,10 +216,13 @@ impl BackgroundWriter {
 }
 
 impl Drop for BackgroundWriter {
-    /// Without finish, the writer is dropped, which removes its temporary file.
+    /// Without finish, the writer is dropped, which removes its temporary
+    /// file. A panic of the writer thread is not re-raised here: this may
+    /// run while unwinding, and a second panic would abort the host.
     fn drop(&mut self) {
-        if self.thread.is_some() {
-            let _ = self.join();
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
 }
@@ -312,6 +319,10 @@ fn run_serial(
     Ok(None)
 }
 
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned()).unwrap_or_else(|| "unknown payload".into())
+}
+
 /// A batch copied out of the cursor for a worker, in a recycled buffer.
 struct OwnedBatch {
     buf: AlignedBuf,
@@ -360,7 +371,15 @@ fn run_parallel(
             scope.spawn(move || loop {
                 let job = job_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
                 let Ok(job) = job else { return };
-                let out = callbacks.process(&job.batch(), None);
+                // A panic here must reach the calling thread as an error: left
+                // alone it would end this worker and its result would never
+                // arrive, so the calling thread would wait forever.
+                let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    let out = callbacks.process(&job.batch(), None);
+                    fault::check(fault::Point::Worker);
+                    out
+                }))
+                .unwrap_or_else(|payload| Err(Error::Panic(panic_text(payload.as_ref()))));
                 let index = job.info.index;
                 spare.lock().unwrap_or_else(|p| p.into_inner()).push(job.buf);
                 if res_tx.send((index, out)).is_err() {

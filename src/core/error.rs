@@ -52,6 +52,9 @@ pub enum Error {
     #[error("{0}")]
     InvalidArgument(String),
 
+    #[error("internal panic on a worker thread: {0}; nothing was written")]
+    Panic(String),
+
     #[error("invalid output path {path}: {reason}")]
     BadOutputPath { path: String, reason: String },
 

@@ -5,6 +5,7 @@ pub mod copy;
 pub mod cursor;
 pub mod dtype;
 pub mod error;
+pub mod fault;
 pub mod io;
 pub mod memory;
 pub mod output;

@@ -131,5 +131,6 @@ pub(crate) fn status_of(e: &Error) -> nb_status {
         Error::CallbackFailed { .. } => NB_STATUS_CALLBACK_FAILED,
         Error::Cancelled { .. } => NB_STATUS_CANCELLED,
         Error::NoResult { .. } => NB_STATUS_NO_RESULT,
+        Error::Panic(_) => NB_STATUS_PANIC,
     }
 }

@@ -12,3 +12,11 @@ pub unsafe extern "C" fn nb__test_panic(reader: *const nb_reader) -> nb_status {
         panic!("test panic requested");
     })
 }
+
+/// Arms a panic inside the library at `point` (1: delivering a result on the
+/// calling thread, 2: the output writer thread, 3: a parallel worker) after
+/// `skip` passes. It fires once.
+#[unsafe(no_mangle)]
+pub extern "C" fn nb__test_inject_panic(point: u32, skip: u64) {
+    crate::core::fault::arm(point, skip)
+}

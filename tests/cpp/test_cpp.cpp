@@ -129,6 +129,13 @@ static void multi_channel_apply_examples(const fx::TempDir &dir) {
     FX_CHECK(std::string(e.what()) == "user error at batch 2");
   }
   FX_CHECK(!std::filesystem::exists(disk.output_path));
+  for (const auto &entry : std::filesystem::directory_iterator(dir.path))
+    FX_CHECK(entry.path().filename().string().find("nbtmp") == std::string::npos);  // no temporary file left
+  // ... and the processor is still usable: the same apply without the throw succeeds
+  bp.apply(nb::BatchOptions().max_memory("5KB"), disk, [](const nb::Batch &b, const nb::ResultView *, nb::ResultSlot &slot) {
+    slot.set(b.n_rows(), b.n_channels(), b.values<int16_t>().data(), b.layout());
+  });
+  FX_CHECK(std::filesystem::exists(disk.output_path));
   // parallel apply: the callable runs on worker threads; results match serial
   nb::ApplyOptions par;
   par.n_threads = 2;

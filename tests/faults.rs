@@ -1,0 +1,126 @@
+//! A Rust panic inside the library during an apply to disk, injected at
+//! each point where one could happen (the calling thread, the writer
+//! thread, a worker thread): the call returns NB_STATUS_PANIC, no output,
+//! sidecar or temporary file is left, an existing output is untouched, the
+//! handle reports its state, and the library keeps working.
+//!
+//! One test function: the injection switch is global to the process.
+
+mod common;
+
+use std::ffi::{c_void, CStr, CString};
+use std::path::Path;
+use std::ptr::{null, null_mut};
+
+use neurobatch::ffi::apply::*;
+use neurobatch::ffi::batch::*;
+use neurobatch::ffi::error::*;
+use neurobatch::ffi::options::*;
+use neurobatch::ffi::reader::*;
+use neurobatch::ffi::result::*;
+use neurobatch::ffi::results::*;
+use neurobatch::ffi::status::*;
+use neurobatch::{DataOrder, Dtype};
+
+unsafe extern "C" {
+    fn nb__test_inject_panic(point: u32, skip: u64);
+}
+
+const DELIVER: u32 = 1;
+const WRITE: u32 = 2;
+const WORKER: u32 = 3;
+
+fn last_error() -> String {
+    unsafe { CStr::from_ptr(nb_last_error_message()) }.to_string_lossy().into_owned()
+}
+
+unsafe extern "C" fn copy_rows(b: *const nb_batch, _p: *const nb_result_view, out: *mut nb_result, _u: *mut c_void) -> i32 {
+    let b = unsafe { &*b };
+    unsafe { nb_result_set(out, b.dtype, b.n_rows, b.n_channels, b.layout, b.data) }
+}
+
+fn open(path: &Path) -> *mut nb_reader {
+    let c = CString::new(path.to_str().unwrap()).unwrap();
+    let mut r = null_mut();
+    assert_eq!(unsafe { nb_reader_open(c.as_ptr(), null(), &mut r) }, NB_STATUS_OK, "{}", last_error());
+    r
+}
+
+fn apply_to(r: *const nb_reader, output: &Path, threads: u32) -> nb_status {
+    let out = CString::new(output.to_str().unwrap()).unwrap();
+    let mut b = std::mem::MaybeUninit::<nb_batch_options>::uninit();
+    let mut a = std::mem::MaybeUninit::<nb_apply_options>::uninit();
+    unsafe {
+        nb_batch_options_init(b.as_mut_ptr(), NB_BATCH_OPTIONS_VERSION);
+        nb_apply_options_init(a.as_mut_ptr(), NB_APPLY_OPTIONS_VERSION);
+    }
+    let mut b = unsafe { b.assume_init() };
+    let mut a = unsafe { a.assume_init() };
+    b.max_memory = 4 * 2 * 500; // 20 batches
+    a.mode = NB_APPLY_MODE_DISK;
+    a.output_path = out.as_ptr();
+    a.n_threads = threads;
+    let mut res = null_mut();
+    let st = unsafe { nb_reader_apply(r, &b, &a, Some(copy_rows), null_mut(), &mut res, null_mut()) };
+    unsafe { nb_results_free(res) };
+    st
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn injected_panics_leave_nothing_behind_and_the_library_usable() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = common::write_fixture(dir.path(), "in.bin", Dtype::I16, 4, 10_000, DataOrder::Samples);
+    std::fs::write(dir.path().join("in.yaml"), "dtype: int16\nn_channels: 4\ndata_order: samples\n").unwrap();
+    let input_bytes = std::fs::read(&input).unwrap();
+    let existing = dir.path().join("existing.bin");
+    std::fs::write(&existing, b"precious").unwrap();
+    std::fs::write(dir.path().join("existing.yaml"), b"precious sidecar").unwrap();
+    let fresh = dir.path().join("fresh.bin");
+    let before = entries(dir.path());
+
+    let mut injected = 0;
+    for (point, threads, poisons) in [(DELIVER, 1, true), (WRITE, 1, true), (DELIVER, 2, true), (WRITE, 2, true), (WORKER, 2, false)] {
+        for skip in [0u64, 7] {
+            for output in [&fresh, &existing] {
+                let r = open(&input);
+                unsafe { nb__test_inject_panic(point, skip) };
+                let st = apply_to(r, output, threads);
+                injected += 1;
+                let what = format!("point {point}, {threads} thread(s), skip {skip}, {}", output.display());
+                assert_eq!(st, NB_STATUS_PANIC, "{what}: {}", last_error());
+                assert!(last_error().contains("injected panic"), "{what}: {}", last_error());
+                // Nothing written, nothing left over, nothing touched.
+                assert_eq!(entries(dir.path()), before, "{what}");
+                assert_eq!(std::fs::read(&existing).unwrap(), b"precious", "{what}");
+                assert_eq!(std::fs::read(&input).unwrap(), input_bytes, "{what}");
+                // The handle reports its state: poisoned when the panic crossed
+                // a call that borrowed it, usable when a worker's panic was
+                // contained on its own thread.
+                let again = apply_to(r, &fresh, threads);
+                if poisons {
+                    assert_eq!(again, NB_STATUS_POISONED, "{what}");
+                    assert!(last_error().contains("poisoned"), "{what}");
+                } else {
+                    assert_eq!(again, NB_STATUS_OK, "{what}: {}", last_error());
+                    std::fs::remove_file(&fresh).unwrap();
+                    std::fs::remove_file(dir.path().join("fresh.yaml")).unwrap();
+                }
+                unsafe { nb_reader_free(r) };
+                // The library keeps working: a new reader, a complete output.
+                let r = open(&input);
+                assert_eq!(apply_to(r, &fresh, threads), NB_STATUS_OK, "{what}: {}", last_error());
+                assert_eq!(std::fs::read(&fresh).unwrap(), input_bytes, "{what}");
+                std::fs::remove_file(&fresh).unwrap();
+                std::fs::remove_file(dir.path().join("fresh.yaml")).unwrap();
+                unsafe { nb_reader_free(r) };
+            }
+        }
+    }
+    eprintln!("{injected} panics injected");
+}
