@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs every test suite: Rust (unit + integration), the header staleness
-# check, and under ctest the C tests (also under valgrind and statically
-# linked), the C++ wrapper tests, the MATLAB package under GNU Octave and the
-# install-and-consume test. Installs what it needs (cmake, pkg-config,
-# valgrind, octave, octave-dev) with apt-get when missing; safe to run again.
+# Runs every test suite: Rust (unit, integration, property tests, the
+# bad-input catalogue, injected faults), the header staleness check, every
+# fuzz target for a bounded time, the C and C++ tests under ASan/UBSan, and
+# under ctest the C tests (also under valgrind and statically linked), the
+# C++ wrapper tests, the MATLAB package under GNU Octave, the Julia checks and
+# the install-and-consume test. Installs what it needs (cmake, pkg-config,
+# valgrind, octave, octave-dev, cargo-fuzz) when missing; safe to run again.
 #   bash scripts/test-all.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -43,6 +45,14 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 else
   echo "not a git checkout: staleness check skipped"
 fi
+
+step "fuzz every target for ${FUZZ_SECONDS:-30} s (scripts/fuzz.sh)"
+bash scripts/fuzz.sh
+
+step "C and C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer (Debug)"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DNB_SANITIZE=address,undefined >/dev/null
+cmake --build build-asan -j"$(nproc)"
+ctest --test-dir build-asan --output-on-failure --timeout 900
 
 step "cmake build + ctest"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DNB_REQUIRE_ALL_TESTS=ON >/dev/null

@@ -276,12 +276,27 @@ fn build(dir: &Path) -> Catalogue {
     {
         let p = rec.clone();
         let o = open_opts(NB_DTYPE_INT64, usize::MAX, NB_DATA_ORDER_SAMPLES);
-        k.add("nb_reader_open", "n_channels = SIZE_MAX", NB_STATUS_BAD_CHANNEL, &["18446744073709551615", "absurd"], move || open(&p, Some(&o)));
+        k.add("nb_reader_open", "n_channels = SIZE_MAX", NB_STATUS_BAD_CHANNEL, &["18446744073709551615", "2^24"], move || open(&p, Some(&o)));
+    }
+    {
+        let p = k.path("empty.bin");
+        std::fs::write(&p, b"").unwrap();
+        let o = open_opts(NB_DTYPE_INT8, 1 << 40, NB_DATA_ORDER_SAMPLES);
+        k.add("nb_reader_open", "n_channels = 2^40 for an empty file", NB_STATUS_BAD_CHANNEL, &["1099511627776", "2^24"], move || open(&p, Some(&o)));
+    }
+    {
+        let out = k.path("wide-writer.bin");
+        k.add("nb_writer_open", "channels order, n_channels = 2^40", NB_STATUS_BAD_CHANNEL, &["1099511627776", "2^24"], move || {
+            let mut w = null_mut();
+            let st = unsafe { nb_writer_open(c(&out).as_ptr(), NB_DATA_ORDER_CHANNELS, 1 << 40, NB_DTYPE_INT16, &mut w) };
+            unsafe { nb_writer_free(w) };
+            st
+        });
     }
     {
         let p = rec.clone();
-        let o = open_opts(NB_DTYPE_INT16, 1_000_000_007, NB_DATA_ORDER_SAMPLES);
-        k.add("nb_reader_open", "n_channels = 1000000007 for an 800-byte file", NB_STATUS_BAD_FILE_SIZE, &["800 bytes", "1000000007"], move || open(&p, Some(&o)));
+        let o = open_opts(NB_DTYPE_INT16, 1_000_007, NB_DATA_ORDER_SAMPLES);
+        k.add("nb_reader_open", "n_channels = 1000007 for an 800-byte file", NB_STATUS_BAD_FILE_SIZE, &["800 bytes", "1000007"], move || open(&p, Some(&o)));
     }
     {
         let p = rec.clone();
@@ -357,6 +372,7 @@ fn build(dir: &Path) -> Catalogue {
         ("n_channels negative", "chneg", b"dtype: int16\nn_channels: -3\ndata_order: samples\n".to_vec(), NB_STATUS_SIDECAR_INVALID, vec!["-3"]),
         ("n_channels fractional", "chfrac", b"dtype: int16\nn_channels: 1.5\ndata_order: samples\n".to_vec(), NB_STATUS_SIDECAR_INVALID, vec!["1.5"]),
         ("n_channels 0", "chzero", b"dtype: int16\nn_channels: 0\ndata_order: samples\n".to_vec(), NB_STATUS_SIDECAR_INVALID, vec!["at least 1, got 0"]),
+        ("n_channels 2^25", "chbig", b"dtype: int16\nn_channels: 33554432\ndata_order: samples\n".to_vec(), NB_STATUS_SIDECAR_INVALID, vec!["33554432", "2^24"]),
         ("n_channels 10^23", "chhuge", b"dtype: int16\nn_channels: 99999999999999999999999\ndata_order: samples\n".to_vec(), NB_STATUS_SIDECAR_INVALID, vec!["n_channels"]),
         ("unknown data_order", "order", b"dtype: int16\nn_channels: 4\ndata_order: diagonal\n".to_vec(), NB_STATUS_SIDECAR_INVALID, vec!["'diagonal'"]),
         ("a list, not a mapping", "list", b"- int16\n- 4\n".to_vec(), NB_STATUS_SIDECAR_INVALID, vec!["not a YAML mapping"]),

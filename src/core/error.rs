@@ -25,8 +25,8 @@ pub enum Error {
     #[error("n_channels must be at least 1, got {0}")]
     BadChannelCount(u64),
 
-    #[error("n_channels {n_channels} is absurd: one observation of {dtype} would take more than 2^64 bytes")]
-    TooManyChannels { n_channels: u64, dtype: String },
+    #[error("n_channels {n_channels} is more than the 16777216 (2^24) channels a recording may have")]
+    TooManyChannels { n_channels: u64 },
 
     #[error("invalid time range [{from}, {to}): expected 0 <= from_time <= to_time <= n_observations = {n_obs}")]
     BadRange { from: u64, to: u64, n_obs: u64 },

@@ -4,7 +4,9 @@ use std::ops::Range;
 
 use crate::core::dtype::{Dtype, Layout};
 use crate::core::error::{show, Error, Result};
-use crate::core::reader::Reader;
+use std::path::Path;
+
+use crate::core::reader::{block_bytes, Reader};
 use crate::core::select::{resolve_range, ChannelSel};
 
 /// YASS's default `max_memory`, "1GB".
@@ -46,6 +48,14 @@ impl Default for BatchOptions {
     }
 }
 
+/// What planning needs to know of a recording.
+#[derive(Clone, Copy, Debug)]
+pub struct Shape {
+    pub n_obs: u64,
+    pub n_channels: usize,
+    pub dtype: Dtype,
+}
+
 /// The validated batches of one traversal; batch `i` is computed on demand.
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -78,10 +88,15 @@ pub struct BatchSpec {
 impl Plan {
     /// Validates every argument (range, channels, memory) before anything is read.
     pub fn new(reader: &Reader, opts: &BatchOptions) -> Result<Plan> {
-        let (from, to) = resolve_range(opts.from, opts.to, reader.n_observations())?;
-        let channels = opts.channels.resolve(reader.n_channels())?;
+        Plan::for_shape(&Shape { n_obs: reader.n_observations(), n_channels: reader.n_channels(), dtype: reader.dtype() }, reader.path(), opts)
+    }
+
+    /// The plan for a recording of `shape`; `path` only names it in messages.
+    pub fn for_shape(shape: &Shape, path: &Path, opts: &BatchOptions) -> Result<Plan> {
+        let (from, to) = resolve_range(opts.from, opts.to, shape.n_obs)?;
+        let channels = opts.channels.resolve(shape.n_channels)?;
         Reader::block_rows(from, to, opts.buffer)?;
-        let dtype = reader.dtype();
+        let dtype = shape.dtype;
         let isz = dtype.itemsize() as u64;
         let len = to - from;
         let n_sel = channels.len() as u64;
@@ -97,7 +112,7 @@ impl Plan {
             Traversal::SingleChannel { force_complete: true } => {
                 if len.checked_mul(isz).is_none_or(|b| b > opts.max_memory) {
                     return Err(Error::ChannelTooLarge {
-                        path: show(reader.path()),
+                        path: show(path),
                         n_obs: len,
                         dtype: dtype.name().into(),
                         n_bytes: len.saturating_mul(isz),
@@ -112,11 +127,12 @@ impl Plan {
                     return Err(too_small(1));
                 }
                 let per = len.div_ceil(rows);
-                (rows, per, per * n_sel)
+                let total = per.checked_mul(n_sel).ok_or_else(|| Error::InvalidArgument(format!("{per} batches per channel × {n_sel} channels overflow 64 bits")))?;
+                (rows, per, total)
             }
         };
         // Every batch must be addressable in memory before the first is read.
-        reader.block_bytes(Reader::block_rows(0, rows_per_batch.min(len), opts.buffer)?, if opts.traversal == Traversal::MultiChannel { channels.len() } else { 1 })?;
+        block_bytes(Reader::block_rows(0, rows_per_batch.min(len), opts.buffer)?, if opts.traversal == Traversal::MultiChannel { channels.len() } else { 1 }, dtype)?;
         Ok(Plan {
             from,
             to,
@@ -148,5 +164,59 @@ impl Plan {
         let start = self.from + part * self.rows_per_batch;
         let stop = start.saturating_add(self.rows_per_batch).min(self.to);
         BatchSpec { index, start, stop, positions }
+    }
+}
+
+impl Plan {
+    /// Checks the plan's promises: per selected channel, its batches cover
+    /// `[from, to)` exactly once, in order, none empty; no batch exceeds
+    /// max_memory; every block's size is addressable. Used by the property
+    /// tests and the fuzzer; walks at most `limit` batches (then the ends).
+    #[doc(hidden)]
+    pub fn check_consistency(&self, limit: u64) -> std::result::Result<(), String> {
+        let isz = self.dtype.itemsize() as u64;
+        let n_sel = self.channels.len() as u64;
+        let len = self.to - self.from;
+        let per = if self.is_multi_channel() { self.n_batches.max(1) } else { self.per_channel };
+        let streams = if self.is_multi_channel() { 1 } else { n_sel };
+        let want_batches = if len == 0 { 0 } else { len.div_ceil(self.rows_per_batch.max(1)) * streams };
+        if self.n_batches != want_batches {
+            return Err(format!("{} batches planned, {want_batches} needed", self.n_batches));
+        }
+        let width = if self.is_multi_channel() { n_sel } else { 1 };
+        let check = |i: u64| -> std::result::Result<BatchSpec, String> {
+            let b = self.batch(i);
+            let rows = b.stop.checked_sub(b.start).ok_or_else(|| format!("batch {i}: stop {} before start {}", b.stop, b.start))?;
+            if rows == 0 {
+                return Err(format!("batch {i} is empty"));
+            }
+            if rows * width * isz > self.max_memory {
+                return Err(format!("batch {i}: {rows} rows × {width} × {isz} bytes exceed max_memory {}", self.max_memory));
+            }
+            if b.positions.end > self.channels.len() || b.positions.len() as u64 != width {
+                return Err(format!("batch {i}: positions {:?} of {} channels", b.positions, n_sel));
+            }
+            Reader::block_rows(b.start, b.stop, self.buffer).and_then(|r| block_bytes(r, width as usize, self.dtype)).map_err(|e| e.to_string())?;
+            Ok(b)
+        };
+        if self.n_batches <= limit {
+            // Walk each channel's stream: contiguous from `from` to `to`.
+            let mut next = self.from;
+            for i in 0..self.n_batches {
+                let b = check(i)?;
+                if b.start != next {
+                    return Err(format!("batch {i} starts at {}, expected {next}", b.start));
+                }
+                next = if (i + 1) % per == 0 { if b.stop != self.to { return Err(format!("batch {i} ends its channel at {}, not {}", b.stop, self.to)); } self.from } else { b.stop };
+            }
+        } else {
+            for i in [0, 1, self.n_batches - 2, self.n_batches - 1] {
+                check(i)?;
+            }
+            if self.batch(self.n_batches - 1).stop != self.to || self.batch(0).start != self.from {
+                return Err("the ends of the plan do not match [from, to)".into());
+            }
+        }
+        Ok(())
     }
 }

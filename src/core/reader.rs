@@ -9,7 +9,7 @@ use crate::core::copy::{gather, Strides};
 use crate::core::dtype::{DataOrder, Dtype, Layout};
 use crate::core::error::{show, Error, Result};
 use crate::core::io::{pread_exact, with_bytes, AlignedBuf, Loader};
-use crate::core::select::{resolve_range, ChannelSel};
+use crate::core::select::{resolve_range, ChannelSel, MAX_CHANNELS};
 use crate::core::sidecar::{resolve_params, PartialParams, RecordingParams};
 
 /// Bytes read per step when a block has to be rearranged on the way in
@@ -62,9 +62,10 @@ impl Reader {
         }
         let file_size = meta.len();
         let itemsize = params.dtype.itemsize();
-        let row_bytes = (params.n_channels as u64)
-            .checked_mul(itemsize as u64)
-            .ok_or_else(|| Error::TooManyChannels { n_channels: params.n_channels as u64, dtype: params.dtype.name().into() })?;
+        if params.n_channels > MAX_CHANNELS {
+            return Err(Error::TooManyChannels { n_channels: params.n_channels as u64 });
+        }
+        let row_bytes = params.n_channels as u64 * itemsize as u64;
         if file_size % row_bytes != 0 {
             return Err(Error::BadFileSize {
                 path: show(path),
@@ -111,10 +112,7 @@ impl Reader {
     /// Bytes of a block of `rows` observations of `n_sel` channels, or an
     /// error when that does not fit in memory addresses.
     pub fn block_bytes(&self, rows: u64, n_sel: usize) -> Result<usize> {
-        rows.checked_mul(n_sel as u64)
-            .and_then(|v| v.checked_mul(self.params.dtype.itemsize() as u64))
-            .and_then(|v| usize::try_from(v).ok())
-            .ok_or_else(|| Error::InvalidArgument(format!("a block of {rows} rows × {n_sel} channels of {} does not fit in memory", self.params.dtype)))
+        block_bytes(rows, n_sel, self.params.dtype)
     }
 
     /// Rows of a block for `[from, to)` with `buffer` rows on each side.
@@ -246,6 +244,15 @@ impl Reader {
         }
         Ok(())
     }
+}
+
+/// Bytes of a block of `rows` × `n_sel` values of `dtype`, or an error when
+/// that does not fit in memory addresses.
+pub fn block_bytes(rows: u64, n_sel: usize, dtype: Dtype) -> Result<usize> {
+    rows.checked_mul(n_sel as u64)
+        .and_then(|v| v.checked_mul(dtype.itemsize() as u64))
+        .and_then(|v| usize::try_from(v).ok())
+        .ok_or_else(|| Error::InvalidArgument(format!("a block of {rows} rows × {n_sel} channels of {dtype} does not fit in memory")))
 }
 
 impl Reader {

@@ -2,6 +2,11 @@
 
 use crate::core::error::{Error, Result};
 
+/// The most channels a recording may have (2^24). Far above any probe, and
+/// it keeps per-channel tables allocatable: without it, an empty file opened
+/// with n_channels = 2^40 would make a plan ask for terabytes and abort.
+pub const MAX_CHANNELS: usize = 1 << 24;
+
 /// Which channels a read or traversal covers. `List` keeps the given order;
 /// a repeated channel is a separate selected channel.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -18,6 +23,9 @@ impl ChannelSel {
 
     /// The selected file channels, in order.
     pub fn resolve(&self, n_channels: usize) -> Result<Vec<usize>> {
+        if n_channels > MAX_CHANNELS {
+            return Err(Error::TooManyChannels { n_channels: n_channels as u64 });
+        }
         match self {
             ChannelSel::All => Ok((0..n_channels).collect()),
             ChannelSel::List(list) if list.is_empty() => Err(Error::EmptyChannels),

@@ -73,7 +73,8 @@ pub fn parse_sidecar(text: &str) -> std::result::Result<PartialParams, String> {
     let data_order = order_text.as_deref().map(DataOrder::parse).transpose().map_err(|e| e.to_string())?;
     let n_channels = match fields.n_channels {
         Some(0) => return Err("n_channels must be at least 1, got 0".into()),
-        Some(n) => Some(usize::try_from(n).map_err(|_| format!("n_channels {n} is too large"))?),
+        Some(n) if n > crate::core::select::MAX_CHANNELS as u64 => return Err(Error::TooManyChannels { n_channels: n }.to_string()),
+        Some(n) => Some(n as usize),
         None => None,
     };
     Ok(PartialParams { dtype, n_channels, data_order })

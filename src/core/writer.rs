@@ -63,6 +63,9 @@ impl Writer {
         if order == DataOrder::Channels && n_channels == 0 {
             return Err(Error::InvalidArgument("a channels-order output needs n_channels >= 1, got 0".into()));
         }
+        if n_channels > crate::core::select::MAX_CHANNELS {
+            return Err(Error::TooManyChannels { n_channels: n_channels as u64 });
+        }
         let tmp = temp_name(path, "");
         let file = File::options()
             .write(true)

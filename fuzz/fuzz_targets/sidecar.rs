@@ -1,0 +1,14 @@
+//! Any bytes as a sidecar: a parse either succeeds with values that are
+//! valid on their own, or fails with a message; never a panic, hang or abort.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use neurobatch::core::sidecar::parse_sidecar;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    match parse_sidecar(text) {
+        Ok(p) => assert!(p.n_channels != Some(0), "n_channels 0 accepted from {text:?}"),
+        Err(message) => assert!(!message.is_empty()),
+    }
+});
