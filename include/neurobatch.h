@@ -37,8 +37,10 @@
 
 /**
  * Current version of `nb_apply_options`; pass it to `nb_apply_options_init`.
+ * Version 2 added `shard_index`, `shard_count` and `shard_output`; structs
+ * of version 1 are still accepted (no sharding).
  */
-#define NB_APPLY_OPTIONS_VERSION 1
+#define NB_APPLY_OPTIONS_VERSION 2
 
 /**
  * Current version of `nb_pipeline_step`.
@@ -255,6 +257,12 @@ typedef int (*nb_cleanup_fn)(const struct nb_result_view *result,
 typedef int (*nb_progress_fn)(uint64_t batches_done, uint64_t batches_total, void *user_data);
 
 /**
+ * How the shards of a sharded disk apply write the output (one of the
+ * `NB_SHARD_OUTPUT_` constants).
+ */
+typedef int32_t nb_shard_output;
+
+/**
  * Options of `nb_reader_apply`. Fill with `nb_apply_options_init`, then set
  * fields. Fields are only ever appended, with `NB_APPLY_OPTIONS_VERSION` bumped.
  */
@@ -304,6 +312,29 @@ typedef struct nb_apply_options {
    * Optional progress callback; NULL (default): none.
    */
   nb_progress_fn progress;
+  /**
+   * Version 2. Run only shard `shard_index` of `shard_count` (0, the
+   * default: no sharding; 1 is a sharded run of one shard, published by
+   * `nb_shard_finish` like any other count): a contiguous range of the plan's batches,
+   * balanced between shards (sizes differ by at most one) and computed
+   * from the inputs alone, so separate processes (MPI ranks, Slurm array
+   * tasks) split one job without talking. Memory mode returns this
+   * shard's results. Disk mode writes this shard's piece of the output
+   * beside it (hidden names) and returns no output: once every shard has
+   * returned `NB_STATUS_OK`, one process calls `nb_shard_finish`; after a
+   * failed shard, `nb_shard_abort`. Progress counts this shard's batches.
+   * Incompatible with `pass_batch_results` when `shard_count > 1`.
+   */
+  uint64_t shard_index;
+  /**
+   * See `shard_index`.
+   */
+  uint64_t shard_count;
+  /**
+   * Disk mode with shards: `NB_SHARD_OUTPUT_PARTS` (default) or
+   * `NB_SHARD_OUTPUT_SAME_ROWS`.
+   */
+  nb_shard_output shard_output;
 } nb_apply_options;
 
 /**
@@ -557,6 +588,22 @@ typedef struct nb_output_info {
 #define NB_IF_FILE_EXISTS_SKIP 2
 
 /**
+ * Each shard writes its results to a hidden part file of its own;
+ * `nb_shard_finish` concatenates the parts in order. Results may have any
+ * size. The default.
+ */
+#define NB_SHARD_OUTPUT_PARTS 0
+
+/**
+ * Every result has exactly its batch's own rows (multi-channel) or values
+ * (single-channel), e.g. after `nb_cleanup_trim_buffer`: each shard writes
+ * straight into one shared hidden file at offsets computed from the plan,
+ * and `nb_shard_finish` only checks and renames it (no copy). A result of
+ * another size fails the shard with `NB_STATUS_RESULT_MISMATCH`.
+ */
+#define NB_SHARD_OUTPUT_SAME_ROWS 1
+
+/**
  * Not given: take it from the sidecar YAML (in `nb_open_options`) or keep the input's (casts).
  */
 #define NB_DTYPE_UNSET 0
@@ -769,6 +816,12 @@ typedef struct nb_output_info {
  * observations being read (truncated by another process).
  */
 #define NB_STATUS_INPUT_CHANGED -22
+
+/**
+ * Finishing a sharded output found a shard missing, incomplete or
+ * inconsistent with the others; nothing was published.
+ */
+#define NB_STATUS_SHARD_INCOMPLETE -23
 
 /**
  * An internal panic was caught; the handle involved is now poisoned.
@@ -1364,6 +1417,74 @@ nb_status nb_results_output(const struct nb_results *results,
  * lent unusable after this call.
  */
 void nb_results_free(struct nb_results *results);
+
+/**
+ * The batches shard `shard_index` of `shard_count` runs: `[*out_first,
+ * *out_stop)` of the plan `opts` gives for `reader` (what `nb_reader_apply`
+ * with these shard fields runs). Contiguous, balanced (sizes differ by at
+ * most one), and the same in every process given the same inputs.
+ *
+ * @param[in] reader the recording.
+ * @param[in] opts batch options, or NULL for the defaults.
+ * @param[in] shard_index 0-based shard, `< shard_count`.
+ * @param[in] shard_count number of shards, `>= 1`.
+ * @param[out] out_first first batch of the shard.
+ * @param[out] out_stop one past its last batch (`== *out_first` when the
+ *             shard has no batch: more shards than batches).
+ * @return `NB_STATUS_OK`; `NB_STATUS_INVALID_ARGUMENT` (shard values); the
+ *         statuses of `nb_batch_plan`.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_shard_batches(const struct nb_reader *reader,
+                           const struct nb_batch_options *opts,
+                           uint64_t shard_index,
+                           uint64_t shard_count,
+                           uint64_t *out_first,
+                           uint64_t *out_stop);
+
+/**
+ * Publishes the output of a sharded disk apply once every shard returned
+ * `NB_STATUS_OK`: call it once, from one process, after all shards ended
+ * (e.g. rank 0 after `MPI_Barrier`). It checks that all `shard_count`
+ * shards completed and agree, assembles the output (concatenating parts,
+ * or taking the shared file of `NB_SHARD_OUTPUT_SAME_ROWS`), then writes the
+ * sidecar and renames data and sidecar into place as a single-process
+ * apply does; an existing output is replaced. The output is byte-identical
+ * to a single-process apply's. Every hidden piece is removed, on success
+ * and on failure; on failure nothing is published.
+ *
+ * @param[in] output_path the `output_path` every shard was given.
+ * @param[in] shard_count the `shard_count` every shard was given.
+ * @param[out] out_results on success, an `nb_results` whose one output
+ *             (`nb_results_output(..., 0, ...)`) describes the file. May be NULL.
+ * @return `NB_STATUS_OK`; `NB_STATUS_SHARD_INCOMPLETE` (a shard did not
+ *         complete, or the shards disagree: the message names which);
+ *         `NB_STATUS_RESULT_MISMATCH` (shards' results differ in dtype,
+ *         columns or series length); `NB_STATUS_IO`;
+ *         `NB_STATUS_INVALID_ARGUMENT` (`shard_count` 0).
+ *
+ * **Ownership:** the caller frees `*out_results` with `nb_results_free`.
+ * **Thread safety:** may be called from any thread; not concurrently with
+ * shards of the same output still running.
+ */
+nb_status nb_shard_finish(const char *output_path,
+                          uint64_t shard_count,
+                          struct nb_results **out_results);
+
+/**
+ * Removes every hidden piece of a sharded disk apply (parts, the shared
+ * file, manifests): call it once, from one process, when any shard failed,
+ * after all shards ended. An existing output is not touched. Pieces that
+ * do not exist are fine, so it may be called more than once.
+ *
+ * @param[in] output_path the `output_path` every shard was given.
+ * @param[in] shard_count the `shard_count` every shard was given.
+ * @return `NB_STATUS_OK`; `NB_STATUS_NULL_ARGUMENT`.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_shard_abort(const char *output_path, uint64_t shard_count);
 
 /**
  * The sidecar YAML path of a data file: its last extension replaced by

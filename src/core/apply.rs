@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -16,7 +17,8 @@ use crate::core::output::{check_output_path, resolve_existing, IfExists, OutputI
 use crate::core::plan::{BatchOptions, Plan};
 use crate::core::reader::Reader;
 use crate::core::result::ResultBlock;
-use crate::core::writer::Writer;
+use crate::core::shard::{Manifest, Shard, ShardFiles, ShardOutput};
+use crate::core::writer::{FileUse, Writer};
 
 /// Where results go.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,11 +41,14 @@ pub struct ApplyOptions {
     /// run concurrently on that many worker threads; results are still
     /// delivered in batch order.
     pub n_threads: usize,
+    /// Run only this shard's batches; in disk mode, write its piece of the
+    /// output for `shard::finish` to assemble.
+    pub shard: Option<(Shard, ShardOutput)>,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions { mode: Mode::Memory, cast: None, pass_batch_results: false, n_threads: 1 }
+        ApplyOptions { mode: Mode::Memory, cast: None, pass_batch_results: false, n_threads: 1, shard: None }
     }
 }
 
@@ -86,10 +91,18 @@ pub struct ApplyOutcome {
     pub stopped: Option<i32>,
 }
 
+/// Where a batch's result belongs: its channel position (single-channel
+/// traversals) and its batch number.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    position: usize,
+    index: u64,
+}
+
 /// One batch through the function, the cast and the cleanup.
 enum Processed {
-    Result(ResultBlock, usize),
-    Stop(i32, Option<(ResultBlock, usize)>),
+    Result(ResultBlock, Slot),
+    Stop(i32, Option<(ResultBlock, Slot)>),
 }
 
 struct Callbacks<'a, 'b> {
@@ -126,18 +139,46 @@ impl Callbacks<'_, '_> {
                 result = r;
             }
         }
-        Ok(if code > 0 { Processed::Stop(code, Some((result, position))) } else { Processed::Result(result, position) })
+        let slot = Slot { position, index };
+        Ok(if code > 0 { Processed::Stop(code, Some((result, slot))) } else { Processed::Result(result, slot) })
     }
 }
 
 /// Results on their way out, in batch order.
 enum Sink {
     Memory { results: Vec<ResultBlock>, keep_last: bool },
-    Disk(BackgroundWriter),
+    /// With a placer, each result is written at the offset the plan gives it
+    /// (a shard writing its region of a shared output).
+    Disk(BackgroundWriter, Option<Placer>),
+}
+
+/// Offsets of results in an output whose every result has its batch's own
+/// rows (`ShardOutput::SameRows`).
+struct Placer {
+    plan: Plan,
+    /// The dtype results are written in, when the writer casts them.
+    cast: Option<Dtype>,
+}
+
+impl Placer {
+    fn offset(&self, result: &ResultBlock, slot: Slot) -> Result<u64> {
+        let spec = self.plan.batch(slot.index);
+        let rows = spec.stop - spec.start;
+        let isz = self.cast.unwrap_or(result.dtype).itemsize() as u64;
+        let (have, what) = if self.plan.is_multi_channel() { (result.rows as u64, "rows") } else { ((result.rows * result.cols) as u64, "values") };
+        if have != rows {
+            return Err(Error::ResultMismatch(format!(
+                "shard_output same_rows needs every result to have its batch's own {what}: batch {} has {rows}, its result {have}; trim the buffer (nb_cleanup_trim_buffer) or use shard_output parts",
+                slot.index
+            )));
+        }
+        let start = spec.start - self.plan.from;
+        Ok(if self.plan.is_multi_channel() { start * result.cols as u64 * isz } else { (slot.position as u64 * (self.plan.to - self.plan.from) + start) * isz })
+    }
 }
 
 impl Sink {
-    fn deliver(&mut self, result: ResultBlock, position: usize) -> Result<()> {
+    fn deliver(&mut self, result: ResultBlock, slot: Slot) -> Result<()> {
         fault::check(fault::Point::Deliver);
         match self {
             Sink::Memory { results, keep_last } => {
@@ -147,9 +188,20 @@ impl Sink {
                 results.push(result);
                 Ok(())
             }
-            Sink::Disk(w) => w.send(result, position),
+            Sink::Disk(w, None) => w.send(result, Placement { position: Some(slot.position), offset: None }),
+            Sink::Disk(w, Some(placer)) => {
+                let offset = placer.offset(&result, slot)?;
+                w.send(result, Placement { position: Some(slot.position), offset: Some(offset) })
+            }
         }
     }
+}
+
+/// Where the writer thread puts a result.
+#[derive(Clone, Copy, Debug)]
+struct Placement {
+    position: Option<usize>,
+    offset: Option<u64>,
 }
 
 /// Writes results on a thread of its own, so the kernel's copy into the
@@ -157,7 +209,7 @@ impl Sink {
 /// overlaps with reading and converting the next batch. The hand-over is a
 /// rendezvous: at most one result waits while one is written.
 struct BackgroundWriter {
-    tx: Option<mpsc::SyncSender<(ResultBlock, Option<usize>)>>,
+    tx: Option<mpsc::SyncSender<(ResultBlock, Placement)>>,
     thread: Option<std::thread::JoinHandle<(Writer, Result<()>)>>,
     failed: Arc<AtomicBool>,
 }
@@ -166,18 +218,18 @@ impl BackgroundWriter {
     /// `cast` is applied while writing (when no cleanup needs the cast result);
     /// `single_channel` results are appended as channel series.
     fn start(mut writer: Writer, single_channel: bool, cast: Option<Dtype>) -> BackgroundWriter {
-        let (tx, rx) = mpsc::sync_channel::<(ResultBlock, Option<usize>)>(0);
+        let (tx, rx) = mpsc::sync_channel::<(ResultBlock, Placement)>(0);
         let failed = Arc::new(AtomicBool::new(false));
         let flag = failed.clone();
         let thread = std::thread::spawn(move || {
             let mut outcome = Ok(());
-            for (block, position) in rx {
-                let position = position.filter(|_| single_channel);
+            for (block, place) in rx {
+                let position = place.position.filter(|_| single_channel);
                 fault::check(fault::Point::Write);
-                outcome = match cast {
+                outcome = place.offset.map_or(Ok(()), |at| writer.seek(at)).and_then(|()| match cast {
                     Some(to) => writer.append_result_cast(&block, to, position),
                     None => writer.append_result(&block, position),
-                };
+                });
                 if outcome.is_err() {
                     flag.store(true, Ordering::Relaxed);
                     break;
@@ -188,8 +240,8 @@ impl BackgroundWriter {
         BackgroundWriter { tx: Some(tx), thread: Some(thread), failed }
     }
 
-    fn send(&mut self, block: ResultBlock, position: usize) -> Result<()> {
-        let sent = self.tx.as_ref().map(|tx| tx.send((block, Some(position))));
+    fn send(&mut self, block: ResultBlock, place: Placement) -> Result<()> {
+        let sent = self.tx.as_ref().map(|tx| tx.send((block, place)));
         if self.failed.load(Ordering::Relaxed) || !matches!(sent, Some(Ok(()))) {
             // The writer stopped on an error: report it now.
             return self.join().1;
@@ -206,9 +258,10 @@ impl BackgroundWriter {
         }
     }
 
-    fn finish(mut self) -> Result<OutputInfo> {
+    /// The writer, once every result is written.
+    fn finish(mut self) -> Result<Writer> {
         match self.join() {
-            (Some(writer), Ok(())) => writer.finish(),
+            (Some(writer), Ok(())) => Ok(writer),
             (_, Err(e)) => Err(e),
             (None, Ok(())) => Err(Error::InvalidArgument("the output writer already stopped".into())),
         }
@@ -245,9 +298,20 @@ pub fn apply(
             "pass_batch_results hands each batch the previous batch's result, so batches run one after another: n_threads must be 1, got {n_threads}"
         )));
     }
+    let shard = opts.shard.map(|(s, _)| s).unwrap_or(Shard { index: 0, count: 1 });
+    if shard.count > 1 && opts.pass_batch_results {
+        return Err(Error::InvalidArgument(format!(
+            "pass_batch_results hands each batch the previous batch's result, which another shard computes: shard_count must be 1, got {}",
+            shard.count
+        )));
+    }
+    let batches = shard.batches(plan.n_batches);
     let out_dtype = opts.cast.unwrap_or(reader.dtype());
     // Without a cleanup to see the cast result, a disk output casts while writing.
     let cast_when_writing = cleanup.is_none() && matches!(opts.mode, Mode::Disk { .. });
+    let writer_cast = opts.cast.filter(|_| cast_when_writing);
+    let single = !plan.is_multi_channel();
+    let order = if single { DataOrder::Channels } else { DataOrder::Samples };
     let mut sink = match &opts.mode {
         Mode::Memory => Sink::Memory { results: Vec::new(), keep_last: opts.pass_batch_results },
         Mode::Disk { path, if_exists } => {
@@ -255,14 +319,27 @@ pub fn apply(
             if let Some(existing) = resolve_existing(path, *if_exists)? {
                 return Ok(ApplyOutcome { output: Some(existing), ..Default::default() });
             }
-            let single = !plan.is_multi_channel();
-            let order = if single { DataOrder::Channels } else { DataOrder::Samples };
-            let writer = Writer::create(path, order, plan.channels.len(), out_dtype)?;
-            Sink::Disk(BackgroundWriter::start(writer, single, opts.cast.filter(|_| cast_when_writing)))
+            match opts.shard {
+                None => {
+                    let writer = Writer::create(path, order, plan.channels.len(), out_dtype)?;
+                    Sink::Disk(BackgroundWriter::start(writer, single, writer_cast), None)
+                }
+                Some((shard, how)) => {
+                    let files = ShardFiles::new(path, shard.count);
+                    // A rerun of this shard replaces what an earlier attempt left.
+                    let _ = std::fs::remove_file(files.manifest(shard.index));
+                    let (file, use_, placer) = match how {
+                        ShardOutput::Parts => (files.part(shard.index), FileUse::Replace, None),
+                        ShardOutput::SameRows => (files.data(), FileUse::Shared, Some(Placer { plan: plan.clone(), cast: writer_cast })),
+                    };
+                    let writer = Writer::unpublished(path, file, use_, order, plan.channels.len(), out_dtype)?;
+                    Sink::Disk(BackgroundWriter::start(writer, single, writer_cast), placer)
+                }
+            }
         }
     };
     let callbacks = Callbacks { f, cleanup, cast: opts.cast.filter(|_| !cast_when_writing) };
-    let total = plan.n_batches;
+    let total = batches.end - batches.start;
     let mut on_done = |done: u64| -> Result<()> {
         let cancel = progress.as_mut().is_some_and(|p| p(done, total));
         if cancel {
@@ -271,18 +348,28 @@ pub fn apply(
         Ok(())
     };
     let stopped = if n_threads > 1 && total > 1 {
-        run_parallel(reader, batch_opts, &callbacks, n_threads.min(total as usize), total, &mut sink, &mut on_done)?
+        run_parallel(reader, batch_opts, &callbacks, n_threads.min(total as usize), batches.clone(), &mut sink, &mut on_done)?
     } else {
-        run_serial(reader, batch_opts, &callbacks, opts.pass_batch_results, &mut sink, &mut on_done)?
+        run_serial(reader, batch_opts, &callbacks, opts.pass_batch_results, batches.clone(), &mut sink, &mut on_done)?
     };
     Ok(match sink {
         Sink::Memory { results, .. } => ApplyOutcome { results, output: None, stopped },
         // A stop publishes nothing: dropping the writer removes its temporary file.
-        Sink::Disk(writer) if stopped.is_some() => {
+        Sink::Disk(writer, _) if stopped.is_some() => {
             drop(writer);
             ApplyOutcome { stopped, ..Default::default() }
         }
-        Sink::Disk(writer) => ApplyOutcome { output: Some(writer.finish()?), ..Default::default() },
+        Sink::Disk(writer, _) => match opts.shard {
+            None => ApplyOutcome { output: Some(writer.finish()?.finish()?), ..Default::default() },
+            Some((shard, how)) => {
+                // The shard is complete once its manifest is in place; the
+                // output appears when `shard::finish` assembles all shards.
+                let Mode::Disk { path, .. } = &opts.mode else { unreachable!("disk sinks come from disk mode") };
+                let stats = writer.finish()?.close()?;
+                Manifest::new(shard, how, batches, plan.n_batches, order, &stats).write(&ShardFiles::new(path, shard.count))?;
+                ApplyOutcome::default()
+            }
+        },
     })
 }
 
@@ -291,24 +378,29 @@ fn run_serial(
     batch_opts: &BatchOptions,
     callbacks: &Callbacks<'_, '_>,
     pass_batch_results: bool,
+    batches: Range<u64>,
     sink: &mut Sink,
     on_done: &mut dyn FnMut(u64) -> Result<()>,
 ) -> Result<Option<i32>> {
     let mut cursor = Cursor::new(reader.clone(), batch_opts)?;
+    if batches.start > 0 {
+        cursor.seek(batches.start)?;
+    }
     let mut previous: Option<ResultBlock> = None;
     let mut done = 0;
-    while let Some(batch) = cursor.next_batch()? {
+    while done < batches.end - batches.start {
+        let Some(batch) = cursor.next_batch()? else { break };
         let prev = if pass_batch_results { previous.as_ref() } else { None };
         match callbacks.process(&batch, prev)? {
-            Processed::Result(result, position) => {
+            Processed::Result(result, slot) => {
                 if pass_batch_results {
                     previous = Some(result.clone());
                 }
-                sink.deliver(result, position)?;
+                sink.deliver(result, slot)?;
             }
             Processed::Stop(code, result) => {
-                if let Some((result, position)) = result {
-                    sink.deliver(result, position)?;
+                if let Some((result, slot)) = result {
+                    sink.deliver(result, slot)?;
                 }
                 return Ok(Some(code));
             }
@@ -354,12 +446,16 @@ fn run_parallel(
     batch_opts: &BatchOptions,
     callbacks: &Callbacks<'_, '_>,
     n_threads: usize,
-    total: u64,
+    batches: Range<u64>,
     sink: &mut Sink,
     on_done: &mut dyn FnMut(u64) -> Result<()>,
 ) -> Result<Option<i32>> {
     let window = n_threads as u64 + 1;
+    let total = batches.end - batches.start;
     let mut cursor = Cursor::new(reader.clone(), batch_opts)?;
+    if batches.start > 0 {
+        cursor.seek(batches.start)?;
+    }
     let spare: Mutex<Vec<AlignedBuf>> = Mutex::new(Vec::new());
     let (job_tx, job_rx) = mpsc::sync_channel::<OwnedBatch>(window as usize);
     let job_rx = Mutex::new(job_rx);
@@ -389,6 +485,8 @@ fn run_parallel(
         }
         drop(res_tx);
         let mut pending: BTreeMap<u64, Processed> = BTreeMap::new();
+        // Counted from the shard's first batch; `index - first` orders results.
+        let first = batches.start;
         let (mut fed, mut expected) = (0u64, 0u64);
         let outcome = (|| -> Result<Option<i32>> {
             while expected < total {
@@ -404,13 +502,13 @@ fn run_parallel(
                     return Err(Error::InvalidArgument("a worker thread ended without a result".into()));
                 };
                 // An error is reported at once, whatever batch it came from.
-                pending.insert(i, out?);
+                pending.insert(i - first, out?);
                 while let Some(out) = pending.remove(&expected) {
                     match out {
-                        Processed::Result(result, position) => sink.deliver(result, position)?,
+                        Processed::Result(result, slot) => sink.deliver(result, slot)?,
                         Processed::Stop(code, result) => {
-                            if let Some((result, position)) = result {
-                                sink.deliver(result, position)?;
+                            if let Some((result, slot)) = result {
+                                sink.deliver(result, slot)?;
                             }
                             return Ok(Some(code));
                         }

@@ -52,6 +52,9 @@ pub enum Error {
     #[error("{0}")]
     InvalidArgument(String),
 
+    #[error("{0}; nothing was published and every shard's piece was removed")]
+    ShardIncomplete(String),
+
     #[error("internal panic on a worker thread: {0}; nothing was written")]
     Panic(String),
 

@@ -14,5 +14,6 @@ pub mod plan;
 pub mod reader;
 pub mod result;
 pub mod select;
+pub mod shard;
 pub mod sidecar;
 pub mod writer;

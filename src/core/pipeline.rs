@@ -117,6 +117,7 @@ pub fn run_pipeline(
             BatchOptions { from: None, to: None, channels: ChannelSel::All, traversal: step.mode.traversal(), ..batch_opts.clone() }
         };
         let apply_opts = ApplyOptions {
+            shard: None,
             mode: Mode::Disk { path: paths[k].clone(), if_exists: step.if_exists },
             cast: step.cast,
             pass_batch_results: false,

@@ -18,6 +18,17 @@ use crate::core::sidecar::{sidecar_path, sidecar_text, RecordingParams};
 
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// How a writer opens its file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileUse {
+    /// A new temporary file beside the output, published by `finish`.
+    New,
+    /// Created or truncated; removed when dropped unfinished.
+    Replace,
+    /// Created if missing, written at positions, never truncated or removed.
+    Shared,
+}
+
 #[derive(Debug, PartialEq, Eq)]
 enum State {
     Open,
@@ -43,8 +54,23 @@ pub struct Writer {
     scratch: Vec<u8>,
     /// Page-aligned staging, so the kernel copies each write on its fast path.
     stage: AlignedBuf,
-    /// Bytes written to the temporary file so far.
+    /// File offset of the next write (bytes written so far, unless positioned).
     written: u64,
+    /// Remove `tmp` when dropped unfinished. False for a file shared with
+    /// other processes (sharded outputs), which the finish step removes.
+    owns_file: bool,
+}
+
+/// What a writer that does not publish (a shard's part or region) wrote.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WrittenStats {
+    /// None when no result was appended.
+    pub dtype: Option<Dtype>,
+    pub cols: usize,
+    /// Samples order: rows appended.
+    pub rows: u64,
+    /// Channels order: values appended per channel position.
+    pub channel_lengths: Vec<u64>,
 }
 
 fn temp_name(path: &Path, suffix: &str) -> PathBuf {
@@ -60,18 +86,32 @@ impl Writer {
     /// after another.
     pub fn create(path: &Path, order: DataOrder, n_channels: usize, dtype: Dtype) -> Result<Writer> {
         check_output_path(path, None)?;
+        Writer::with_file(path, temp_name(path, ""), FileUse::New, order, n_channels, dtype)
+    }
+
+    /// A writer of `file` that never publishes it (see `close`): a shard's
+    /// part (`FileUse::Replace`: created or truncated, removed when dropped
+    /// unfinished) or the data file all shards write their regions of
+    /// (`FileUse::Shared`: created if missing, never truncated or removed).
+    /// `output` only names it in messages.
+    pub fn unpublished(output: &Path, file: PathBuf, how: FileUse, order: DataOrder, n_channels: usize, dtype: Dtype) -> Result<Writer> {
+        Writer::with_file(output, file, how, order, n_channels, dtype)
+    }
+
+    fn with_file(path: &Path, tmp: PathBuf, how: FileUse, order: DataOrder, n_channels: usize, dtype: Dtype) -> Result<Writer> {
         if order == DataOrder::Channels && n_channels == 0 {
             return Err(Error::InvalidArgument("a channels-order output needs n_channels >= 1, got 0".into()));
         }
         if n_channels > crate::core::select::MAX_CHANNELS {
             return Err(Error::TooManyChannels { n_channels: n_channels as u64 });
         }
-        let tmp = temp_name(path, "");
-        let file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(|e| Error::io(format!("creating the temporary output {}", show(&tmp)), e))?;
+        let mut options = File::options();
+        match how {
+            FileUse::New => options.write(true).create_new(true),
+            FileUse::Replace => options.write(true).create(true).truncate(true),
+            FileUse::Shared => options.write(true).create(true),
+        };
+        let file = options.open(&tmp).map_err(|e| Error::io(format!("creating the temporary output {}", show(&tmp)), e))?;
         Ok(Writer {
             path: path.to_path_buf(),
             tmp,
@@ -87,6 +127,37 @@ impl Writer {
             scratch: Vec::new(),
             stage: AlignedBuf::default(),
             written: 0,
+            owns_file: how != FileUse::Shared,
+        })
+    }
+
+    /// The next append writes at byte `offset` of the file (positioned
+    /// writes of a shard into the shared data file).
+    pub fn seek(&mut self, offset: u64) -> Result<()> {
+        use std::io::Seek;
+        self.check_open()?;
+        let file = self.file.as_mut().expect("open writers have a file");
+        if let Err(e) = file.seek(std::io::SeekFrom::Start(offset)) {
+            return self.fail(Error::io(format!("seeking in {}", show(&self.tmp)), e));
+        }
+        self.written = offset;
+        Ok(())
+    }
+
+    /// Syncs the file and reports what was written, without publishing:
+    /// the file stays where it is for the finish step of a sharded output.
+    pub fn close(mut self) -> Result<WrittenStats> {
+        self.check_open()?;
+        let file = self.file.take().expect("open writers have a file");
+        if let Err(e) = file.sync_all() {
+            return self.fail(Error::io(format!("syncing {}", show(&self.tmp)), e));
+        }
+        self.state = State::Done;
+        Ok(WrittenStats {
+            dtype: self.seen_block.then_some(self.dtype),
+            cols: self.cols,
+            rows: self.rows,
+            channel_lengths: std::mem::take(&mut self.channel_lengths),
         })
     }
 
@@ -268,49 +339,54 @@ impl Writer {
     }
 
     fn publish(&mut self, params: &RecordingParams) -> Result<()> {
-        let io = |what: &str, p: &Path| {
-            let context = format!("{what} {}", show(p));
-            move |e| Error::io(context, e)
-        };
         let file = self.file.take().expect("open writers have a file");
-        file.sync_all().map_err(io("syncing", &self.tmp))?;
+        file.sync_all().map_err(|e| Error::io(format!("syncing {}", show(&self.tmp)), e))?;
         drop(file);
-        let yaml = sidecar_path(&self.path);
-        let yaml_tmp = temp_name(&self.path, ".yaml");
-        let written = (|| {
-            let mut f = File::options().write(true).create_new(true).open(&yaml_tmp)?;
-            f.write_all(sidecar_text(params).as_bytes())?;
-            f.sync_all()
-        })();
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&yaml_tmp);
-            return Err(Error::io(format!("writing the sidecar {}", show(&yaml_tmp)), e));
-        }
-        let moved = (|| {
-            if self.path.exists() {
-                std::fs::remove_file(&self.path)?;
-            }
-            std::fs::rename(&yaml_tmp, &yaml)?;
-            std::fs::rename(&self.tmp, &self.path)
-        })();
-        if let Err(e) = moved {
-            let _ = std::fs::remove_file(&yaml_tmp);
-            return Err(Error::io(format!("publishing {}", show(&self.path)), e));
-        }
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            // Durability of the renames; a failure here does not undo them.
-            let _ = File::open(dir).and_then(|d| d.sync_all());
-        }
-        Ok(())
+        publish(&self.tmp, &self.path, params)
     }
 
     /// Drops the output: the temporary file is removed, nothing is published.
     pub fn abandon(self) {}
 }
 
+/// Publishes the synced file `tmp` as `path` with the sidecar for `params`:
+/// the sidecar is written to a temporary name and synced, an existing output
+/// is removed, then the sidecar and the data are renamed into place (the
+/// data last: the commit), so a data file never sits beside a sidecar that
+/// does not describe it.
+pub fn publish(tmp: &Path, path: &Path, params: &RecordingParams) -> Result<()> {
+    let yaml = sidecar_path(path);
+    let yaml_tmp = temp_name(path, ".yaml");
+    let written = (|| {
+        let mut f = File::options().write(true).create_new(true).open(&yaml_tmp)?;
+        f.write_all(sidecar_text(params).as_bytes())?;
+        f.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&yaml_tmp);
+        return Err(Error::io(format!("writing the sidecar {}", show(&yaml_tmp)), e));
+    }
+    let moved = (|| {
+        if path.exists() {
+            std::fs::remove_file(path)?;
+        }
+        std::fs::rename(&yaml_tmp, &yaml)?;
+        std::fs::rename(tmp, path)
+    })();
+    if let Err(e) = moved {
+        let _ = std::fs::remove_file(&yaml_tmp);
+        return Err(Error::io(format!("publishing {}", show(path)), e));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        // Durability of the renames; a failure here does not undo them.
+        let _ = File::open(dir).and_then(|d| d.sync_all());
+    }
+    Ok(())
+}
+
 impl Drop for Writer {
     fn drop(&mut self) {
-        if self.state != State::Done {
+        if self.state != State::Done && self.owns_file {
             self.file = None;
             let _ = std::fs::remove_file(&self.tmp);
         }

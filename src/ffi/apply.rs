@@ -10,6 +10,7 @@ use crate::core::error::Error;
 type CoreResult<T> = crate::core::error::Result<T>;
 use crate::core::output::IfExists;
 use crate::core::result::ResultBlock;
+use crate::core::shard::{Shard, ShardOutput};
 use crate::ffi::batch::nb_batch;
 use crate::ffi::dtype::*;
 use crate::ffi::error::Fail;
@@ -68,8 +69,24 @@ pub const NB_IF_FILE_EXISTS_ABORT: nb_if_file_exists = 1;
 /// (`NB_STATUS_SIDECAR_MISSING` when the sidecar is missing).
 pub const NB_IF_FILE_EXISTS_SKIP: nb_if_file_exists = 2;
 
+/// How the shards of a sharded disk apply write the output (one of the
+/// `NB_SHARD_OUTPUT_` constants).
+pub type nb_shard_output = i32;
+/// Each shard writes its results to a hidden part file of its own;
+/// `nb_shard_finish` concatenates the parts in order. Results may have any
+/// size. The default.
+pub const NB_SHARD_OUTPUT_PARTS: nb_shard_output = 0;
+/// Every result has exactly its batch's own rows (multi-channel) or values
+/// (single-channel), e.g. after `nb_cleanup_trim_buffer`: each shard writes
+/// straight into one shared hidden file at offsets computed from the plan,
+/// and `nb_shard_finish` only checks and renames it (no copy). A result of
+/// another size fails the shard with `NB_STATUS_RESULT_MISMATCH`.
+pub const NB_SHARD_OUTPUT_SAME_ROWS: nb_shard_output = 1;
+
 /// Current version of `nb_apply_options`; pass it to `nb_apply_options_init`.
-pub const NB_APPLY_OPTIONS_VERSION: u32 = 1;
+/// Version 2 added `shard_index`, `shard_count` and `shard_output`; structs
+/// of version 1 are still accepted (no sharding).
+pub const NB_APPLY_OPTIONS_VERSION: u32 = 2;
 
 /// Options of `nb_reader_apply`. Fill with `nb_apply_options_init`, then set
 /// fields. Fields are only ever appended, with `NB_APPLY_OPTIONS_VERSION` bumped.
@@ -102,6 +119,23 @@ pub struct nb_apply_options {
     pub n_threads: u32,
     /// Optional progress callback; NULL (default): none.
     pub progress: nb_progress_fn,
+    /// Version 2. Run only shard `shard_index` of `shard_count` (0, the
+    /// default: no sharding; 1 is a sharded run of one shard, published by
+    /// `nb_shard_finish` like any other count): a contiguous range of the plan's batches,
+    /// balanced between shards (sizes differ by at most one) and computed
+    /// from the inputs alone, so separate processes (MPI ranks, Slurm array
+    /// tasks) split one job without talking. Memory mode returns this
+    /// shard's results. Disk mode writes this shard's piece of the output
+    /// beside it (hidden names) and returns no output: once every shard has
+    /// returned `NB_STATUS_OK`, one process calls `nb_shard_finish`; after a
+    /// failed shard, `nb_shard_abort`. Progress counts this shard's batches.
+    /// Incompatible with `pass_batch_results` when `shard_count > 1`.
+    pub shard_index: u64,
+    /// See `shard_index`.
+    pub shard_count: u64,
+    /// Disk mode with shards: `NB_SHARD_OUTPUT_PARTS` (default) or
+    /// `NB_SHARD_OUTPUT_SAME_ROWS`.
+    pub shard_output: nb_shard_output,
 }
 
 /// Fills `opts` with defaults: memory mode, overwrite, no cast, no cleanup,
@@ -127,6 +161,9 @@ pub unsafe extern "C" fn nb_apply_options_init(opts: *mut nb_apply_options, vers
             pass_batch_results: false,
             n_threads: 0,
             progress: None,
+            shard_index: 0,
+            shard_count: 0,
+            shard_output: NB_SHARD_OUTPUT_PARTS,
         });
         Ok(NB_STATUS_OK)
     })
@@ -306,9 +343,29 @@ pub unsafe extern "C" fn nb_reader_apply(
     })
 }
 
+/// Bytes of `nb_apply_options` as each version laid it out.
+fn apply_options_size(version: u32) -> usize {
+    match version {
+        1 => std::mem::offset_of!(nb_apply_options, shard_index),
+        _ => std::mem::size_of::<nb_apply_options>(),
+    }
+}
+
 unsafe fn apply_options_from_c(opts: *const nb_apply_options) -> Result<(ApplyOptions, nb_cleanup_fn, nb_progress_fn), Fail> {
-    let Some(o) = (unsafe { opts.as_ref() }) else { return Ok((ApplyOptions::default(), None, None)) };
-    crate::ffi::options::check_version(o.version, NB_APPLY_OPTIONS_VERSION, "nb_apply_options")?;
+    if opts.is_null() {
+        return Ok((ApplyOptions::default(), None, None));
+    }
+    // A caller compiled against an older header passes a shorter struct:
+    // read only the bytes of its version over the defaults.
+    // SAFETY: `opts` points to an nb_apply_options of at least the size of
+    // its own version (C contract); `version` is its first field.
+    let version = unsafe { std::ptr::addr_of!((*opts).version).read_unaligned() };
+    crate::ffi::options::check_version(version, NB_APPLY_OPTIONS_VERSION, "nb_apply_options")?;
+    let mut full = std::mem::MaybeUninit::<nb_apply_options>::uninit();
+    unsafe { nb_apply_options_init(full.as_mut_ptr(), NB_APPLY_OPTIONS_VERSION) };
+    // SAFETY: both are valid for `apply_options_size(version)` bytes.
+    unsafe { std::ptr::copy_nonoverlapping(opts.cast::<u8>(), full.as_mut_ptr().cast::<u8>(), apply_options_size(version)) };
+    let o = unsafe { full.assume_init() };
     let if_exists = if_exists_from_c(o.if_file_exists)?;
     let mode = match o.mode {
         NB_APPLY_MODE_MEMORY => Mode::Memory,
@@ -325,6 +382,17 @@ unsafe fn apply_options_from_c(opts: *const nb_apply_options) -> Result<(ApplyOp
         cast: optional_dtype(o.cast_dtype, "nb_apply_options.cast_dtype")?,
         pass_batch_results: o.pass_batch_results,
         n_threads: o.n_threads as usize,
+        shard: match o.shard_count {
+            0 if o.shard_index == 0 => None,
+            count => {
+                let how = match o.shard_output {
+                    NB_SHARD_OUTPUT_PARTS => ShardOutput::Parts,
+                    NB_SHARD_OUTPUT_SAME_ROWS => ShardOutput::SameRows,
+                    v => return Err(Fail::Invalid(format!("nb_apply_options.shard_output = {v} is not an nb_shard_output: expected NB_SHARD_OUTPUT_PARTS (0) or NB_SHARD_OUTPUT_SAME_ROWS (1)"))),
+                };
+                Some((Shard::new(o.shard_index, count)?, how))
+            }
+        },
     };
     Ok((opts, o.cleanup, o.progress))
 }

@@ -42,6 +42,7 @@ pub mod options;
 pub mod reader;
 pub mod result;
 pub mod results;
+pub mod shard;
 pub mod sidecar;
 pub mod status;
 #[cfg(feature = "testing")]

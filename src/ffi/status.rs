@@ -64,6 +64,9 @@ pub const NB_STATUS_BAD_HANDLE: nb_status = -21;
 /// The input file changed under an open reader: it is now shorter than the
 /// observations being read (truncated by another process).
 pub const NB_STATUS_INPUT_CHANGED: nb_status = -22;
+/// Finishing a sharded output found a shard missing, incomplete or
+/// inconsistent with the others; nothing was published.
+pub const NB_STATUS_SHARD_INCOMPLETE: nb_status = -23;
 /// An internal panic was caught; the handle involved is now poisoned.
 pub const NB_STATUS_PANIC: nb_status = -100;
 /// The handle was poisoned by an earlier panic; free it.
@@ -103,6 +106,7 @@ pub extern "C" fn nb_status_str(status: nb_status) -> *const c_char {
         NB_STATUS_NO_RESULT => b"callback set no result\0",
         NB_STATUS_BAD_HANDLE => b"not a live handle of the expected type\0",
         NB_STATUS_INPUT_CHANGED => b"input file changed while open\0",
+        NB_STATUS_SHARD_INCOMPLETE => b"sharded output incomplete\0",
         NB_STATUS_PANIC => b"internal panic\0",
         NB_STATUS_POISONED => b"handle poisoned by an earlier panic\0",
         _ => b"unknown status\0",
@@ -132,5 +136,6 @@ pub(crate) fn status_of(e: &Error) -> nb_status {
         Error::Cancelled { .. } => NB_STATUS_CANCELLED,
         Error::NoResult { .. } => NB_STATUS_NO_RESULT,
         Error::Panic(_) => NB_STATUS_PANIC,
+        Error::ShardIncomplete(_) => NB_STATUS_SHARD_INCOMPLETE,
     }
 }
