@@ -1515,13 +1515,6 @@ nb_status nb_sidecar_path(const char *data_path, char *buf, size_t len, size_t *
 const char *nb_status_str(nb_status status);
 
 /**
- * Arms a panic inside the library at `point` (1: delivering a result on the
- * calling thread, 2: the output writer thread, 3: a parallel worker) after
- * `skip` passes. It fires once.
- */
-void nb__test_inject_panic(uint32_t point, uint64_t skip);
-
-/**
  * The library version, e.g. "0.1.0".
  *
  * @return a static NUL-terminated string; never NULL, never freed.

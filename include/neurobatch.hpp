@@ -349,6 +349,11 @@ struct ApplyOptions {
   bool pass_batch_results = false;
   unsigned n_threads = 0;
   std::function<bool(uint64_t done, uint64_t total)> progress;
+  /// Run only shard `shard_index` of `shard_count` (0: no sharding); in disk
+  /// mode the output appears when `shard_finish` runs (see nb_apply_options).
+  uint64_t shard_index = 0;
+  uint64_t shard_count = 0;
+  nb_shard_output shard_output = NB_SHARD_OUTPUT_PARTS;
 };
 
 namespace detail {
@@ -474,6 +479,9 @@ class Reader {
     ao.pass_batch_results = opts.pass_batch_results;
     ao.n_threads = opts.n_threads;
     ao.progress = opts.progress ? &Ctx::progress : nullptr;
+    ao.shard_index = opts.shard_index;
+    ao.shard_count = opts.shard_count;
+    ao.shard_output = opts.shard_output;
     nb_results *res = nullptr;
     int cbv = 0;
     nb_status s = nb_reader_apply(r_.get(), batch.c(), &ao, &Ctx::call, &ctx, &res, &cbv);
@@ -488,6 +496,17 @@ class Reader {
  private:
   std::unique_ptr<nb_reader, detail::ReaderFree> r_;
 };
+
+/// Publishes a sharded disk output once every shard returned (nb_shard_finish);
+/// throws neurobatch::Error naming a missing or inconsistent shard.
+inline void shard_finish(const std::string &output_path, uint64_t shard_count) {
+  detail::check(nb_shard_finish(output_path.c_str(), shard_count, nullptr));
+}
+
+/// Removes every piece of a sharded disk output after a failed shard (nb_shard_abort).
+inline void shard_abort(const std::string &output_path, uint64_t shard_count) {
+  detail::check(nb_shard_abort(output_path.c_str(), shard_count));
+}
 
 /// The result sink on its own: append, then finish (publishes atomically);
 /// destroyed without finish, it leaves no output.

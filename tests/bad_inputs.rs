@@ -22,6 +22,7 @@ use neurobatch::ffi::pipeline::*;
 use neurobatch::ffi::reader::*;
 use neurobatch::ffi::result::*;
 use neurobatch::ffi::results::*;
+use neurobatch::ffi::shard::*;
 use neurobatch::ffi::sidecar::*;
 use neurobatch::ffi::status::*;
 use neurobatch::ffi::writer::*;
@@ -565,7 +566,40 @@ fn build(dir: &Path) -> Catalogue {
             NB_STATUS_INVALID_ARGUMENT,
             vec!["pass_batch_results", "n_threads"],
         ),
-        ("nb_apply_options.version 2", |a| a.version = 2, NB_STATUS_BAD_VERSION, vec!["2"]),
+        ("nb_apply_options.version 3", |a| a.version = 3, NB_STATUS_BAD_VERSION, vec!["version 3"]),
+        (
+            "shard_index 4 of shard_count 4",
+            |a| {
+                a.shard_index = 4;
+                a.shard_count = 4;
+            },
+            NB_STATUS_INVALID_ARGUMENT,
+            vec!["shard 4 of 4", "shard_index < shard_count"],
+        ),
+        (
+            "shard_index 1 with shard_count 0",
+            |a| a.shard_index = 1,
+            NB_STATUS_INVALID_ARGUMENT,
+            vec!["shard 1 of 0"],
+        ),
+        (
+            "shard_output value 5",
+            |a| {
+                a.shard_count = 2;
+                a.shard_output = 5;
+            },
+            NB_STATUS_INVALID_ARGUMENT,
+            vec!["shard_output = 5"],
+        ),
+        (
+            "pass_batch_results with shard_count 3",
+            |a| {
+                a.pass_batch_results = true;
+                a.shard_count = 3;
+            },
+            NB_STATUS_INVALID_ARGUMENT,
+            vec!["pass_batch_results", "shard_count must be 1, got 3"],
+        ),
     ];
     for (what, tweak, expect, names) in apply_cases {
         let p = rec.clone();
@@ -699,6 +733,27 @@ fn build(dir: &Path) -> Catalogue {
         });
     }
 
+    // ----------------------------------------------------------------- shards
+    {
+        let out = k.path("never-sharded.bin");
+        k.add("nb_shard_finish", "no shard ran", NB_STATUS_SHARD_INCOMPLETE, &["shard 0 of 3 did not complete", "never-sharded.bin.nbshard-3-0.done"], move || unsafe {
+            nb_shard_finish(c(&out).as_ptr(), 3, null_mut())
+        });
+    }
+    {
+        let out = k.path("zero-shards.bin");
+        k.add("nb_shard_finish", "shard_count 0", NB_STATUS_INVALID_ARGUMENT, &["shard_count must be at least 1, got 0"], move || unsafe { nb_shard_finish(c(&out).as_ptr(), 0, null_mut()) });
+    }
+    {
+        let p = rec.clone();
+        k.add("nb_shard_batches", "shard 9 of 2", NB_STATUS_INVALID_ARGUMENT, &["shard 9 of 2"], move || {
+            let r = reader(&p);
+            let st = unsafe { nb_shard_batches(r, null(), 9, 2, &mut 0, &mut 0) };
+            unsafe { nb_reader_free(r) };
+            st
+        });
+    }
+
     // --------------------------------------------------------------- pipeline
     let pipeline_cases: Vec<(&str, &str, usize, nb_apply_fn, nb_status, Vec<&str>)> = vec![
         ("no steps", "p.bin", 0, Some(copy_batch as unsafe extern "C" fn(_, _, _, _) -> _), NB_STATUS_INVALID_ARGUMENT, vec!["step"]),
@@ -744,7 +799,7 @@ fn status_name(st: nb_status) -> &'static str {
         NB_STATUS_BAD_DATA_ORDER, NB_STATUS_BAD_MEMORY, NB_STATUS_MEMORY_TOO_SMALL, NB_STATUS_BAD_RANGE, NB_STATUS_BAD_CHANNEL,
         NB_STATUS_SIDECAR_MISSING, NB_STATUS_SIDECAR_INVALID, NB_STATUS_BUFFER_TOO_SMALL, NB_STATUS_BAD_VERSION,
         NB_STATUS_CALLBACK_FAILED, NB_STATUS_CANCELLED, NB_STATUS_FILE_EXISTS, NB_STATUS_RESULT_MISMATCH,
-        NB_STATUS_BAD_OUTPUT_PATH, NB_STATUS_NO_RESULT, NB_STATUS_BAD_HANDLE, NB_STATUS_INPUT_CHANGED, NB_STATUS_PANIC,
+        NB_STATUS_BAD_OUTPUT_PATH, NB_STATUS_NO_RESULT, NB_STATUS_BAD_HANDLE, NB_STATUS_INPUT_CHANGED, NB_STATUS_SHARD_INCOMPLETE, NB_STATUS_PANIC,
         NB_STATUS_POISONED, NB_STATUS_OK
     );
     "?"

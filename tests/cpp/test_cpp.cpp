@@ -136,6 +136,35 @@ static void multi_channel_apply_examples(const fx::TempDir &dir) {
     slot.set(b.n_rows(), b.n_channels(), b.values<int16_t>().data(), b.layout());
   });
   FX_CHECK(std::filesystem::exists(disk.output_path));
+  // the same apply in 3 shards, assembled by shard_finish: the same bytes
+  {
+    auto identity = [](const nb::Batch &b, const nb::ResultView *, nb::ResultSlot &slot) {
+      slot.set(b.n_rows(), b.n_channels(), b.values<int16_t>().data(), b.layout());
+    };
+    nb::ApplyOptions whole;
+    whole.mode = NB_APPLY_MODE_DISK;
+    whole.output_path = dir / "unsharded.bin";
+    bp.apply(nb::BatchOptions().max_memory("5KB").channels({0, 1, 2}), whole, identity);
+    nb::ApplyOptions sharded;
+    sharded.mode = NB_APPLY_MODE_DISK;
+    sharded.output_path = dir / "sharded.bin";
+    sharded.shard_count = 3;
+    sharded.shard_output = NB_SHARD_OUTPUT_SAME_ROWS;
+    for (uint64_t k = 0; k < 3; k++) {
+      sharded.shard_index = k;
+      bp.apply(nb::BatchOptions().max_memory("5KB").channels({0, 1, 2}), sharded, identity);
+      FX_CHECK(!std::filesystem::exists(sharded.output_path));
+    }
+    nb::shard_finish(sharded.output_path, 3);
+    FX_CHECK(fx::read_text(sharded.output_path) == fx::read_text(whole.output_path));
+    FX_CHECK(fx::read_text(dir / "sharded.yaml") == fx::read_text(dir / "unsharded.yaml"));
+    try {
+      nb::shard_finish(sharded.output_path, 3);  // the pieces are gone: nothing to finish
+      FX_CHECK(false);
+    } catch (const nb::Error &e) {
+      FX_CHECK(e.status() == NB_STATUS_SHARD_INCOMPLETE);
+    }
+  }
   // parallel apply: the callable runs on worker threads; results match serial
   nb::ApplyOptions par;
   par.n_threads = 2;

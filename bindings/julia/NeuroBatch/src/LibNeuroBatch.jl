@@ -20,13 +20,14 @@ const nb_layout = Int32
 const nb_loader = Int32
 const nb_traversal = Int32
 const nb_apply_mode = Int32
+const nb_shard_output = Int32
 const nb_if_file_exists = Int32
 const nb_pipeline_mode = Int32
 
 const NB_ABI_VERSION = 0
 const NB_OPEN_OPTIONS_VERSION = UInt32(1)
 const NB_BATCH_OPTIONS_VERSION = UInt32(1)
-const NB_APPLY_OPTIONS_VERSION = UInt32(1)
+const NB_APPLY_OPTIONS_VERSION = UInt32(2)
 const NB_PIPELINE_STEP_VERSION = UInt32(1)
 const NB_PIPELINE_OPTIONS_VERSION = UInt32(1)
 const NB_TO_END = typemax(UInt64)
@@ -54,6 +55,9 @@ const NB_STATUS_FILE_EXISTS = Int32(-17)
 const NB_STATUS_RESULT_MISMATCH = Int32(-18)
 const NB_STATUS_BAD_OUTPUT_PATH = Int32(-19)
 const NB_STATUS_NO_RESULT = Int32(-20)
+const NB_STATUS_BAD_HANDLE = Int32(-21)
+const NB_STATUS_INPUT_CHANGED = Int32(-22)
+const NB_STATUS_SHARD_INCOMPLETE = Int32(-23)
 const NB_STATUS_PANIC = Int32(-100)
 const NB_STATUS_POISONED = Int32(-101)
 
@@ -84,6 +88,8 @@ const NB_TRAVERSAL_SINGLE_CHANNEL = Int32(1)
 
 const NB_APPLY_MODE_MEMORY = Int32(0)
 const NB_APPLY_MODE_DISK = Int32(1)
+const NB_SHARD_OUTPUT_PARTS = Int32(0)
+const NB_SHARD_OUTPUT_SAME_ROWS = Int32(1)
 
 const NB_IF_FILE_EXISTS_OVERWRITE = Int32(0)
 const NB_IF_FILE_EXISTS_ABORT = Int32(1)
@@ -160,6 +166,9 @@ struct nb_apply_options
     pass_batch_results::Bool
     n_threads::UInt32
     progress::Ptr{Cvoid}
+    shard_index::UInt64
+    shard_count::UInt64
+    shard_output::nb_shard_output
 end
 
 struct nb_pipeline_step
@@ -245,6 +254,13 @@ nb_reader_apply(reader, batch_opts, apply_opts, fn, user_data, out_results, out_
     ccall(sym(:nb_reader_apply), nb_status,
           (Ptr{Cvoid}, Ptr{nb_batch_options}, Ptr{nb_apply_options}, Ptr{Cvoid}, Any, Ptr{Ptr{Cvoid}}, Ptr{Cint}),
           reader, batch_opts, apply_opts, fn, user_data, out_results, out_cb_value)
+
+# shard.rs
+nb_shard_batches(reader, opts, shard_index, shard_count, out_first, out_stop) =
+    ccall(sym(:nb_shard_batches), nb_status, (Ptr{Cvoid}, Ptr{nb_batch_options}, UInt64, UInt64, Ptr{UInt64}, Ptr{UInt64}),
+          reader, opts, shard_index, shard_count, out_first, out_stop)
+nb_shard_finish(output_path, shard_count, out_results) = ccall(sym(:nb_shard_finish), nb_status, (Cstring, UInt64, Ptr{Ptr{Cvoid}}), output_path, shard_count, out_results)
+nb_shard_abort(output_path, shard_count) = ccall(sym(:nb_shard_abort), nb_status, (Cstring, UInt64), output_path, shard_count)
 
 # pipeline.rs
 nb_pipeline_step_init(step, version) = ccall(sym(:nb_pipeline_step_init), nb_status, (Ptr{nb_pipeline_step}, UInt32), step, version)

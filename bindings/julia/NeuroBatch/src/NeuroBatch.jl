@@ -24,7 +24,7 @@ const L = LibNeuroBatch
 
 export NBError, RecordingsReader, BatchProcessor, Cursor, Writer, BatchPipeline, PipedTransformation,
        multi_channel, single_channel, multi_channel_apply, single_channel_apply, add!, finish!,
-       append_channel!, parse_max_memory, cast_values
+       append_channel!, parse_max_memory, cast_values, shard_finish, shard_abort
 
 # ---------------------------------------------------------------- library
 
@@ -481,8 +481,11 @@ end
 function run_apply(f, bp::BatchProcessor, traversal, force_complete::Bool; mode::Symbol=:memory, output_path=nothing,
                    from_time=nothing, to_time=nothing, channels=:all, if_file_exists=:overwrite, cast_dtype=nothing,
                    cleanup_function=nothing, pass_batch_info::Bool=false, pass_batch_results::Bool=false,
-                   show_progress_bar::Bool=false, progress=nothing)
+                   show_progress_bar::Bool=false, progress=nothing, shard=nothing, shard_output::Symbol=:parts)
     mode in (:memory, :disk) || throw(ArgumentError("mode must be :memory or :disk, got $(repr(mode))"))
+    shard_output in (:parts, :same_rows) || throw(ArgumentError("shard_output must be :parts or :same_rows, got $(repr(shard_output))"))
+    # shard = (k, n): 1-based shard k of n, as Julia counts; C counts from 0.
+    shard_index, shard_count = shard === nothing ? (0, 0) : (Int(shard[1]) - 1, Int(shard[2]))
     mode === :disk && output_path === nothing && throw(ArgumentError("mode = :disk needs an output_path"))
     batch, ch = batch_options(bp, traversal, force_complete; from_time, to_time, channels)
     init = Ref{L.nb_apply_options}()
@@ -499,7 +502,9 @@ function run_apply(f, bp::BatchProcessor, traversal, force_complete::Bool; mode:
     status = GC.@preserve ch path begin
         opts = L.nb_apply_options(init[].version, mode === :disk ? L.NB_APPLY_MODE_DISK : L.NB_APPLY_MODE_MEMORY,
                                   mode === :disk ? pointer(path) : Ptr{UInt8}(C_NULL), if_file_exists_code(if_file_exists),
-                                  dtype_code(cast_dtype), cleanup, pass_batch_results, UInt32(0), prog)
+                                  dtype_code(cast_dtype), cleanup, pass_batch_results, UInt32(0), prog,
+                                  UInt64(shard_index), UInt64(shard_count),
+                                  shard_output === :same_rows ? L.NB_SHARD_OUTPUT_SAME_ROWS : L.NB_SHARD_OUTPUT_PARTS)
         L.nb_reader_apply(bp.reader, Ref(batch), Ref(opts), cb, ctx, res, C_NULL)
     end
     if ctx.error !== nothing
@@ -508,7 +513,8 @@ function run_apply(f, bp::BatchProcessor, traversal, force_complete::Bool; mode:
     end
     check(status)
     try
-        mode === :disk && return output_tuple(res[], 0)
+        # A shard's piece of a disk output is published by shard_finish.
+        mode === :disk && return shard === nothing ? output_tuple(res[], 0) : nothing
         views = Ref{Ptr{L.nb_result_view}}(C_NULL)
         out = Any[]
         for i in 0:Int(L.nb_results_count(res[])) - 1
@@ -704,5 +710,32 @@ function Base.run(p::BatchPipeline)
         close(bp)
     end
 end
+
+"""
+    shard_finish(output_path, n) -> (path, params)
+
+Publishes the output of a disk apply run as `n` shards (`shard=(k, n)` in
+`multi_channel_apply` and friends, one call per shard, in any processes)
+once every shard returned: checks that all completed and agree, assembles the
+output (byte-identical to an unsharded run), writes the sidecar and removes
+every hidden piece. Throws an `NBError` (status `NB_STATUS_SHARD_INCOMPLETE`)
+naming the missing or inconsistent shard; nothing is published then.
+"""
+function shard_finish(output_path, n::Integer)
+    res = Ref{Ptr{Cvoid}}(C_NULL)
+    check(L.nb_shard_finish(String(output_path), UInt64(n), res))
+    try
+        return output_tuple(res[], 0)
+    finally
+        L.nb_results_free(res[])
+    end
+end
+
+"""
+    shard_abort(output_path, n)
+
+Removes every hidden piece of a sharded disk apply after a shard failed.
+"""
+shard_abort(output_path, n::Integer) = (check(L.nb_shard_abort(String(output_path), UInt64(n))); nothing)
 
 end # module
