@@ -5,7 +5,7 @@
 # under ctest the C tests (also under valgrind and statically linked), the
 # C++ wrapper tests, the MATLAB package under GNU Octave, the Julia checks and
 # the install-and-consume test. Installs what it needs (cmake, pkg-config,
-# valgrind, octave, octave-dev, cargo-fuzz) when missing; safe to run again.
+# valgrind, octave, octave-dev, openmpi, cargo-fuzz) when missing; safe to run again.
 #   bash scripts/test-all.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -23,6 +23,8 @@ command -v c++ >/dev/null || missing+=(g++)
 command -v git >/dev/null || missing+=(git)
 { command -v octave-cli && command -v mkoctfile; } >/dev/null || missing+=(octave octave-dev)
 command -v python3 >/dev/null || missing+=(python3 python3-pip)
+# Open MPI for the sharded-apply test: mpirun, and mpicc with its headers.
+{ command -v mpirun && echo '#include <mpi.h>' | mpicc -E - ; } >/dev/null 2>&1 || missing+=(openmpi-bin libopenmpi-dev)
 if ((${#missing[@]})); then
   step "apt-get install ${missing[*]}"
   [[ $(id -u) == 0 ]] || { echo "missing tools: ${missing[*]}; run as root or install them" >&2; exit 1; }
