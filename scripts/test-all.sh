@@ -24,7 +24,7 @@ command -v git >/dev/null || missing+=(git)
 { command -v octave-cli && command -v mkoctfile; } >/dev/null || missing+=(octave octave-dev)
 command -v python3 >/dev/null || missing+=(python3 python3-pip)
 # Open MPI for the sharded-apply test: mpirun, and mpicc with its headers.
-{ command -v mpirun && echo '#include <mpi.h>' | mpicc -E - ; } >/dev/null 2>&1 || missing+=(openmpi-bin libopenmpi-dev)
+{ command -v mpirun && echo '#include <mpi.h>' | mpicc -x c -E - ; } >/dev/null 2>&1 || missing+=(openmpi-bin libopenmpi-dev)
 if ((${#missing[@]})); then
   step "apt-get install ${missing[*]}"
   [[ $(id -u) == 0 ]] || { echo "missing tools: ${missing[*]}; run as root or install them" >&2; exit 1; }
