@@ -59,8 +59,9 @@
 
 /**
  * Current version of `nb_batch_options`; pass it to `nb_batch_options_init`.
+ * Version 2 added `edge`; structs of version 1 are still accepted.
  */
-#define NB_BATCH_OPTIONS_VERSION 1
+#define NB_BATCH_OPTIONS_VERSION 2
 
 /**
  * `to_time` value meaning "up to the last observation" (the default).
@@ -343,6 +344,12 @@ typedef struct nb_apply_options {
 typedef int32_t nb_traversal;
 
 /**
+ * What buffer rows beyond the recording's edges hold (one of the
+ * `NB_EDGE_` constants).
+ */
+typedef int32_t nb_edge;
+
+/**
  * How to walk a recording in batches. Fill with `nb_batch_options_init`,
  * then set fields.
  *
@@ -401,6 +408,12 @@ typedef struct nb_batch_options {
    * `NB_LAYOUT_CHANNEL_MAJOR`.
    */
   nb_layout layout;
+  /**
+   * Version 2. What the buffer rows beyond the recording's first and last
+   * observation hold: `NB_EDGE_ZEROS` (default), `NB_EDGE_REFLECT` or
+   * `NB_EDGE_REPLICATE`. Rows inside the recording are always its data.
+   */
+  nb_edge edge;
 } nb_batch_options;
 
 /**
@@ -678,6 +691,22 @@ typedef struct nb_output_info {
  * Batches of every channel (multi-channel).
  */
 #define NB_PIPELINE_MODE_MULTI_CHANNEL 2
+
+/**
+ * Zeros, as YASS. The default.
+ */
+#define NB_EDGE_ZEROS 0
+
+/**
+ * The recording mirrored at its edge without repeating the edge sample
+ * (numpy's `reflect`: observation -k is observation k).
+ */
+#define NB_EDGE_REFLECT 1
+
+/**
+ * The edge sample repeated (what Kilosort does; numpy's `edge`).
+ */
+#define NB_EDGE_REPLICATE 2
 
 /**
  * Each batch: a time window of every selected channel (YASS `multi_channel`).

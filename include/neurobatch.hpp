@@ -159,6 +159,8 @@ class BatchOptions {
     return *this;
   }
   BatchOptions &layout(nb_layout l) { o_.layout = l; return *this; }
+  /// Buffer rows beyond the recording's edges: NB_EDGE_ZEROS (default), _REFLECT or _REPLICATE.
+  BatchOptions &edge(nb_edge e) { o_.edge = e; return *this; }
 
   /// The C struct; valid while this object lives and is not modified.
   const nb_batch_options *c() const {

@@ -40,7 +40,7 @@ pub mod ffi;
 mod simd;
 
 pub use crate::core::cursor::{Batch, BatchInfo, Cursor};
-pub use crate::core::dtype::{DataOrder, Dtype, Element, Layout};
+pub use crate::core::dtype::{DataOrder, Dtype, Edge, Element, Layout};
 pub use crate::core::error::{Error, Result};
 pub use crate::core::io::Loader;
 pub use crate::core::memory::parse_max_memory;

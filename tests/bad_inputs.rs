@@ -325,9 +325,9 @@ fn build(dir: &Path) -> Catalogue {
         let mut o = std::mem::MaybeUninit::<nb_open_options>::uninit();
         unsafe { nb_open_options_init(o.as_mut_ptr(), 0) }
     });
-    k.add("nb_batch_options_init", "version 2", NB_STATUS_BAD_VERSION, &["2"], || {
+    k.add("nb_batch_options_init", "version 3", NB_STATUS_BAD_VERSION, &["version 3"], || {
         let mut o = std::mem::MaybeUninit::<nb_batch_options>::uninit();
-        unsafe { nb_batch_options_init(o.as_mut_ptr(), 2) }
+        unsafe { nb_batch_options_init(o.as_mut_ptr(), 3) }
     });
     k.add("nb_apply_options_init", "version 1000", NB_STATUS_BAD_VERSION, &["1000"], || {
         let mut o = std::mem::MaybeUninit::<nb_apply_options>::uninit();
@@ -437,6 +437,7 @@ fn build(dir: &Path) -> Catalogue {
         ("buffer_size 2^63", with(|b| b.buffer_size = 1 << 63), NB_STATUS_INVALID_ARGUMENT, vec!["9223372036854775808"]),
         ("traversal value 9", with(|b| b.traversal = 9), NB_STATUS_INVALID_ARGUMENT, vec!["traversal", "9"]),
         ("layout value 4", with(|b| b.layout = 4), NB_STATUS_INVALID_ARGUMENT, vec!["layout", "4"]),
+        ("edge value 3", with(|b| b.edge = 3), NB_STATUS_INVALID_ARGUMENT, vec!["edge = 3", "NB_EDGE_REFLECT"]),
         ("nb_batch_options.version 0", with(|b| b.version = 0), NB_STATUS_BAD_VERSION, vec!["0"]),
     ];
     for (what, b, expect, names) in plan_cases {

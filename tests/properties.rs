@@ -1,7 +1,8 @@
 //! Property tests: for any recording shape and any options, a plan is either
 //! an error or covers the range exactly once per channel within the memory
-//! bound; and every block a cursor returns equals the zero-padded reference
-//! (both file orders, both loaders, both layouts, every traversal).
+//! bound; and every block a cursor returns equals the padded reference
+//! (both file orders, both loaders, both layouts, every traversal, every
+//! edge policy).
 
 mod common;
 
@@ -9,7 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use neurobatch::core::plan::Shape;
-use neurobatch::{BatchOptions, ChannelSel, Cursor, DataOrder, Dtype, Layout, Loader, OpenOptions, Plan, Reader, Traversal};
+use neurobatch::{BatchOptions, ChannelSel, Cursor, DataOrder, Dtype, Edge, Layout, Loader, OpenOptions, Plan, Reader, Traversal};
 use proptest::prelude::*;
 
 fn dtype() -> impl Strategy<Value = Dtype> {
@@ -34,8 +35,9 @@ fn options(n_obs: u64, n_ch: usize) -> impl Strategy<Value = BatchOptions> {
         0u64..40,
         traversal(),
         prop_oneof![Just(Layout::SampleMajor), Just(Layout::ChannelMajor)],
+        prop_oneof![Just(Edge::Zeros), Just(Edge::Reflect), Just(Edge::Replicate)],
     )
-        .prop_map(|(max_memory, from, to, channels, buffer, traversal, layout)| BatchOptions {
+        .prop_map(|(max_memory, from, to, channels, buffer, traversal, layout, edge)| BatchOptions {
             max_memory,
             from,
             to,
@@ -43,6 +45,7 @@ fn options(n_obs: u64, n_ch: usize) -> impl Strategy<Value = BatchOptions> {
             buffer,
             traversal,
             layout,
+            edge,
         })
 }
 
@@ -85,7 +88,7 @@ proptest! {
         while let Some(batch) = cursor.next_batch().unwrap() {
             let info = batch.info;
             let cols: Vec<usize> = batch.channels.to_vec();
-            common::check_block(dtype, n_ch, n_obs, batch.data, batch.layout, info.n_rows, &cols, info.start, info.buffer);
+            common::check_block_edge(dtype, n_ch, n_obs, batch.data, batch.layout, info.n_rows, &cols, info.start, info.buffer, opts.edge);
             prop_assert_eq!(info.n_rows as u64, info.stop - info.start + 2 * opts.buffer);
             seen += 1;
         }

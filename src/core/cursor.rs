@@ -154,7 +154,7 @@ impl Cursor {
                 let bytes = col_bytes * group.len();
                 self.group = 0..0; // invalid until filled
                 let buf = self.block.ensure(bytes).map_err(io)?;
-                reader.fill_block(p.from, p.to, p.buffer, &p.channels[group.clone()], Layout::ChannelMajor, &mut buf[..bytes], &mut self.scratch)?;
+                reader.fill_block(p.from, p.to, p.buffer, &p.channels[group.clone()], Layout::ChannelMajor, p.edge, &mut buf[..bytes], &mut self.scratch)?;
                 self.group = group;
             }
             // A single column reads the same in either layout.
@@ -178,7 +178,7 @@ impl Cursor {
         // PAGE of slack: the skew changes from batch to batch and must never
         // force a reallocation.
         let buf = self.block.ensure(PAGE + bytes).map_err(io)?;
-        reader.fill_block(spec.start, spec.stop, p.buffer, cols, p.layout, &mut buf[skew..skew + bytes], &mut self.scratch)?;
+        reader.fill_block(spec.start, spec.stop, p.buffer, cols, p.layout, p.edge, &mut buf[skew..skew + bytes], &mut self.scratch)?;
         self.data = skew..skew + bytes;
         Ok(())
     }

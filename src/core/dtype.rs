@@ -149,3 +149,60 @@ mod tests {
         assert!(DataOrder::parse("rows").is_err());
     }
 }
+
+/// What buffer rows beyond the recording's edges hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Edge {
+    /// Zeros (YASS).
+    #[default]
+    Zeros,
+    /// The recording mirrored at its edge, the edge sample not repeated
+    /// (numpy's "reflect": observation -k is observation k).
+    Reflect,
+    /// The edge sample repeated (Kilosort; numpy's "edge").
+    Replicate,
+}
+
+impl Edge {
+    pub fn parse(name: &str) -> crate::core::error::Result<Edge> {
+        match name {
+            "zeros" => Ok(Edge::Zeros),
+            "reflect" => Ok(Edge::Reflect),
+            "replicate" => Ok(Edge::Replicate),
+            other => Err(crate::core::error::Error::InvalidArgument(format!("unknown edge '{other}': expected 'zeros', 'reflect' or 'replicate'"))),
+        }
+    }
+
+    /// The observation that stands for observation `s` (outside `[0, n)`,
+    /// `n > 0`). Reflection folds again when the recording is shorter than
+    /// the buffer, as numpy does.
+    pub fn source(self, s: i128, n: u64) -> u64 {
+        let n = n as i128;
+        match self {
+            Edge::Zeros | Edge::Replicate => s.clamp(0, n - 1) as u64,
+            Edge::Reflect if n == 1 => 0,
+            Edge::Reflect => {
+                let period = 2 * (n - 1);
+                let m = s.rem_euclid(period);
+                (if m >= n { period - m } else { m }) as u64
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod edge_tests {
+    use super::Edge;
+
+    #[test]
+    fn sources_match_numpy() {
+        // np.pad(np.arange(5), 3, mode="reflect") = [3 2 1 0 1 2 3 4 3 2 1]
+        let got: Vec<u64> = (-3..8).map(|s| Edge::Reflect.source(s, 5)).collect();
+        assert_eq!(got, [3, 2, 1, 0, 1, 2, 3, 4, 3, 2, 1]);
+        // np.pad(np.arange(2), 4, mode="reflect") = [0 1 0 1 0 1 0 1 0 1]
+        let got: Vec<u64> = (-4..6).map(|s| Edge::Reflect.source(s, 2)).collect();
+        assert_eq!(got, [0, 1, 0, 1, 0, 1, 0, 1, 0, 1]);
+        let got: Vec<u64> = (-2..7).map(|s| Edge::Replicate.source(s, 5)).collect();
+        assert_eq!(got, [0, 0, 0, 1, 2, 3, 4, 4, 4]);
+    }
+}

@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use crate::core::dtype::{Dtype, Layout};
+use crate::core::dtype::{Dtype, Edge, Layout};
 use crate::core::error::{show, Error, Result};
 use std::path::Path;
 
@@ -32,6 +32,8 @@ pub struct BatchOptions {
     pub buffer: u64,
     pub traversal: Traversal,
     pub layout: Layout,
+    /// What buffer rows beyond the recording's edges hold.
+    pub edge: Edge,
 }
 
 impl Default for BatchOptions {
@@ -44,6 +46,7 @@ impl Default for BatchOptions {
             buffer: 0,
             traversal: Traversal::MultiChannel,
             layout: Layout::SampleMajor,
+            edge: Edge::Zeros,
         }
     }
 }
@@ -66,6 +69,7 @@ pub struct Plan {
     pub buffer: u64,
     pub traversal: Traversal,
     pub layout: Layout,
+    pub edge: Edge,
     pub max_memory: u64,
     pub dtype: Dtype,
     /// Observations in a full batch (the last one may be shorter).
@@ -140,6 +144,7 @@ impl Plan {
             buffer: opts.buffer,
             traversal: opts.traversal,
             layout: opts.layout,
+            edge: opts.edge,
             max_memory: opts.max_memory,
             dtype,
             rows_per_batch,

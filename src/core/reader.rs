@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::core::copy::{gather, Strides};
-use crate::core::dtype::{DataOrder, Dtype, Layout};
+use crate::core::dtype::{DataOrder, Dtype, Edge, Layout};
 use crate::core::error::{show, Error, Result};
 use crate::core::io::{pread_exact, with_bytes, AlignedBuf, Loader};
 use crate::core::select::{resolve_range, ChannelSel, MAX_CHANNELS};
@@ -138,12 +138,66 @@ impl Reader {
                 self.params.dtype
             )));
         }
-        self.fill_block(from, to, buffer, &cols, layout, dst, &mut AlignedBuf::default())
+        self.fill_block(from, to, buffer, &cols, layout, Edge::Zeros, dst, &mut AlignedBuf::default())
     }
 
-    /// The block engine behind reads and cursors; arguments are already valid.
+    /// The block engine behind reads and cursors; arguments are already
+    /// valid. Buffer rows beyond the recording's edges follow `edge`.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn fill_block(
+        &self,
+        from: u64,
+        to: u64,
+        buffer: u64,
+        cols: &[usize],
+        layout: Layout,
+        edge: Edge,
+        dst: &mut [u8],
+        scratch: &mut AlignedBuf,
+    ) -> Result<()> {
+        self.fill_rows(from, to, buffer, cols, layout, dst, scratch)?;
+        if edge != Edge::Zeros && buffer > 0 && self.n_obs > 0 {
+            self.fill_edges(from, to, buffer, cols, layout, edge, dst)?;
+        }
+        Ok(())
+    }
+
+    /// Rewrites the buffer rows that lie before observation 0 or after the
+    /// last one (zeros so far) with the observations `edge` maps them to.
+    #[allow(clippy::too_many_arguments)]
+    fn fill_edges(&self, from: u64, to: u64, buffer: u64, cols: &[usize], layout: Layout, edge: Edge, dst: &mut [u8]) -> Result<()> {
+        let isz = self.params.dtype.itemsize();
+        let n_sel = cols.len();
+        let nr = (to - from + 2 * buffer) as usize;
+        let first = from as i128 - buffer as i128; // observation of block row 0
+        let n = self.n_obs as i128;
+        let outside: Vec<(usize, u64)> = (0..nr)
+            .filter_map(|r| {
+                let s = first + r as i128;
+                (s < 0 || s >= n).then(|| (r, edge.source(s, self.n_obs)))
+            })
+            .collect();
+        let (Some(lo), Some(hi)) = (outside.iter().map(|x| x.1).min(), outside.iter().map(|x| x.1).max()) else { return Ok(()) };
+        // The source rows are few (at most the buffer) and contiguous but
+        // for tiny recordings: read their span once.
+        let mut rows = vec![0u8; (hi - lo + 1) as usize * n_sel * isz];
+        self.fill_rows(lo, hi + 1, 0, cols, Layout::SampleMajor, &mut rows, &mut AlignedBuf::default())?;
+        for (r, src) in outside {
+            let row = &rows[(src - lo) as usize * n_sel * isz..][..n_sel * isz];
+            for j in 0..n_sel {
+                let at = match layout {
+                    Layout::SampleMajor => (r * n_sel + j) * isz,
+                    Layout::ChannelMajor => (j * nr + r) * isz,
+                };
+                dst[at..at + isz].copy_from_slice(&row[j * isz..(j + 1) * isz]);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads rows `[from - buffer, to + buffer)`, zeros beyond the edges.
+    #[allow(clippy::too_many_arguments)]
+    fn fill_rows(
         &self,
         from: u64,
         to: u64,

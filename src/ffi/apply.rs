@@ -15,7 +15,7 @@ use crate::ffi::batch::nb_batch;
 use crate::ffi::dtype::*;
 use crate::ffi::error::Fail;
 use crate::ffi::handle::{borrow, give};
-use crate::ffi::options::{batch_options_from_c, nb_batch_options};
+use crate::ffi::options::{batch_options_from_c, nb_batch_options, read_versioned};
 use crate::ffi::reader::nb_reader;
 use crate::ffi::result::{nb_cleanup_trim_buffer, nb_result, nb_result_view};
 use crate::ffi::results::nb_results;
@@ -352,20 +352,9 @@ fn apply_options_size(version: u32) -> usize {
 }
 
 unsafe fn apply_options_from_c(opts: *const nb_apply_options) -> Result<(ApplyOptions, nb_cleanup_fn, nb_progress_fn), Fail> {
-    if opts.is_null() {
+    let Some(o) = (unsafe { read_versioned(opts, NB_APPLY_OPTIONS_VERSION, "nb_apply_options", apply_options_size, nb_apply_options_init)? }) else {
         return Ok((ApplyOptions::default(), None, None));
-    }
-    // A caller compiled against an older header passes a shorter struct:
-    // read only the bytes of its version over the defaults.
-    // SAFETY: `opts` points to an nb_apply_options of at least the size of
-    // its own version (C contract); `version` is its first field.
-    let version = unsafe { std::ptr::addr_of!((*opts).version).read_unaligned() };
-    crate::ffi::options::check_version(version, NB_APPLY_OPTIONS_VERSION, "nb_apply_options")?;
-    let mut full = std::mem::MaybeUninit::<nb_apply_options>::uninit();
-    unsafe { nb_apply_options_init(full.as_mut_ptr(), NB_APPLY_OPTIONS_VERSION) };
-    // SAFETY: both are valid for `apply_options_size(version)` bytes.
-    unsafe { std::ptr::copy_nonoverlapping(opts.cast::<u8>(), full.as_mut_ptr().cast::<u8>(), apply_options_size(version)) };
-    let o = unsafe { full.assume_init() };
+    };
     let if_exists = if_exists_from_c(o.if_file_exists)?;
     let mode = match o.mode {
         NB_APPLY_MODE_MEMORY => Mode::Memory,

@@ -1,6 +1,7 @@
 //! `nb_open_options` and `nb_batch_options`: versioned, transparent option
 //! structs filled by their `_init` function (libgit2's pattern).
 
+use crate::core::dtype::Edge;
 use crate::core::plan::{BatchOptions, Traversal, DEFAULT_MAX_MEMORY};
 use crate::core::reader::OpenOptions;
 use crate::core::select::ChannelSel;
@@ -12,7 +13,19 @@ use crate::ffi::status::*;
 /// Current version of `nb_open_options`; pass it to `nb_open_options_init`.
 pub const NB_OPEN_OPTIONS_VERSION: u32 = 1;
 /// Current version of `nb_batch_options`; pass it to `nb_batch_options_init`.
-pub const NB_BATCH_OPTIONS_VERSION: u32 = 1;
+/// Version 2 added `edge`; structs of version 1 are still accepted.
+pub const NB_BATCH_OPTIONS_VERSION: u32 = 2;
+
+/// What buffer rows beyond the recording's edges hold (one of the
+/// `NB_EDGE_` constants).
+pub type nb_edge = i32;
+/// Zeros, as YASS. The default.
+pub const NB_EDGE_ZEROS: nb_edge = 0;
+/// The recording mirrored at its edge without repeating the edge sample
+/// (numpy's `reflect`: observation -k is observation k).
+pub const NB_EDGE_REFLECT: nb_edge = 1;
+/// The edge sample repeated (what Kilosort does; numpy's `edge`).
+pub const NB_EDGE_REPLICATE: nb_edge = 2;
 /// `to_time` value meaning "up to the last observation" (the default).
 pub const NB_TO_END: u64 = u64::MAX;
 
@@ -80,6 +93,10 @@ pub struct nb_batch_options {
     /// Memory layout of batch blocks: `NB_LAYOUT_SAMPLE_MAJOR` (default) or
     /// `NB_LAYOUT_CHANNEL_MAJOR`.
     pub layout: nb_layout,
+    /// Version 2. What the buffer rows beyond the recording's first and last
+    /// observation hold: `NB_EDGE_ZEROS` (default), `NB_EDGE_REFLECT` or
+    /// `NB_EDGE_REPLICATE`. Rows inside the recording are always its data.
+    pub edge: nb_edge,
 }
 
 pub(crate) fn check_version(got: u32, current: u32, name: &str) -> Result<(), Fail> {
@@ -131,6 +148,7 @@ pub unsafe extern "C" fn nb_batch_options_init(opts: *mut nb_batch_options, vers
             traversal: NB_TRAVERSAL_MULTI_CHANNEL,
             force_complete_channel_batch: true,
             layout: NB_LAYOUT_SAMPLE_MAJOR,
+            edge: NB_EDGE_ZEROS,
         });
         Ok(NB_STATUS_OK)
     })
@@ -148,10 +166,39 @@ pub(crate) unsafe fn open_options_from_c(opts: *const nb_open_options) -> Result
     })
 }
 
+/// Copies an options struct that a caller compiled against an older header
+/// may have passed shorter: `size(version)` bytes of it over the defaults
+/// that `init` writes. The struct's first field is its `u32` version.
+///
+/// SAFETY: `p` is NULL or points to a `T` of at least `size(its version)` bytes.
+pub(crate) unsafe fn read_versioned<T>(
+    p: *const T,
+    current: u32,
+    name: &str,
+    size: fn(u32) -> usize,
+    init: unsafe extern "C" fn(*mut T, u32) -> nb_status,
+) -> Result<Option<T>, Fail> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    let version = unsafe { p.cast::<u32>().read_unaligned() };
+    check_version(version, current, name)?;
+    let mut full = std::mem::MaybeUninit::<T>::uninit();
+    if unsafe { init(full.as_mut_ptr(), current) } != NB_STATUS_OK {
+        return Err(Fail::Invalid(format!("{name}: initialising the defaults failed")));
+    }
+    let n = size(version).min(std::mem::size_of::<T>());
+    // SAFETY: both are valid for `n` bytes; every field is plain data.
+    unsafe { std::ptr::copy_nonoverlapping(p.cast::<u8>(), full.as_mut_ptr().cast::<u8>(), n) };
+    Ok(Some(unsafe { full.assume_init() }))
+}
+
 /// `opts` may be NULL (the defaults of `nb_batch_options_init`).
 pub(crate) unsafe fn batch_options_from_c(opts: *const nb_batch_options) -> Result<BatchOptions, Fail> {
-    let Some(o) = (unsafe { opts.as_ref() }) else { return Ok(BatchOptions::default()) };
-    check_version(o.version, NB_BATCH_OPTIONS_VERSION, "nb_batch_options")?;
+    let size = |v: u32| if v == 1 { std::mem::offset_of!(nb_batch_options, edge) } else { std::mem::size_of::<nb_batch_options>() };
+    let Some(o) = (unsafe { read_versioned(opts, NB_BATCH_OPTIONS_VERSION, "nb_batch_options", size, nb_batch_options_init)? }) else {
+        return Ok(BatchOptions::default());
+    };
     let channels = if o.channels.is_null() {
         if o.n_channels != 0 {
             return Err(Fail::Null("nb_batch_options.channels (n_channels > 0)"));
@@ -173,5 +220,11 @@ pub(crate) unsafe fn batch_options_from_c(opts: *const nb_batch_options) -> Resu
         buffer: o.buffer_size,
         traversal,
         layout: layout_from_c(o.layout, "nb_batch_options.layout")?,
+        edge: match o.edge {
+            NB_EDGE_ZEROS => Edge::Zeros,
+            NB_EDGE_REFLECT => Edge::Reflect,
+            NB_EDGE_REPLICATE => Edge::Replicate,
+            e => return Err(Fail::Invalid(format!("nb_batch_options.edge = {e} is not an nb_edge: expected NB_EDGE_ZEROS (0), NB_EDGE_REFLECT (1) or NB_EDGE_REPLICATE (2)"))),
+        },
     })
 }

@@ -208,8 +208,53 @@ static void planning_errors(void) {
   nb_reader_free(r);
 }
 
+/* Edge policies on a 6-observation recording with a buffer of 8 (longer
+ * than the recording: reflection folds back, as numpy's pad does). The
+ * expected observation of each block row is copied from numpy 2.4:
+ * np.pad(np.arange(6), 8, mode=...). */
+static void edge_policies(void) {
+  const char *path = nbt_write_fixture("edges.bin", NB_DTYPE_INT16, 2, 6, NB_DATA_ORDER_CHANNELS);
+  nb_reader *r = nbt_open(path, NB_DTYPE_INT16, 2, NB_DATA_ORDER_CHANNELS);
+  static const int reflect[22] = {2, 3, 4, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 4, 3, 2, 1, 0, 1, 2, 3};
+  static const int replicate[22] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5};
+  for (int e = NB_EDGE_ZEROS; e <= NB_EDGE_REPLICATE; e++)
+    for (int layout = 0; layout < 2; layout++) {
+      nb_batch_options bo;
+      nb_batch_options_init(&bo, NB_BATCH_OPTIONS_VERSION);
+      bo.buffer_size = 8;
+      bo.edge = e;
+      bo.layout = layout;
+      nb_cursor *c = NULL;
+      const nb_batch *b = NULL;
+      NBT_OK(nb_cursor_new(r, &bo, &c));
+      NBT_OK(nb_cursor_next(c, &b));
+      NBT_CHECK(b->n_rows == 22);
+      for (size_t row = 0; row < 22; row++)
+        for (size_t j = 0; j < 2; j++) {
+          int s = (int)row - 8;
+          int src = e == NB_EDGE_REFLECT ? reflect[row] : e == NB_EDGE_REPLICATE ? replicate[row] : s;
+          int64_t want = (e == NB_EDGE_ZEROS && (s < 0 || s >= 6)) ? 0 : nbt_value(NB_DTYPE_INT16, 2, (uint64_t)src, j);
+          size_t i = layout == NB_LAYOUT_SAMPLE_MAJOR ? row * 2 + j : j * 22 + row;
+          if (nbt_get(NB_DTYPE_INT16, b->data, i) != want) {
+            fprintf(stderr, "edge %d layout %d: row %zu channel %zu: got %lld, want %lld\n", e, layout, row, j,
+                    (long long)nbt_get(NB_DTYPE_INT16, b->data, i), (long long)want);
+            nbt_failures++;
+          }
+        }
+      nb_cursor_free(c);
+    }
+  nb_batch_options bo;
+  nb_batch_options_init(&bo, NB_BATCH_OPTIONS_VERSION);
+  bo.edge = 7;
+  nb_cursor *c = NULL;
+  NBT_EXPECT(nb_cursor_new(r, &bo, &c), NB_STATUS_INVALID_ARGUMENT);
+  NBT_ERROR_MENTIONS("edge = 7");
+  nb_reader_free(r);
+}
+
 int main(void) {
   worked_example();
+  edge_policies();
   neuropixels_300mb();
   multi_channel_range_list_buffer();
   single_channel_both_modes();

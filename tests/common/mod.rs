@@ -80,11 +80,38 @@ pub fn at(dtype: Dtype, data: &[u8], layout: neurobatch::Layout, n_rows: usize, 
 /// `first + r - buffer`, zero outside `[0, n_obs)`.
 #[allow(clippy::too_many_arguments)]
 pub fn check_block(dtype: Dtype, n_ch: usize, n_obs: u64, data: &[u8], layout: neurobatch::Layout, n_rows: usize, channels: &[usize], first: u64, buffer: u64) {
+    check_block_edge(dtype, n_ch, n_obs, data, layout, n_rows, channels, first, buffer, neurobatch::Edge::Zeros)
+}
+
+/// As `check_block`, with rows beyond the edges as `edge` defines them
+/// (reference: numpy's pad modes constant/reflect/edge, written out here).
+#[allow(clippy::too_many_arguments)]
+pub fn check_block_edge(dtype: Dtype, n_ch: usize, n_obs: u64, data: &[u8], layout: neurobatch::Layout, n_rows: usize, channels: &[usize], first: u64, buffer: u64, edge: neurobatch::Edge) {
     assert_eq!(data.len(), n_rows * channels.len() * dtype.itemsize());
+    let n = n_obs as i64;
+    let source = |s: i64| -> Option<u64> {
+        if (0..n).contains(&s) {
+            return Some(s as u64);
+        }
+        match edge {
+            neurobatch::Edge::Zeros => None,
+            _ if n == 0 => None,
+            neurobatch::Edge::Replicate => Some(s.clamp(0, n - 1) as u64),
+            neurobatch::Edge::Reflect if n == 1 => Some(0),
+            neurobatch::Edge::Reflect => {
+                // Mirror at whichever edge is crossed until inside.
+                let mut i = s;
+                while !(0..n).contains(&i) {
+                    i = if i < 0 { -i } else { 2 * (n - 1) - i };
+                }
+                Some(i as u64)
+            }
+        }
+    };
     for r in 0..n_rows {
         let s = first as i64 + r as i64 - buffer as i64;
         for (j, &c) in channels.iter().enumerate() {
-            let want = if s < 0 || s >= n_obs as i64 { 0 } else { value(dtype, n_ch, s as u64, c) };
+            let want = source(s).map_or(0, |o| value(dtype, n_ch, o, c));
             let got = at(dtype, data, layout, n_rows, channels.len(), r, j);
             assert_eq!(got, want, "row {r} (obs {s}), column {j} (channel {c}), {dtype}, {layout:?}");
         }

@@ -21,12 +21,13 @@ const nb_loader = Int32
 const nb_traversal = Int32
 const nb_apply_mode = Int32
 const nb_shard_output = Int32
+const nb_edge = Int32
 const nb_if_file_exists = Int32
 const nb_pipeline_mode = Int32
 
 const NB_ABI_VERSION = 0
 const NB_OPEN_OPTIONS_VERSION = UInt32(1)
-const NB_BATCH_OPTIONS_VERSION = UInt32(1)
+const NB_BATCH_OPTIONS_VERSION = UInt32(2)
 const NB_APPLY_OPTIONS_VERSION = UInt32(2)
 const NB_PIPELINE_STEP_VERSION = UInt32(1)
 const NB_PIPELINE_OPTIONS_VERSION = UInt32(1)
@@ -88,6 +89,9 @@ const NB_TRAVERSAL_SINGLE_CHANNEL = Int32(1)
 
 const NB_APPLY_MODE_MEMORY = Int32(0)
 const NB_APPLY_MODE_DISK = Int32(1)
+const NB_EDGE_ZEROS = Int32(0)
+const NB_EDGE_REFLECT = Int32(1)
+const NB_EDGE_REPLICATE = Int32(2)
 const NB_SHARD_OUTPUT_PARTS = Int32(0)
 const NB_SHARD_OUTPUT_SAME_ROWS = Int32(1)
 
@@ -118,6 +122,7 @@ struct nb_batch_options
     traversal::nb_traversal
     force_complete_channel_batch::Bool
     layout::nb_layout
+    edge::nb_edge
 end
 
 struct nb_batch

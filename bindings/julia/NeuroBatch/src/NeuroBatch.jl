@@ -265,13 +265,15 @@ end
 # ---------------------------------------------------------------- batch processor
 
 """
-    BatchProcessor(path; dtype, n_channels, data_order, max_memory="1GB", buffer_size=0, loader=:pread)
+    BatchProcessor(path; dtype, n_channels, data_order, max_memory="1GB", buffer_size=0, edge=:zeros, loader=:pread)
 
 Memory-bounded batches of a recording (YASS's BatchProcessor). `max_memory`
 is bytes or text such as "300MB" (1024-based); batches hold
 `max_memory ÷ (channels × itemsize)` observations, as in YASS; `buffer_size`
-extra observations on each side of every batch are zero beyond the edges
-and not counted in `max_memory`.
+extra observations on each side of every batch are not counted in
+`max_memory`; beyond the recording's edges they hold zeros (`edge=:zeros`,
+as YASS), the recording mirrored without repeating the edge sample
+(`:reflect`) or the edge sample repeated (`:replicate`, as Kilosort).
 
 Traversals: [`multi_channel`](@ref), [`single_channel`](@ref); functions over
 every batch: [`multi_channel_apply`](@ref), [`single_channel_apply`](@ref).
@@ -280,13 +282,15 @@ mutable struct BatchProcessor
     reader::RecordingsReader
     max_memory::UInt64
     buffer_size::Int
+    edge::Symbol
 end
 
 function BatchProcessor(path::AbstractString; dtype=nothing, n_channels=nothing, data_order=nothing,
-                        max_memory="1GB", buffer_size::Integer=0, loader::Symbol=:pread)
+                        max_memory="1GB", buffer_size::Integer=0, edge::Symbol=:zeros, loader::Symbol=:pread)
     buffer_size >= 0 || throw(ArgumentError("buffer_size must be non-negative, got $buffer_size"))
+    edge in (:zeros, :reflect, :replicate) || throw(ArgumentError("edge must be :zeros, :reflect or :replicate, got $(repr(edge))"))
     mm = memory_bytes(max_memory)
-    return BatchProcessor(RecordingsReader(path; dtype, n_channels, data_order, loader), mm, buffer_size)
+    return BatchProcessor(RecordingsReader(path; dtype, n_channels, data_order, loader), mm, buffer_size, edge)
 end
 
 Base.close(bp::BatchProcessor) = close(bp.reader)
@@ -308,7 +312,8 @@ function batch_options(bp::BatchProcessor, traversal, force_complete::Bool; from
                               from_time === nothing ? UInt64(0) : UInt64(from_time),
                               to_time === nothing ? L.NB_TO_END : UInt64(to_time),
                               ch === nothing ? Ptr{Csize_t}(C_NULL) : pointer(ch), ch === nothing ? 0 : length(ch),
-                              UInt64(bp.buffer_size), traversal, force_complete, L.NB_LAYOUT_CHANNEL_MAJOR)
+                              UInt64(bp.buffer_size), traversal, force_complete, L.NB_LAYOUT_CHANNEL_MAJOR,
+                              bp.edge === :reflect ? L.NB_EDGE_REFLECT : bp.edge === :replicate ? L.NB_EDGE_REPLICATE : L.NB_EDGE_ZEROS)
     return opts, ch
 end
 

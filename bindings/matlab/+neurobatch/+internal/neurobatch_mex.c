@@ -253,6 +253,14 @@ static void batch_options(const mxArray *s, nb_batch_options *o, size_t **channe
   if (field_set(f = field(s, "from_time"))) o->from_time = count(f, "from_time");
   if (field_set(f = field(s, "to_time"))) o->to_time = count(f, "to_time");
   if (field_set(f = field(s, "buffer_size"))) o->buffer_size = count(f, "buffer_size");
+  if (field_set(f = field(s, "edge"))) {
+    char buf[32];
+    const char *e = text(f, buf, sizeof buf, "edge");
+    if (strcmp(e, "zeros") == 0) o->edge = NB_EDGE_ZEROS;
+    else if (strcmp(e, "reflect") == 0) o->edge = NB_EDGE_REFLECT;
+    else if (strcmp(e, "replicate") == 0) o->edge = NB_EDGE_REPLICATE;
+    else mexErrMsgIdAndTxt("neurobatch:arg:edge", "unknown edge '%s': expected 'zeros', 'reflect' or 'replicate'", e);
+  }
   if (field_set(f = field(s, "single_channel"))) o->traversal = number(f, "single_channel") != 0 ? NB_TRAVERSAL_SINGLE_CHANNEL : NB_TRAVERSAL_MULTI_CHANNEL;
   if (field_set(f = field(s, "force_complete_channel_batch"))) o->force_complete_channel_batch = mxIsLogicalScalarTrue(f) || (mxIsNumeric(f) && number(f, "force_complete_channel_batch") != 0);
   int all = 1;
