@@ -54,14 +54,17 @@
 
 /**
  * Current version of `nb_open_options`; pass it to `nb_open_options_init`.
+ * Version 2 added `sampling_rate`, `stream_index` and `stream_name`;
+ * structs of version 1 are still accepted.
  */
-#define NB_OPEN_OPTIONS_VERSION 1
+#define NB_OPEN_OPTIONS_VERSION 2
 
 /**
  * Current version of `nb_batch_options`; pass it to `nb_batch_options_init`.
- * Version 2 added `edge`; structs of version 1 are still accepted.
+ * Version 2 added `edge`, version 3 `microvolts`; structs of older
+ * versions are still accepted.
  */
-#define NB_BATCH_OPTIONS_VERSION 2
+#define NB_BATCH_OPTIONS_VERSION 3
 
 /**
  * `to_time` value meaning "up to the last observation" (the default).
@@ -414,6 +417,15 @@ typedef struct nb_batch_options {
    * `NB_EDGE_REPLICATE`. Rows inside the recording are always its data.
    */
   nb_edge edge;
+  /**
+   * Version 3. true: blocks are delivered as float32 microvolts (each
+   * value × its channel's scale, see `nb_reader_scales_uv`, computed in
+   * double precision and rounded once); `nb_cursor_new` fails with
+   * `NB_STATUS_NO_METADATA` for recordings without scales. max_memory
+   * still bounds the raw block; the float32 copy is extra (2× an int16
+   * block). false (default): raw values in the file's dtype.
+   */
+  bool microvolts;
 } nb_batch_options;
 
 /**
@@ -522,8 +534,10 @@ typedef int32_t nb_loader;
 
 /**
  * How to open a recording. Fill with `nb_open_options_init`, then set fields.
- * Fields left unset are read from the sidecar YAML beside the file; fields
- * set here win over the sidecar.
+ * Fields left unset are read from the recording's metadata: a SpikeGLX
+ * `.meta` beside a `.bin`, an Open Ephys `structure.oebin` (opened itself,
+ * or found above a `continuous.dat`), or else the sidecar YAML beside the
+ * file. Fields set here win.
  *
  * Fields are only ever appended, with `NB_OPEN_OPTIONS_VERSION` bumped.
  */
@@ -548,6 +562,24 @@ typedef struct nb_open_options {
    * `NB_LOADER_PREAD` (default) or `NB_LOADER_MMAP`.
    */
   nb_loader loader;
+  /**
+   * Version 2. Samples per second; 0 (default): from the metadata
+   * (SpikeGLX `imSampRate`/`niSampRate`, Open Ephys `sample_rate`, the
+   * sidecar's `sampling_rate`), else unknown.
+   */
+  double sampling_rate;
+  /**
+   * Version 2. Open Ephys: the continuous stream to open, by 0-based index
+   * in `structure.oebin`; -1 (default): by `stream_name`, else the stream
+   * whose `continuous.dat` was opened, else the first.
+   */
+  int64_t stream_index;
+  /**
+   * Version 2. Open Ephys: the stream to open by name (its `stream_name`
+   * or `folder_name`); NULL (default): see `stream_index`. Borrowed for
+   * the call.
+   */
+  const char *stream_name;
 } nb_open_options;
 
 /**
@@ -851,6 +883,18 @@ typedef struct nb_output_info {
  * inconsistent with the others; nothing was published.
  */
 #define NB_STATUS_SHARD_INCOMPLETE -23
+
+/**
+ * A SpikeGLX `.meta` or Open Ephys `structure.oebin` file cannot be used;
+ * the message names the file, the key and what was expected.
+ */
+#define NB_STATUS_METADATA_INVALID -24
+
+/**
+ * The value asked for (sampling rate, scale to microvolts) is not known
+ * for this recording; the message says how to provide it.
+ */
+#define NB_STATUS_NO_METADATA -25
 
 /**
  * An internal panic was caught; the handle involved is now poisoned.
@@ -1316,6 +1360,57 @@ nb_status nb_reader_read(const struct nb_reader *reader,
                          void *out,
                          size_t out_bytes,
                          size_t *out_needed);
+
+/**
+ * The recording's sampling rate.
+ *
+ * @param[in] reader the recording.
+ * @param[out] out_hz samples per second, written on success only.
+ * @return `NB_STATUS_OK`; `NB_STATUS_NO_METADATA` when it is not known (a
+ *         plain file whose sidecar has no `sampling_rate` and no
+ *         `nb_open_options.sampling_rate` was given); `NB_STATUS_NULL_ARGUMENT`;
+ *         `NB_STATUS_BAD_HANDLE`.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_reader_sampling_rate(const struct nb_reader *reader, double *out_hz);
+
+/**
+ * Microvolts per count of every channel (value × scale = µV), from
+ * SpikeGLX gains (`imAiRangeMax / imMaxInt / gain × 1e6`; sync and digital
+ * channels: 1) or Open Ephys `bit_volts`.
+ *
+ * @param[in] reader the recording.
+ * @param[out] out n_channels doubles, written on success only.
+ * @param[in] n entries in `out`; must be at least `nb_reader_n_channels`.
+ * @return `NB_STATUS_OK`; `NB_STATUS_NO_METADATA` when the format gives no
+ *         scales (plain files); `NB_STATUS_BUFFER_TOO_SMALL`;
+ *         `NB_STATUS_NULL_ARGUMENT`; `NB_STATUS_BAD_HANDLE`.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_reader_scales_uv(const struct nb_reader *reader, double *out, size_t n);
+
+/**
+ * Where the recording's parameters came from: "raw" (sidecar or options),
+ * "spikeglx" or "openephys". A static string; "" for NULL.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+const char *nb_reader_format(const struct nb_reader *reader);
+
+/**
+ * Copies the path of the data file read (for Open Ephys, the stream's
+ * `continuous.dat`), with the snprintf contract.
+ *
+ * @param[out] buf destination, may be NULL when `len` is 0.
+ * @param[in] len size of `buf`.
+ * @return the path's length in bytes without the NUL (copy truncated when
+ *         `>= len`); 0 for NULL.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+size_t nb_reader_data_path(const struct nb_reader *reader, char *buf, size_t len);
 
 /**
  * Sets the callback's result to a copy of `data`, an `n_rows × n_cols`

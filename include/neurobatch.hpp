@@ -129,7 +129,11 @@ struct OpenOptions {
   std::size_t n_channels = 0;
   nb_data_order data_order = NB_DATA_ORDER_UNSET;
   nb_loader loader = NB_LOADER_PREAD;
+  double sampling_rate = 0;   ///< 0: from the metadata
+  int64_t stream_index = -1;  ///< Open Ephys stream by index; -1: by name or default
+  std::string stream_name;    ///< Open Ephys stream by name; empty: by index or default
 
+  /// The C struct; it borrows `stream_name`, so use it while this object lives.
   nb_open_options c() const {
     nb_open_options o;
     detail::check(nb_open_options_init(&o, NB_OPEN_OPTIONS_VERSION));
@@ -137,6 +141,9 @@ struct OpenOptions {
     o.n_channels = n_channels;
     o.data_order = data_order;
     o.loader = loader;
+    o.sampling_rate = sampling_rate;
+    o.stream_index = stream_index;
+    o.stream_name = stream_name.empty() ? nullptr : stream_name.c_str();
     return o;
   }
 };
@@ -161,6 +168,8 @@ class BatchOptions {
   BatchOptions &layout(nb_layout l) { o_.layout = l; return *this; }
   /// Buffer rows beyond the recording's edges: NB_EDGE_ZEROS (default), _REFLECT or _REPLICATE.
   BatchOptions &edge(nb_edge e) { o_.edge = e; return *this; }
+  /// Deliver blocks as float32 microvolts (SpikeGLX and Open Ephys recordings).
+  BatchOptions &microvolts(bool on = true) { o_.microvolts = on; return *this; }
 
   /// The C struct; valid while this object lives and is not modified.
   const nb_batch_options *c() const {
@@ -433,6 +442,30 @@ class Reader {
   nb_reader *release() noexcept { return r_.release(); }
   uint64_t n_observations() const noexcept { return nb_reader_n_observations(r_.get()); }
   std::size_t n_channels() const noexcept { return nb_reader_n_channels(r_.get()); }
+  /// "raw", "spikeglx" or "openephys".
+  std::string format() const { return nb_reader_format(r_.get()); }
+  /// The data file read (for Open Ephys, the stream's continuous.dat).
+  std::string data_path() const {
+    std::string p(nb_reader_data_path(r_.get(), nullptr, 0), '\0');
+    nb_reader_data_path(r_.get(), p.data(), p.size() + 1);
+    return p;
+  }
+  /// Samples per second, or nullopt when the recording does not say.
+  std::optional<double> sampling_rate() const {
+    double hz = 0;
+    nb_status st = nb_reader_sampling_rate(r_.get(), &hz);
+    if (st == NB_STATUS_NO_METADATA) return std::nullopt;
+    detail::check(st);
+    return hz;
+  }
+  /// Microvolts per count of each channel, or nullopt for plain files.
+  std::optional<std::vector<double>> scales_uv() const {
+    std::vector<double> v(n_channels());
+    nb_status st = nb_reader_scales_uv(r_.get(), v.data(), v.size());
+    if (st == NB_STATUS_NO_METADATA) return std::nullopt;
+    detail::check(st);
+    return v;
+  }
   nb_dtype dtype() const noexcept { return nb_reader_dtype(r_.get()); }
   nb_data_order data_order() const noexcept { return nb_reader_data_order(r_.get()); }
 

@@ -325,9 +325,9 @@ fn build(dir: &Path) -> Catalogue {
         let mut o = std::mem::MaybeUninit::<nb_open_options>::uninit();
         unsafe { nb_open_options_init(o.as_mut_ptr(), 0) }
     });
-    k.add("nb_batch_options_init", "version 3", NB_STATUS_BAD_VERSION, &["version 3"], || {
+    k.add("nb_batch_options_init", "version 4", NB_STATUS_BAD_VERSION, &["version 4"], || {
         let mut o = std::mem::MaybeUninit::<nb_batch_options>::uninit();
-        unsafe { nb_batch_options_init(o.as_mut_ptr(), 3) }
+        unsafe { nb_batch_options_init(o.as_mut_ptr(), 4) }
     });
     k.add("nb_apply_options_init", "version 1000", NB_STATUS_BAD_VERSION, &["1000"], || {
         let mut o = std::mem::MaybeUninit::<nb_apply_options>::uninit();
@@ -403,6 +403,102 @@ fn build(dir: &Path) -> Catalogue {
         std::fs::write(&data, vec![0u8; 16]).unwrap();
         std::fs::create_dir(k.path("yamldir.yaml")).unwrap();
         k.add("nb_reader_open", "sidecar: a directory", NB_STATUS_SIDECAR_INVALID, &["$DIR/yamldir.yaml", "not a regular file"], move || open(&data, None));
+    }
+
+    // ------------------------------------------------------ recording metadata
+    let np1_meta = |subs: &[(&str, &str)]| {
+        let mut imro = String::from("(0,4)");
+        for c in 0..4 {
+            imro += &format!("({c} 0 0 500 250 1)");
+        }
+        let mut t = format!("imSampRate=30000\nimAiRangeMax=0.6\nimMaxInt=512\nnSavedChans=5\nsnsApLfSy=4,0,1\nsnsSaveChanSubset=all\n~imroTbl={imro}\n");
+        for (a, b) in subs {
+            t = t.replace(a, b);
+        }
+        t
+    };
+    let meta_cases: Vec<(&str, &str, String, nb_status, Vec<&str>)> = vec![
+        ("SpikeGLX .meta without nSavedChans", "m1", np1_meta(&[("nSavedChans=5\n", "")]), NB_STATUS_METADATA_INVALID, vec!["$DIR/m1.ap.meta", "nSavedChans is missing"]),
+        ("SpikeGLX .meta with imSampRate=fast", "m2", np1_meta(&[("imSampRate=30000", "imSampRate=fast")]), NB_STATUS_METADATA_INVALID, vec!["imSampRate=fast is not a number"]),
+        ("SpikeGLX .meta whose ~imroTbl lacks channels", "m3", np1_meta(&[("(3 0 0 500 250 1)", "")]), NB_STATUS_METADATA_INVALID, vec!["~imroTbl has 3 entries, channel 3 has none"]),
+        ("SpikeGLX .meta with a gain of 0", "m4", np1_meta(&[("(2 0 0 500 250 1)", "(2 0 0 0 250 1)")]), NB_STATUS_METADATA_INVALID, vec!["gain of 0"]),
+        ("SpikeGLX .meta: nSavedChans disagrees with the channels", "m5", np1_meta(&[("nSavedChans=5", "nSavedChans=7")]), NB_STATUS_METADATA_INVALID, vec!["nSavedChans=7", "lists 5 channels"]),
+        ("SpikeGLX .meta with neither rate", "m6", np1_meta(&[("imSampRate=30000\n", "")]), NB_STATUS_METADATA_INVALID, vec!["neither imSampRate"]),
+    ];
+    for (what, stem, text, expect, names) in meta_cases {
+        let bin = k.path(&format!("{stem}.ap.bin"));
+        std::fs::write(&bin, vec![0u8; 10 * 5]).unwrap();
+        std::fs::write(k.path(&format!("{stem}.ap.meta")), text).unwrap();
+        k.add("nb_reader_open", what, expect, &names, move || open(&bin, None));
+    }
+    {
+        let root = k.path("oe");
+        std::fs::create_dir_all(root.join("continuous/Acquisition_Board-100.Rhythm Data")).unwrap();
+        std::fs::write(root.join("continuous/Acquisition_Board-100.Rhythm Data/continuous.dat"), vec![0u8; 8]).unwrap();
+        std::fs::write(
+            root.join("structure.oebin"),
+            r#"{"GUI version": "0.6.7", "continuous": [{"folder_name": "Acquisition_Board-100.Rhythm Data/", "sample_rate": 30000.0, "stream_name": "Rhythm Data", "num_channels": 2, "channels": [{"channel_name": "CH1", "bit_volts": 0.195, "units": "uV"}, {"channel_name": "CH2", "bit_volts": 0.195, "units": "furlongs"}]}]}"#,
+        )
+        .unwrap();
+        let oebin = root.join("structure.oebin");
+        k.add("nb_reader_open", "structure.oebin: a channel in unknown units", NB_STATUS_METADATA_INVALID, &["$DIR/oe/structure.oebin", "units 'furlongs'"], move || open(&oebin, None));
+        let oebin = root.join("structure.oebin");
+        k.add("nb_reader_open", "structure.oebin: stream_index 3 of 1", NB_STATUS_METADATA_INVALID, &["stream 3 does not exist", "Acquisition_Board-100.Rhythm Data"], move || {
+            let mut o = open_opts(NB_DTYPE_UNSET, 0, NB_DATA_ORDER_UNSET);
+            o.stream_index = 3;
+            open(&oebin, Some(&o))
+        });
+        let oebin = root.join("structure.oebin");
+        k.add("nb_reader_open", "structure.oebin: stream_name \"Neuropix-PXI\"", NB_STATUS_METADATA_INVALID, &["no continuous stream is named 'Neuropix-PXI'"], move || {
+            let name = s("Neuropix-PXI");
+            let mut o = open_opts(NB_DTYPE_UNSET, 0, NB_DATA_ORDER_UNSET);
+            o.stream_name = name.as_ptr();
+            open(&oebin, Some(&o))
+        });
+        let broken = k.path("broken.oebin");
+        std::fs::write(&broken, "{\"continuous\": [").unwrap();
+        k.add("nb_reader_open", "a .oebin that is not JSON", NB_STATUS_METADATA_INVALID, &["$DIR/broken.oebin", "not the JSON of a structure.oebin"], move || open(&broken, None));
+        let p = rec.clone();
+        k.add("nb_reader_open", "stream_index -3", NB_STATUS_INVALID_ARGUMENT, &["stream_index = -3"], move || {
+            let mut o = open_opts(NB_DTYPE_INT16, N_CH, NB_DATA_ORDER_SAMPLES);
+            o.stream_index = -3;
+            open(&p, Some(&o))
+        });
+        let p = rec.clone();
+        k.add("nb_reader_open", "a stream chosen for a raw file", NB_STATUS_INVALID_ARGUMENT, &["not an Open Ephys recording"], move || {
+            let mut o = open_opts(NB_DTYPE_INT16, N_CH, NB_DATA_ORDER_SAMPLES);
+            o.stream_index = 0;
+            open(&p, Some(&o))
+        });
+    }
+    {
+        let p = rec.clone();
+        k.add("nb_reader_open", "sampling_rate -5", NB_STATUS_INVALID_ARGUMENT, &["sampling_rate -5"], move || {
+            let mut o = open_opts(NB_DTYPE_INT16, N_CH, NB_DATA_ORDER_SAMPLES);
+            o.sampling_rate = -5.0;
+            open(&p, Some(&o))
+        });
+        let p = rec.clone();
+        k.add("nb_reader_sampling_rate", "a raw file without sampling_rate", NB_STATUS_NO_METADATA, &["$DIR/rec.bin", "sampling_rate"], move || {
+            let r = reader(&p);
+            let st = unsafe { nb_reader_sampling_rate(r, &mut 0.0) };
+            unsafe { nb_reader_free(r) };
+            st
+        });
+        let p = rec.clone();
+        k.add("nb_reader_scales_uv", "a raw file", NB_STATUS_NO_METADATA, &["$DIR/rec.bin", "no scale to microvolts"], move || {
+            let r = reader(&p);
+            let mut out = [0.0; N_CH];
+            let st = unsafe { nb_reader_scales_uv(r, out.as_mut_ptr(), N_CH) };
+            unsafe { nb_reader_free(r) };
+            st
+        });
+        let p = rec.clone();
+        k.add("nb_cursor_new", "microvolts for a raw file", NB_STATUS_NO_METADATA, &["microvolts", "$DIR/rec.bin"], move || {
+            let mut b = batch_opts();
+            b.microvolts = true;
+            cursor_with(&p, b)
+        });
     }
 
     // --------------------------------------------------- plans and selections
@@ -800,7 +896,7 @@ fn status_name(st: nb_status) -> &'static str {
         NB_STATUS_BAD_DATA_ORDER, NB_STATUS_BAD_MEMORY, NB_STATUS_MEMORY_TOO_SMALL, NB_STATUS_BAD_RANGE, NB_STATUS_BAD_CHANNEL,
         NB_STATUS_SIDECAR_MISSING, NB_STATUS_SIDECAR_INVALID, NB_STATUS_BUFFER_TOO_SMALL, NB_STATUS_BAD_VERSION,
         NB_STATUS_CALLBACK_FAILED, NB_STATUS_CANCELLED, NB_STATUS_FILE_EXISTS, NB_STATUS_RESULT_MISMATCH,
-        NB_STATUS_BAD_OUTPUT_PATH, NB_STATUS_NO_RESULT, NB_STATUS_BAD_HANDLE, NB_STATUS_INPUT_CHANGED, NB_STATUS_SHARD_INCOMPLETE, NB_STATUS_PANIC,
+        NB_STATUS_BAD_OUTPUT_PATH, NB_STATUS_NO_RESULT, NB_STATUS_BAD_HANDLE, NB_STATUS_INPUT_CHANGED, NB_STATUS_SHARD_INCOMPLETE, NB_STATUS_METADATA_INVALID, NB_STATUS_NO_METADATA, NB_STATUS_PANIC,
         NB_STATUS_POISONED, NB_STATUS_OK
     );
     "?"

@@ -8,7 +8,7 @@ use common::*;
 use neurobatch::*;
 
 fn open(path: &std::path::Path, dtype: Dtype, n_ch: usize, order: DataOrder, loader: Loader) -> Reader {
-    Reader::open(path, &OpenOptions { dtype: Some(dtype), n_channels: Some(n_ch), data_order: Some(order), loader }).unwrap()
+    Reader::open(path, &OpenOptions { dtype: Some(dtype), n_channels: Some(n_ch), data_order: Some(order), loader, ..Default::default() }).unwrap()
 }
 
 const ORDERS: [DataOrder; 2] = [DataOrder::Samples, DataOrder::Channels];

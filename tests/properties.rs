@@ -46,6 +46,7 @@ fn options(n_obs: u64, n_ch: usize) -> impl Strategy<Value = BatchOptions> {
             traversal,
             layout,
             edge,
+            microvolts: false,
         })
 }
 
@@ -76,7 +77,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let order = if channels_order { DataOrder::Channels } else { DataOrder::Samples };
         let path = common::write_fixture(dir.path(), "p.bin", dtype, n_ch, n_obs, order);
-        let open = OpenOptions { dtype: Some(dtype), n_channels: Some(n_ch), data_order: Some(order), loader: if mmap { Loader::Mmap } else { Loader::Pread } };
+        let open = OpenOptions { dtype: Some(dtype), n_channels: Some(n_ch), data_order: Some(order), loader: if mmap { Loader::Mmap } else { Loader::Pread }, ..Default::default() };
         let reader = Arc::new(Reader::open(&path, &open).unwrap());
         // The cursor accepts exactly the options the planner accepts.
         let planned = Plan::new(&reader, &opts);

@@ -321,7 +321,10 @@ pub fn apply(
             }
             match opts.shard {
                 None => {
-                    let writer = Writer::create(path, order, plan.channels.len(), out_dtype)?;
+                    let mut writer = Writer::create(path, order, plan.channels.len(), out_dtype)?;
+                    if let Some(rate) = reader.metadata().sampling_rate {
+                        writer.set_sampling_rate(rate, plan.to - plan.from);
+                    }
                     Sink::Disk(BackgroundWriter::start(writer, single, writer_cast), None)
                 }
                 Some((shard, how)) => {
@@ -366,7 +369,10 @@ pub fn apply(
                 // output appears when `shard::finish` assembles all shards.
                 let Mode::Disk { path, .. } = &opts.mode else { unreachable!("disk sinks come from disk mode") };
                 let stats = writer.finish()?.close()?;
-                Manifest::new(shard, how, batches, plan.n_batches, order, &stats).write(&ShardFiles::new(path, shard.count))?;
+                let mut manifest = Manifest::new(shard, how, batches, plan.n_batches, order, &stats);
+                manifest.sampling_rate = reader.metadata().sampling_rate;
+                manifest.rate_observations = plan.to - plan.from;
+                manifest.write(&ShardFiles::new(path, shard.count))?;
                 ApplyOutcome::default()
             }
         },

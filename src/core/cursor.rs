@@ -78,12 +78,37 @@ pub struct Cursor {
     /// channels in one pass (as many as max_memory holds) instead of
     /// re-reading the file for every channel; these positions are loaded.
     group: Range<usize>,
+    /// With `microvolts`: µV per count of each file channel, and the
+    /// float32 block delivered instead of the raw one.
+    scales: Option<Vec<f64>>,
+    uv: AlignedBuf,
 }
 
 impl Cursor {
     pub fn new(reader: Arc<Reader>, opts: &BatchOptions) -> Result<Cursor> {
         let plan = Plan::new(&reader, opts)?;
-        Ok(Cursor { reader, plan, next: 0, block: AlignedBuf::default(), scratch: AlignedBuf::default(), data: 0..0, info: None, group: 0..0 })
+        let scales = if opts.microvolts {
+            Some(reader.metadata().scale_uv.clone().ok_or_else(|| {
+                Error::NoMetadata(format!(
+                    "microvolts were asked for, but {} has no scale to microvolts: only SpikeGLX and Open Ephys recordings carry gains",
+                    crate::core::error::show(reader.path())
+                ))
+            })?)
+        } else {
+            None
+        };
+        Ok(Cursor {
+            reader,
+            plan,
+            next: 0,
+            block: AlignedBuf::default(),
+            scratch: AlignedBuf::default(),
+            data: 0..0,
+            info: None,
+            group: 0..0,
+            scales,
+            uv: AlignedBuf::default(),
+        })
     }
 
     pub fn plan(&self) -> &Plan {
@@ -101,6 +126,9 @@ impl Cursor {
         }
         let spec = self.plan.batch(self.next);
         self.load(&spec)?;
+        if self.scales.is_some() {
+            self.to_microvolts(&spec)?;
+        }
         self.next += 1;
         let p = &self.plan;
         self.info = Some(BatchInfo {
@@ -119,13 +147,38 @@ impl Cursor {
     /// The batch last returned by `next_batch`, if any.
     pub fn current(&self) -> Option<Batch<'_>> {
         let info = self.info.as_ref()?;
-        Some(Batch {
-            data: &self.block.bytes()[self.data.clone()],
-            info,
-            channels: &self.plan.channels[info.positions.clone()],
-            dtype: self.plan.dtype,
-            layout: self.plan.layout,
-        })
+        let (data, dtype) = match self.scales {
+            Some(_) => (&self.uv.bytes()[..self.data.len() / self.plan.dtype.itemsize() * 4], Dtype::F32),
+            None => (&self.block.bytes()[self.data.clone()], self.plan.dtype),
+        };
+        Some(Batch { data, info, channels: &self.plan.channels[info.positions.clone()], dtype, layout: self.plan.layout })
+    }
+
+    /// Converts the loaded raw block to float32 microvolts in `uv`, computing
+    /// in float64 (value × scale) and rounding once.
+    fn to_microvolts(&mut self, spec: &BatchSpec) -> Result<()> {
+        let scales = self.scales.as_ref().expect("only with microvolts");
+        let dtype = self.plan.dtype;
+        let isz = dtype.itemsize();
+        let cols = &self.plan.channels[spec.positions.clone()];
+        let n = self.data.len() / isz;
+        let n_rows = n / cols.len().max(1);
+        let out = self.uv.ensure(n * 4).map_err(|e| Error::io("allocating the microvolt block", e))?;
+        let raw = &self.block.bytes()[self.data.clone()];
+        let mut wide = [0f64; 1024];
+        for (k, chunk) in raw.chunks(isz * wide.len()).enumerate() {
+            let m = chunk.len() / isz;
+            crate::core::result::cast_values(dtype, chunk, Dtype::F64, bytemuck::cast_slice_mut(&mut wide[..m]));
+            for (i, v) in wide[..m].iter().enumerate() {
+                let at = k * 1024 + i;
+                let col = match self.plan.layout {
+                    Layout::SampleMajor => at % cols.len(),
+                    Layout::ChannelMajor => at / n_rows.max(1),
+                };
+                out[at * 4..at * 4 + 4].copy_from_slice(&((v * scales[cols[col]]) as f32).to_le_bytes());
+            }
+        }
+        Ok(())
     }
 
     /// Makes batch `index` the next one returned; `index == n_batches` ends the walk.

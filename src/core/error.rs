@@ -40,6 +40,12 @@ pub enum Error {
     #[error("{data}: dtype, n_channels and data_order were not all given and the sidecar {sidecar} does not exist")]
     SidecarMissing { data: String, sidecar: String },
 
+    #[error("metadata {path}: {reason}")]
+    MetadataInvalid { path: String, reason: String },
+
+    #[error("{0}")]
+    NoMetadata(String),
+
     #[error("sidecar {path}: {reason}")]
     SidecarInvalid { path: String, reason: String },
 

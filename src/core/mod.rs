@@ -6,6 +6,7 @@ pub mod cursor;
 pub mod dtype;
 pub mod error;
 pub mod fault;
+pub mod formats;
 pub mod io;
 pub mod memory;
 pub mod output;

@@ -34,6 +34,9 @@ pub struct BatchOptions {
     pub layout: Layout,
     /// What buffer rows beyond the recording's edges hold.
     pub edge: Edge,
+    /// Deliver blocks as float32 microvolts (the recording's scales) instead
+    /// of raw values. max_memory still bounds the raw block.
+    pub microvolts: bool,
 }
 
 impl Default for BatchOptions {
@@ -47,6 +50,7 @@ impl Default for BatchOptions {
             traversal: Traversal::MultiChannel,
             layout: Layout::SampleMajor,
             edge: Edge::Zeros,
+            microvolts: false,
         }
     }
 }

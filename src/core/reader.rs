@@ -10,7 +10,8 @@ use crate::core::dtype::{DataOrder, Dtype, Edge, Layout};
 use crate::core::error::{show, Error, Result};
 use crate::core::io::{pread_exact, with_bytes, AlignedBuf, Loader};
 use crate::core::select::{resolve_range, ChannelSel, MAX_CHANNELS};
-use crate::core::sidecar::{resolve_params, PartialParams, RecordingParams};
+use crate::core::formats::{locate, Metadata, StreamSel};
+use crate::core::sidecar::{complete, merge, resolve, PartialParams, RecordingParams};
 
 /// Bytes read per step when a block has to be rearranged on the way in
 /// (channel subset, transposed layout, other file order). Keeps the staging
@@ -24,12 +25,17 @@ const SPARSE_CHUNK_BYTES: usize = 64 << 20;
 
 /// How to open a recording. Missing values come from the YAML sidecar;
 /// given values win over it.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct OpenOptions {
     pub dtype: Option<Dtype>,
     pub n_channels: Option<usize>,
     pub data_order: Option<DataOrder>,
     pub loader: Loader,
+    /// Samples per second, over what the metadata says.
+    pub sampling_rate: Option<f64>,
+    /// The Open Ephys continuous stream (default: the one a `continuous.dat`
+    /// belongs to, or the first of a `structure.oebin`).
+    pub stream: Option<StreamSel>,
 }
 
 /// A read-only recording. Immutable after open and read with positioned I/O,
@@ -44,6 +50,7 @@ pub struct Reader {
     loader: Loader,
     /// Bytes fetched from the file so far; lets tests prove a traversal's I/O.
     bytes_read: AtomicU64,
+    meta: Metadata,
 }
 
 impl Reader {
@@ -52,15 +59,29 @@ impl Reader {
         if opts.n_channels == Some(0) {
             return Err(Error::BadChannelCount(0));
         }
+        if let Some(r) = opts.sampling_rate.filter(|r| !(r.is_finite() && *r > 0.0)) {
+            return Err(Error::InvalidArgument(format!("sampling_rate {r} is not a positive number of samples per second")));
+        }
+        let located = locate(path, opts.stream.as_ref())?;
+        let path = located.data.as_path();
         let explicit = PartialParams { dtype: opts.dtype, n_channels: opts.n_channels, data_order: opts.data_order };
-        let params = resolve_params(path, explicit)?;
+        let (params, sidecar_rate) = match located.params {
+            // The format's own metadata fixes what the options leave open.
+            Some(found) => (complete(merge(explicit, found)).expect("formats give every parameter"), None),
+            None => resolve(path, explicit)?,
+        };
+        let mut meta = located.meta;
+        meta.sampling_rate = opts.sampling_rate.or(meta.sampling_rate).or(sidecar_rate);
+        if meta.scale_uv.as_ref().is_some_and(|s| s.len() != params.n_channels) {
+            meta.scale_uv = None; // n_channels was overridden: the per-channel scales no longer apply
+        }
         let file = File::open(path).map_err(|e| Error::io(format!("opening recording {}", show(path)), e))?;
-        let meta = file.metadata().map_err(|e| Error::io(format!("reading the size of {}", show(path)), e))?;
-        if !meta.is_file() {
-            let kind = if meta.is_dir() { "a directory" } else { "not a regular file (a device, pipe or socket)" };
+        let stat = file.metadata().map_err(|e| Error::io(format!("reading the size of {}", show(path)), e))?;
+        if !stat.is_file() {
+            let kind = if stat.is_dir() { "a directory" } else { "not a regular file (a device, pipe or socket)" };
             return Err(Error::InvalidArgument(format!("recording {} is {kind}; expected a regular binary file", show(path))));
         }
-        let file_size = meta.len();
+        let file_size = stat.len();
         let itemsize = params.dtype.itemsize();
         if params.n_channels > MAX_CHANNELS {
             return Err(Error::TooManyChannels { n_channels: params.n_channels as u64 });
@@ -77,11 +98,16 @@ impl Reader {
                 remainder: file_size % row_bytes,
             });
         }
-        Ok(Reader { path: path.to_path_buf(), file, params, n_obs: file_size / row_bytes, file_size, loader: opts.loader, bytes_read: AtomicU64::new(0) })
+        Ok(Reader { path: path.to_path_buf(), file, params, n_obs: file_size / row_bytes, file_size, loader: opts.loader, bytes_read: AtomicU64::new(0), meta })
     }
 
+    /// The data file (for Open Ephys, the stream's `continuous.dat`).
     pub fn path(&self) -> &Path {
         &self.path
+    }
+    /// Format, sampling rate and scales to microvolts, when known.
+    pub fn metadata(&self) -> &Metadata {
+        &self.meta
     }
     pub fn params(&self) -> RecordingParams {
         self.params

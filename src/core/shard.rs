@@ -102,7 +102,7 @@ impl ShardFiles {
 }
 
 /// What a completed shard wrote; the `.done` file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     pub shard: u64,
     pub shard_count: u64,
@@ -121,6 +121,12 @@ pub struct Manifest {
     pub rows: u64,
     /// Channels order: values written per channel position.
     pub channel_lengths: Vec<u64>,
+    /// The input's sampling rate and the observations an output must have
+    /// to keep it (see `Writer::set_sampling_rate`).
+    #[serde(default)]
+    pub sampling_rate: Option<f64>,
+    #[serde(default)]
+    pub rate_observations: u64,
 }
 
 impl Manifest {
@@ -141,6 +147,8 @@ impl Manifest {
             n_cols: stats.cols as u64,
             rows: stats.rows,
             channel_lengths: stats.channel_lengths.clone(),
+            sampling_rate: None,
+            rate_observations: 0,
         }
     }
 
@@ -275,7 +283,8 @@ fn assemble(files: &ShardFiles) -> Result<OutputInfo> {
         )));
     }
     let params = RecordingParams { dtype, n_channels, data_order: order };
-    publish(&data, &files.output, &params)?;
+    let rate = first.sampling_rate.filter(|_| first.rate_observations == n_obs);
+    publish(&data, &files.output, &params, rate)?;
     Ok(OutputInfo { path: files.output.clone(), params, n_observations: n_obs, skipped: false })
 }
 

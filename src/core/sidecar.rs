@@ -29,6 +29,8 @@ struct SidecarFields {
     data_order: Option<String>,
     /// Legacy key: `wide` | `long`.
     data_format: Option<String>,
+    /// Samples per second; optional, not a YASS key.
+    sampling_rate: Option<f64>,
 }
 
 /// Keys in alphabetical order, so serialising gives block style with sorted keys.
@@ -37,20 +39,29 @@ struct SidecarOut<'a> {
     data_order: &'a str,
     dtype: &'a str,
     n_channels: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sampling_rate: Option<f64>,
 }
 
 /// Sidecar values; each may be missing.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct PartialParams {
     pub dtype: Option<Dtype>,
     pub n_channels: Option<usize>,
     pub data_order: Option<DataOrder>,
 }
 
+/// A sidecar's parameters and its optional sampling rate.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SidecarValues {
+    pub params: PartialParams,
+    pub sampling_rate: Option<f64>,
+}
+
 /// A sidecar is a few lines; anything larger is not one (and is not read whole).
 const MAX_SIDECAR_BYTES: u64 = 64 << 10;
 
-pub fn read_sidecar(path: &Path) -> Result<PartialParams> {
+pub fn read_sidecar(path: &Path) -> Result<SidecarValues> {
     use std::io::Read;
     let invalid = |reason: String| Error::SidecarInvalid { path: show(path), reason };
     let file = std::fs::File::open(path).map_err(|e| Error::io(format!("reading sidecar {}", show(path)), e))?;
@@ -66,7 +77,7 @@ pub fn read_sidecar(path: &Path) -> Result<PartialParams> {
     parse_sidecar(&text).map_err(invalid)
 }
 
-pub fn parse_sidecar(text: &str) -> std::result::Result<PartialParams, String> {
+pub fn parse_sidecar(text: &str) -> std::result::Result<SidecarValues, String> {
     let fields: SidecarFields = serde_yaml_ng::from_str(text).map_err(|e| format!("not a YAML mapping of dtype, n_channels, data_order: {e}"))?;
     let dtype = fields.dtype.as_deref().map(Dtype::parse).transpose().map_err(|e| e.to_string())?;
     let order_text = fields.data_order.or(fields.data_format);
@@ -77,35 +88,39 @@ pub fn parse_sidecar(text: &str) -> std::result::Result<PartialParams, String> {
         Some(n) => Some(n as usize),
         None => None,
     };
-    Ok(PartialParams { dtype, n_channels, data_order })
+    let sampling_rate = match fields.sampling_rate {
+        Some(r) if !(r.is_finite() && r > 0.0) => return Err(format!("sampling_rate {r} is not a positive number of samples per second")),
+        r => r,
+    };
+    Ok(SidecarValues { params: PartialParams { dtype, n_channels, data_order }, sampling_rate })
 }
 
-/// The sidecar text for `params`: block style, keys sorted.
-pub fn sidecar_text(params: &RecordingParams) -> String {
-    let out = SidecarOut { data_order: params.data_order.name(), dtype: params.dtype.name(), n_channels: params.n_channels as u64 };
+/// The sidecar text for `params`: block style, keys sorted; `sampling_rate`
+/// only when known (YASS's three keys are always there).
+pub fn sidecar_text(params: &RecordingParams, sampling_rate: Option<f64>) -> String {
+    let out = SidecarOut { data_order: params.data_order.name(), dtype: params.dtype.name(), n_channels: params.n_channels as u64, sampling_rate };
     serde_yaml_ng::to_string(&out).expect("a struct of strings and an integer always serialises")
 }
 
 /// Fills what `explicit` lacks from the sidecar of `data`; explicit values win.
 pub fn resolve_params(data: &Path, explicit: PartialParams) -> Result<RecordingParams> {
-    let complete = |p: PartialParams| match (p.dtype, p.n_channels, p.data_order) {
-        (Some(dtype), Some(n_channels), Some(data_order)) => Some(RecordingParams { dtype, n_channels, data_order }),
-        _ => None,
-    };
+    Ok(resolve(data, explicit)?.0)
+}
+
+/// As `resolve_params`, with the sidecar's sampling rate when it was read.
+pub fn resolve(data: &Path, explicit: PartialParams) -> Result<(RecordingParams, Option<f64>)> {
     if let Some(p) = complete(explicit) {
-        return Ok(p);
+        // The sidecar is optional then; still take its rate when it is usable.
+        let rate = read_sidecar(&sidecar_path(data)).ok().and_then(|v| v.sampling_rate);
+        return Ok((p, rate));
     }
     let yaml = sidecar_path(data);
     if !yaml.exists() {
         return Err(Error::SidecarMissing { data: show(data), sidecar: show(&yaml) });
     }
     let found = read_sidecar(&yaml)?;
-    let merged = PartialParams {
-        dtype: explicit.dtype.or(found.dtype),
-        n_channels: explicit.n_channels.or(found.n_channels),
-        data_order: explicit.data_order.or(found.data_order),
-    };
-    complete(merged).ok_or_else(|| {
+    let merged = merge(explicit, found.params);
+    let params = complete(merged).ok_or_else(|| {
         let missing: Vec<&str> = [
             ("dtype", merged.dtype.is_none()),
             ("n_channels", merged.n_channels.is_none()),
@@ -115,7 +130,25 @@ pub fn resolve_params(data: &Path, explicit: PartialParams) -> Result<RecordingP
         .filter_map(|(k, m)| m.then_some(k))
         .collect();
         Error::SidecarInvalid { path: show(&yaml), reason: format!("missing {}", missing.join(", ")) }
-    })
+    })?;
+    Ok((params, found.sampling_rate))
+}
+
+/// `first`'s values, and `second`'s where `first` has none.
+pub fn merge(first: PartialParams, second: PartialParams) -> PartialParams {
+    PartialParams {
+        dtype: first.dtype.or(second.dtype),
+        n_channels: first.n_channels.or(second.n_channels),
+        data_order: first.data_order.or(second.data_order),
+    }
+}
+
+/// The parameters, when all three are known.
+pub fn complete(p: PartialParams) -> Option<RecordingParams> {
+    match (p.dtype, p.n_channels, p.data_order) {
+        (Some(dtype), Some(n_channels), Some(data_order)) => Some(RecordingParams { dtype, n_channels, data_order }),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -133,9 +166,11 @@ mod tests {
     #[test]
     fn block_and_flow_style() {
         let want = PartialParams { dtype: Some(Dtype::I16), n_channels: Some(10), data_order: Some(DataOrder::Samples) };
-        assert_eq!(parse_sidecar("dtype: int16\nn_channels: 10\ndata_order: samples\n").unwrap(), want);
-        assert_eq!(parse_sidecar("{data_order: samples, dtype: int16, n_channels: 10}\n").unwrap(), want);
-        assert_eq!(parse_sidecar("{data_format: long, dtype: int16, n_channels: 10}").unwrap(), want);
+        assert_eq!(parse_sidecar("dtype: int16\nn_channels: 10\ndata_order: samples\n").unwrap().params, want);
+        assert_eq!(parse_sidecar("{data_order: samples, dtype: int16, n_channels: 10}\n").unwrap().params, want);
+        assert_eq!(parse_sidecar("{data_format: long, dtype: int16, n_channels: 10}").unwrap().params, want);
+        assert_eq!(parse_sidecar("dtype: int16\nsampling_rate: 30000.0\n").unwrap().sampling_rate, Some(30000.0));
+        assert!(parse_sidecar("sampling_rate: -5\n").unwrap_err().contains("-5"));
         assert!(parse_sidecar("dtype: int17\n").unwrap_err().contains("int17"));
         assert!(parse_sidecar("- a\n- b\n").is_err());
         assert!(parse_sidecar("n_channels: -3\n").is_err());
@@ -144,6 +179,7 @@ mod tests {
     #[test]
     fn writes_block_style_sorted() {
         let p = RecordingParams { dtype: Dtype::F32, n_channels: 3, data_order: DataOrder::Channels };
-        assert_eq!(sidecar_text(&p), "data_order: channels\ndtype: float32\nn_channels: 3\n");
+        assert_eq!(sidecar_text(&p, None), "data_order: channels\ndtype: float32\nn_channels: 3\n");
+        assert_eq!(sidecar_text(&p, Some(30000.0)), "data_order: channels\ndtype: float32\nn_channels: 3\nsampling_rate: 30000.0\n");
     }
 }

@@ -59,6 +59,9 @@ pub struct Writer {
     /// Remove `tmp` when dropped unfinished. False for a file shared with
     /// other processes (sharded outputs), which the finish step removes.
     owns_file: bool,
+    /// The input's sampling rate, written to the sidecar when the output
+    /// has this many observations (one result row per input observation).
+    rate: Option<(f64, u64)>,
 }
 
 /// What a writer that does not publish (a shard's part or region) wrote.
@@ -128,7 +131,14 @@ impl Writer {
             stage: AlignedBuf::default(),
             written: 0,
             owns_file: how != FileUse::Shared,
+            rate: None,
         })
+    }
+
+    /// The output's sidecar gets `sampling_rate: rate` if the output ends up
+    /// with `n_obs` observations, i.e. keeps the input's time base.
+    pub fn set_sampling_rate(&mut self, rate: f64, n_obs: u64) {
+        self.rate = Some((rate, n_obs));
     }
 
     /// The next append writes at byte `offset` of the file (positioned
@@ -329,7 +339,8 @@ impl Writer {
             return self.fail(e);
         }
         let params = RecordingParams { dtype: self.dtype, n_channels, data_order: self.order };
-        match self.publish(&params) {
+        let rate = self.rate.filter(|&(_, n)| n == n_obs).map(|(r, _)| r);
+        match self.publish(&params, rate) {
             Ok(()) => {
                 self.state = State::Done;
                 Ok(OutputInfo { path: self.path.clone(), params, n_observations: n_obs, skipped: false })
@@ -338,11 +349,11 @@ impl Writer {
         }
     }
 
-    fn publish(&mut self, params: &RecordingParams) -> Result<()> {
+    fn publish(&mut self, params: &RecordingParams, rate: Option<f64>) -> Result<()> {
         let file = self.file.take().expect("open writers have a file");
         file.sync_all().map_err(|e| Error::io(format!("syncing {}", show(&self.tmp)), e))?;
         drop(file);
-        publish(&self.tmp, &self.path, params)
+        publish(&self.tmp, &self.path, params, rate)
     }
 
     /// Drops the output: the temporary file is removed, nothing is published.
@@ -354,12 +365,12 @@ impl Writer {
 /// is removed, then the sidecar and the data are renamed into place (the
 /// data last: the commit), so a data file never sits beside a sidecar that
 /// does not describe it.
-pub fn publish(tmp: &Path, path: &Path, params: &RecordingParams) -> Result<()> {
+pub fn publish(tmp: &Path, path: &Path, params: &RecordingParams, sampling_rate: Option<f64>) -> Result<()> {
     let yaml = sidecar_path(path);
     let yaml_tmp = temp_name(path, ".yaml");
     let written = (|| {
         let mut f = File::options().write(true).create_new(true).open(&yaml_tmp)?;
-        f.write_all(sidecar_text(params).as_bytes())?;
+        f.write_all(sidecar_text(params, sampling_rate).as_bytes())?;
         f.sync_all()
     })();
     if let Err(e) = written {

@@ -2,6 +2,7 @@
 //! structs filled by their `_init` function (libgit2's pattern).
 
 use crate::core::dtype::Edge;
+use crate::core::formats::StreamSel;
 use crate::core::plan::{BatchOptions, Traversal, DEFAULT_MAX_MEMORY};
 use crate::core::reader::OpenOptions;
 use crate::core::select::ChannelSel;
@@ -11,10 +12,13 @@ use crate::ffi::slice_arg;
 use crate::ffi::status::*;
 
 /// Current version of `nb_open_options`; pass it to `nb_open_options_init`.
-pub const NB_OPEN_OPTIONS_VERSION: u32 = 1;
+/// Version 2 added `sampling_rate`, `stream_index` and `stream_name`;
+/// structs of version 1 are still accepted.
+pub const NB_OPEN_OPTIONS_VERSION: u32 = 2;
 /// Current version of `nb_batch_options`; pass it to `nb_batch_options_init`.
-/// Version 2 added `edge`; structs of version 1 are still accepted.
-pub const NB_BATCH_OPTIONS_VERSION: u32 = 2;
+/// Version 2 added `edge`, version 3 `microvolts`; structs of older
+/// versions are still accepted.
+pub const NB_BATCH_OPTIONS_VERSION: u32 = 3;
 
 /// What buffer rows beyond the recording's edges hold (one of the
 /// `NB_EDGE_` constants).
@@ -37,8 +41,10 @@ pub const NB_TRAVERSAL_MULTI_CHANNEL: nb_traversal = 0;
 pub const NB_TRAVERSAL_SINGLE_CHANNEL: nb_traversal = 1;
 
 /// How to open a recording. Fill with `nb_open_options_init`, then set fields.
-/// Fields left unset are read from the sidecar YAML beside the file; fields
-/// set here win over the sidecar.
+/// Fields left unset are read from the recording's metadata: a SpikeGLX
+/// `.meta` beside a `.bin`, an Open Ephys `structure.oebin` (opened itself,
+/// or found above a `continuous.dat`), or else the sidecar YAML beside the
+/// file. Fields set here win.
 ///
 /// Fields are only ever appended, with `NB_OPEN_OPTIONS_VERSION` bumped.
 #[repr(C)]
@@ -53,6 +59,18 @@ pub struct nb_open_options {
     pub data_order: nb_data_order,
     /// `NB_LOADER_PREAD` (default) or `NB_LOADER_MMAP`.
     pub loader: nb_loader,
+    /// Version 2. Samples per second; 0 (default): from the metadata
+    /// (SpikeGLX `imSampRate`/`niSampRate`, Open Ephys `sample_rate`, the
+    /// sidecar's `sampling_rate`), else unknown.
+    pub sampling_rate: f64,
+    /// Version 2. Open Ephys: the continuous stream to open, by 0-based index
+    /// in `structure.oebin`; -1 (default): by `stream_name`, else the stream
+    /// whose `continuous.dat` was opened, else the first.
+    pub stream_index: i64,
+    /// Version 2. Open Ephys: the stream to open by name (its `stream_name`
+    /// or `folder_name`); NULL (default): see `stream_index`. Borrowed for
+    /// the call.
+    pub stream_name: *const std::ffi::c_char,
 }
 
 /// How to walk a recording in batches. Fill with `nb_batch_options_init`,
@@ -97,6 +115,13 @@ pub struct nb_batch_options {
     /// observation hold: `NB_EDGE_ZEROS` (default), `NB_EDGE_REFLECT` or
     /// `NB_EDGE_REPLICATE`. Rows inside the recording are always its data.
     pub edge: nb_edge,
+    /// Version 3. true: blocks are delivered as float32 microvolts (each
+    /// value × its channel's scale, see `nb_reader_scales_uv`, computed in
+    /// double precision and rounded once); `nb_cursor_new` fails with
+    /// `NB_STATUS_NO_METADATA` for recordings without scales. max_memory
+    /// still bounds the raw block; the float32 copy is extra (2× an int16
+    /// block). false (default): raw values in the file's dtype.
+    pub microvolts: bool,
 }
 
 pub(crate) fn check_version(got: u32, current: u32, name: &str) -> Result<(), Fail> {
@@ -118,7 +143,16 @@ pub unsafe extern "C" fn nb_open_options_init(opts: *mut nb_open_options, versio
     ffi_status!({
         let out = crate::ffi::out_arg(opts, "opts")?;
         check_version(version, NB_OPEN_OPTIONS_VERSION, "nb_open_options")?;
-        out.write(nb_open_options { version, dtype: NB_DTYPE_UNSET, n_channels: 0, data_order: NB_DATA_ORDER_UNSET, loader: NB_LOADER_PREAD });
+        out.write(nb_open_options {
+            version,
+            dtype: NB_DTYPE_UNSET,
+            n_channels: 0,
+            data_order: NB_DATA_ORDER_UNSET,
+            loader: NB_LOADER_PREAD,
+            sampling_rate: 0.0,
+            stream_index: -1,
+            stream_name: std::ptr::null(),
+        });
         Ok(NB_STATUS_OK)
     })
 }
@@ -149,6 +183,7 @@ pub unsafe extern "C" fn nb_batch_options_init(opts: *mut nb_batch_options, vers
             force_complete_channel_batch: true,
             layout: NB_LAYOUT_SAMPLE_MAJOR,
             edge: NB_EDGE_ZEROS,
+            microvolts: false,
         });
         Ok(NB_STATUS_OK)
     })
@@ -156,13 +191,26 @@ pub unsafe extern "C" fn nb_batch_options_init(opts: *mut nb_batch_options, vers
 
 /// `opts` may be NULL (all from the sidecar).
 pub(crate) unsafe fn open_options_from_c(opts: *const nb_open_options) -> Result<OpenOptions, Fail> {
-    let Some(o) = (unsafe { opts.as_ref() }) else { return Ok(OpenOptions::default()) };
-    check_version(o.version, NB_OPEN_OPTIONS_VERSION, "nb_open_options")?;
+    let size = |v: u32| if v == 1 { std::mem::offset_of!(nb_open_options, sampling_rate) } else { std::mem::size_of::<nb_open_options>() };
+    let Some(o) = (unsafe { read_versioned(opts, NB_OPEN_OPTIONS_VERSION, "nb_open_options", size, nb_open_options_init)? }) else {
+        return Ok(OpenOptions::default());
+    };
+    let stream = if !o.stream_name.is_null() {
+        Some(StreamSel::Name(unsafe { crate::ffi::cstr_arg(o.stream_name, "nb_open_options.stream_name")? }.to_string_lossy().into_owned()))
+    } else {
+        match o.stream_index {
+            -1 => None,
+            i if i >= 0 => Some(StreamSel::Index(i as usize)),
+            i => return Err(Fail::Invalid(format!("nb_open_options.stream_index = {i}: expected -1 (not set) or a 0-based stream index"))),
+        }
+    };
     Ok(OpenOptions {
         dtype: optional_dtype(o.dtype, "nb_open_options.dtype")?,
         n_channels: (o.n_channels != 0).then_some(o.n_channels),
         data_order: optional_order(o.data_order, "nb_open_options.data_order")?,
         loader: loader_from_c(o.loader, "nb_open_options.loader")?,
+        sampling_rate: (o.sampling_rate != 0.0).then_some(o.sampling_rate),
+        stream,
     })
 }
 
@@ -195,7 +243,11 @@ pub(crate) unsafe fn read_versioned<T>(
 
 /// `opts` may be NULL (the defaults of `nb_batch_options_init`).
 pub(crate) unsafe fn batch_options_from_c(opts: *const nb_batch_options) -> Result<BatchOptions, Fail> {
-    let size = |v: u32| if v == 1 { std::mem::offset_of!(nb_batch_options, edge) } else { std::mem::size_of::<nb_batch_options>() };
+    let size = |v: u32| match v {
+        1 => std::mem::offset_of!(nb_batch_options, edge),
+        2 => std::mem::offset_of!(nb_batch_options, microvolts),
+        _ => std::mem::size_of::<nb_batch_options>(),
+    };
     let Some(o) = (unsafe { read_versioned(opts, NB_BATCH_OPTIONS_VERSION, "nb_batch_options", size, nb_batch_options_init)? }) else {
         return Ok(BatchOptions::default());
     };
@@ -226,5 +278,6 @@ pub(crate) unsafe fn batch_options_from_c(opts: *const nb_batch_options) -> Resu
             NB_EDGE_REPLICATE => Edge::Replicate,
             e => return Err(Fail::Invalid(format!("nb_batch_options.edge = {e} is not an nb_edge: expected NB_EDGE_ZEROS (0), NB_EDGE_REFLECT (1) or NB_EDGE_REPLICATE (2)"))),
         },
+        microvolts: o.microvolts,
     })
 }

@@ -195,3 +195,97 @@ pub unsafe extern "C" fn nb_reader_read(
         Ok(NB_STATUS_OK)
     })
 }
+
+/// The recording's sampling rate.
+///
+/// @param[in] reader the recording.
+/// @param[out] out_hz samples per second, written on success only.
+/// @return `NB_STATUS_OK`; `NB_STATUS_NO_METADATA` when it is not known (a
+///         plain file whose sidecar has no `sampling_rate` and no
+///         `nb_open_options.sampling_rate` was given); `NB_STATUS_NULL_ARGUMENT`;
+///         `NB_STATUS_BAD_HANDLE`.
+///
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_reader_sampling_rate(reader: *const nb_reader, out_hz: *mut f64) -> nb_status {
+    ffi_status!({
+        let r = unsafe { borrow(reader, "reader")? };
+        let out = out_arg(out_hz, "out_hz")?;
+        let rate = r.inner.metadata().sampling_rate.ok_or_else(|| {
+            crate::core::error::Error::NoMetadata(format!(
+                "the sampling rate of {} is not known: give nb_open_options.sampling_rate, or add sampling_rate to its sidecar",
+                crate::core::error::show(r.inner.path())
+            ))
+        })?;
+        out.write(rate);
+        Ok(NB_STATUS_OK)
+    })
+}
+
+/// Microvolts per count of every channel (value × scale = µV), from
+/// SpikeGLX gains (`imAiRangeMax / imMaxInt / gain × 1e6`; sync and digital
+/// channels: 1) or Open Ephys `bit_volts`.
+///
+/// @param[in] reader the recording.
+/// @param[out] out n_channels doubles, written on success only.
+/// @param[in] n entries in `out`; must be at least `nb_reader_n_channels`.
+/// @return `NB_STATUS_OK`; `NB_STATUS_NO_METADATA` when the format gives no
+///         scales (plain files); `NB_STATUS_BUFFER_TOO_SMALL`;
+///         `NB_STATUS_NULL_ARGUMENT`; `NB_STATUS_BAD_HANDLE`.
+///
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_reader_scales_uv(reader: *const nb_reader, out: *mut f64, n: usize) -> nb_status {
+    ffi_status!({
+        let r = unsafe { borrow(reader, "reader")? };
+        let scales = r.inner.metadata().scale_uv.as_ref().ok_or_else(|| {
+            crate::core::error::Error::NoMetadata(format!(
+                "{} has no scale to microvolts: only SpikeGLX and Open Ephys recordings carry gains",
+                crate::core::error::show(r.inner.path())
+            ))
+        })?;
+        if n < scales.len() {
+            return Err(Fail::Status(NB_STATUS_BUFFER_TOO_SMALL, format!("out holds {n} values; the recording has {} channels", scales.len())));
+        }
+        let dst = unsafe { crate::ffi::slice_mut_arg(out, n, "out")? };
+        dst[..scales.len()].copy_from_slice(scales);
+        Ok(NB_STATUS_OK)
+    })
+}
+
+/// Where the recording's parameters came from: "raw" (sidecar or options),
+/// "spikeglx" or "openephys". A static string; "" for NULL.
+///
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_reader_format(reader: *const nb_reader) -> *const c_char {
+    ffi_boundary!(c"".as_ptr(), {
+        match unsafe { borrow(reader, "reader") } {
+            Ok(r) => match r.inner.metadata().format {
+                crate::core::formats::Format::Raw => c"raw".as_ptr(),
+                crate::core::formats::Format::SpikeGlx => c"spikeglx".as_ptr(),
+                crate::core::formats::Format::OpenEphys => c"openephys".as_ptr(),
+            },
+            Err(_) => c"".as_ptr(),
+        }
+    })
+}
+
+/// Copies the path of the data file read (for Open Ephys, the stream's
+/// `continuous.dat`), with the snprintf contract.
+///
+/// @param[out] buf destination, may be NULL when `len` is 0.
+/// @param[in] len size of `buf`.
+/// @return the path's length in bytes without the NUL (copy truncated when
+///         `>= len`); 0 for NULL.
+///
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_reader_data_path(reader: *const nb_reader, buf: *mut c_char, len: usize) -> usize {
+    ffi_boundary!(0, {
+        match unsafe { borrow(reader, "reader") } {
+            Ok(r) => unsafe { crate::ffi::copy_out_str(r.inner.path().as_os_str().as_encoded_bytes(), buf, len) },
+            Err(_) => 0,
+        }
+    })
+}

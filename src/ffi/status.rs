@@ -67,6 +67,12 @@ pub const NB_STATUS_INPUT_CHANGED: nb_status = -22;
 /// Finishing a sharded output found a shard missing, incomplete or
 /// inconsistent with the others; nothing was published.
 pub const NB_STATUS_SHARD_INCOMPLETE: nb_status = -23;
+/// A SpikeGLX `.meta` or Open Ephys `structure.oebin` file cannot be used;
+/// the message names the file, the key and what was expected.
+pub const NB_STATUS_METADATA_INVALID: nb_status = -24;
+/// The value asked for (sampling rate, scale to microvolts) is not known
+/// for this recording; the message says how to provide it.
+pub const NB_STATUS_NO_METADATA: nb_status = -25;
 /// An internal panic was caught; the handle involved is now poisoned.
 pub const NB_STATUS_PANIC: nb_status = -100;
 /// The handle was poisoned by an earlier panic; free it.
@@ -107,6 +113,8 @@ pub extern "C" fn nb_status_str(status: nb_status) -> *const c_char {
         NB_STATUS_BAD_HANDLE => b"not a live handle of the expected type\0",
         NB_STATUS_INPUT_CHANGED => b"input file changed while open\0",
         NB_STATUS_SHARD_INCOMPLETE => b"sharded output incomplete\0",
+        NB_STATUS_METADATA_INVALID => b"recording metadata invalid\0",
+        NB_STATUS_NO_METADATA => b"recording metadata not available\0",
         NB_STATUS_PANIC => b"internal panic\0",
         NB_STATUS_POISONED => b"handle poisoned by an earlier panic\0",
         _ => b"unknown status\0",
@@ -137,5 +145,7 @@ pub(crate) fn status_of(e: &Error) -> nb_status {
         Error::NoResult { .. } => NB_STATUS_NO_RESULT,
         Error::Panic(_) => NB_STATUS_PANIC,
         Error::ShardIncomplete(_) => NB_STATUS_SHARD_INCOMPLETE,
+        Error::MetadataInvalid { .. } => NB_STATUS_METADATA_INVALID,
+        Error::NoMetadata(_) => NB_STATUS_NO_METADATA,
     }
 }

@@ -2,6 +2,7 @@
 // multi_channel with buffer, multi_channel_apply to disk and memory,
 // single_channel, single_channel_apply, pipeline) on fixture recordings and
 // checking every value against the (observation, channel) formula.
+#include <fstream>
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -279,8 +280,43 @@ static void pipeline_example(const fx::TempDir &dir) {
   FX_CHECK(!std::filesystem::exists(dir / "abandoned.bin"));
 }
 
+// A SpikeGLX recording: sampling rate, gains and microvolt batches through the wrapper.
+static void spikeglx_example(const fx::TempDir &dir) {
+  std::vector<int16_t> values(300 * 5);
+  for (std::size_t i = 0; i < values.size(); i++) values[i] = static_cast<int16_t>(i % 200 - 100);
+  {
+    std::ofstream bin(dir / "rec_g0_t0.imec0.ap.bin", std::ios::binary);
+    bin.write(reinterpret_cast<const char *>(values.data()), static_cast<std::streamsize>(values.size() * 2));
+    std::ofstream meta(dir / "rec_g0_t0.imec0.ap.meta");
+    meta << "imSampRate=30000\nimAiRangeMax=0.6\nimMaxInt=512\nnSavedChans=5\nsnsApLfSy=4,0,1\nsnsSaveChanSubset=all\n"
+         << "~imroTbl=(0,4)(0 0 0 500 250 1)(1 0 0 500 250 1)(2 0 0 250 250 1)(3 0 0 500 250 1)\n";
+  }
+  auto r = nb::Reader::open(dir / "rec_g0_t0.imec0.ap.bin");
+  FX_CHECK(r.format() == "spikeglx" && r.n_channels() == 5 && r.n_observations() == 300);
+  FX_CHECK(r.sampling_rate() == 30000.0);
+  auto scales = r.scales_uv().value();
+  FX_CHECK(scales[0] == 2.34375 && scales[2] == 4.6875 && scales[4] == 1.0);  // 0.6 / 512 / gain x 1e6
+  bool exact = true;
+  std::size_t batches = 0;
+  for (const nb::Batch &b : r.batches(nb::BatchOptions().microvolts().max_memory("1KB"))) {
+    batches++;
+    for (std::size_t row = 0; row < b.n_rows(); row++)
+      for (std::size_t j = 0; j < 5; j++)
+        exact &= b.at<float>(row, j) == static_cast<float>(values[(b.idx().first + row) * 5 + j] * scales[j]);
+  }
+  FX_CHECK(exact && batches == 3);
+  // a plain file says nothing about its rate or gains
+  auto plain = nb::Reader::open(dir / "rec_g0_t0.imec0.ap.bin", [] {
+    nb::OpenOptions o;
+    o.sampling_rate = 1000;
+    return o;
+  }());
+  FX_CHECK(plain.sampling_rate() == 1000.0);
+}
+
 int main() {
   fx::TempDir dir;
+  spikeglx_example(dir);
   reader_example(dir);
   multi_channel_example(dir);
   multi_channel_apply_examples(dir);

@@ -31,11 +31,13 @@ from tree_sitter import Language, Parser
 PRIMS_C = {
     "int32_t": "i32", "int": "i32", "uint32_t": "u32", "unsigned": "u32", "uint64_t": "u64", "int64_t": "i64",
     "size_t": "usize", "bool": "bool", "void": "void", "char": "char", "uint8_t": "u8", "int8_t": "i8",
+    "double": "f64", "float": "f32",
 }
 PRIMS_JL = {
     "Int32": "i32", "Cint": "i32", "UInt32": "u32", "Cuint": "u32", "UInt64": "u64", "Culonglong": "u64",
     "Int64": "i64", "Clonglong": "i64", "Csize_t": "usize", "UInt": "usize", "Bool": "bool", "Cvoid": "void",
     "Nothing": "void", "Cchar": "char", "UInt8": "u8", "Int8": "i8",
+    "Cdouble": "f64", "Float64": "f64", "Cfloat": "f32", "Float32": "f32",
 }
 
 

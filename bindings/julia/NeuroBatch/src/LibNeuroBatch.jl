@@ -26,8 +26,8 @@ const nb_if_file_exists = Int32
 const nb_pipeline_mode = Int32
 
 const NB_ABI_VERSION = 0
-const NB_OPEN_OPTIONS_VERSION = UInt32(1)
-const NB_BATCH_OPTIONS_VERSION = UInt32(2)
+const NB_OPEN_OPTIONS_VERSION = UInt32(2)
+const NB_BATCH_OPTIONS_VERSION = UInt32(3)
 const NB_APPLY_OPTIONS_VERSION = UInt32(2)
 const NB_PIPELINE_STEP_VERSION = UInt32(1)
 const NB_PIPELINE_OPTIONS_VERSION = UInt32(1)
@@ -59,6 +59,8 @@ const NB_STATUS_NO_RESULT = Int32(-20)
 const NB_STATUS_BAD_HANDLE = Int32(-21)
 const NB_STATUS_INPUT_CHANGED = Int32(-22)
 const NB_STATUS_SHARD_INCOMPLETE = Int32(-23)
+const NB_STATUS_METADATA_INVALID = Int32(-24)
+const NB_STATUS_NO_METADATA = Int32(-25)
 const NB_STATUS_PANIC = Int32(-100)
 const NB_STATUS_POISONED = Int32(-101)
 
@@ -109,6 +111,9 @@ struct nb_open_options
     n_channels::Csize_t
     data_order::nb_data_order
     loader::nb_loader
+    sampling_rate::Cdouble
+    stream_index::Int64
+    stream_name::Ptr{UInt8}
 end
 
 struct nb_batch_options
@@ -123,6 +128,7 @@ struct nb_batch_options
     force_complete_channel_batch::Bool
     layout::nb_layout
     edge::nb_edge
+    microvolts::Bool
 end
 
 struct nb_batch
@@ -227,6 +233,10 @@ nb_reader_n_observations(reader) = ccall(sym(:nb_reader_n_observations), UInt64,
 nb_reader_n_channels(reader) = ccall(sym(:nb_reader_n_channels), Csize_t, (Ptr{Cvoid},), reader)
 nb_reader_dtype(reader) = ccall(sym(:nb_reader_dtype), nb_dtype, (Ptr{Cvoid},), reader)
 nb_reader_data_order(reader) = ccall(sym(:nb_reader_data_order), nb_data_order, (Ptr{Cvoid},), reader)
+nb_reader_sampling_rate(reader, out_hz) = ccall(sym(:nb_reader_sampling_rate), nb_status, (Ptr{Cvoid}, Ptr{Cdouble}), reader, out_hz)
+nb_reader_scales_uv(reader, out, n) = ccall(sym(:nb_reader_scales_uv), nb_status, (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t), reader, out, n)
+nb_reader_format(reader) = ccall(sym(:nb_reader_format), Ptr{UInt8}, (Ptr{Cvoid},), reader)
+nb_reader_data_path(reader, buf, len) = ccall(sym(:nb_reader_data_path), Csize_t, (Ptr{Cvoid}, Ptr{UInt8}, Csize_t), reader, buf, len)
 nb_reader_read(reader, from_time, to_time, channels, n_channels, buffer_size, layout, out, out_bytes, out_needed) =
     ccall(sym(:nb_reader_read), nb_status,
           (Ptr{Cvoid}, UInt64, UInt64, Ptr{Csize_t}, Csize_t, UInt64, nb_layout, Ptr{Cvoid}, Csize_t, Ptr{Csize_t}),

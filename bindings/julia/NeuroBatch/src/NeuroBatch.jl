@@ -24,7 +24,8 @@ const L = LibNeuroBatch
 
 export NBError, RecordingsReader, BatchProcessor, Cursor, Writer, BatchPipeline, PipedTransformation,
        multi_channel, single_channel, multi_channel_apply, single_channel_apply, add!, finish!,
-       append_channel!, parse_max_memory, cast_values, shard_finish, shard_abort
+       append_channel!, parse_max_memory, cast_values, shard_finish, shard_abort,
+       sampling_rate, scales_uv, recording_format
 
 # ---------------------------------------------------------------- library
 
@@ -199,16 +200,24 @@ element type. `close(r)` closes the file (also done by the finalizer);
 mutable struct RecordingsReader <: Handle
     ptr::Ptr{Cvoid}
     path::String
-    function RecordingsReader(path::AbstractString; dtype=nothing, n_channels=nothing, data_order=nothing, loader::Symbol=:pread)
+    function RecordingsReader(path::AbstractString; dtype=nothing, n_channels=nothing, data_order=nothing, loader::Symbol=:pread,
+                              sampling_rate=nothing, stream=nothing)
         init = Ref{L.nb_open_options}()
         check(L.nb_open_options_init(init, L.NB_OPEN_OPTIONS_VERSION))
         if n_channels !== nothing && n_channels < 1
             throw(ArgumentError("n_channels must be at least 1, got $n_channels"))
         end
-        opts = L.nb_open_options(init[].version, dtype_code(dtype), n_channels === nothing ? 0 : n_channels,
-                                 order_code(data_order), loader_code(loader))
+        # stream: an Open Ephys stream, by 1-based index or by name
+        name = stream isa AbstractString ? String(stream) : ""
+        index = stream isa Integer ? Int64(stream) - 1 : Int64(-1)
         out = Ref{Ptr{Cvoid}}(C_NULL)
-        check(L.nb_reader_open(String(path), Ref(opts), out))
+        GC.@preserve name begin
+            opts = L.nb_open_options(init[].version, dtype_code(dtype), n_channels === nothing ? 0 : n_channels,
+                                     order_code(data_order), loader_code(loader),
+                                     sampling_rate === nothing ? 0.0 : Float64(sampling_rate), index,
+                                     isempty(name) ? Ptr{UInt8}(C_NULL) : pointer(name))
+            check(L.nb_reader_open(String(path), Ref(opts), out))
+        end
         r = new(out[], String(path))
         finalizer(close, r)
         return r
@@ -230,6 +239,41 @@ n_observations(r::RecordingsReader) = Int(L.nb_reader_n_observations(r))
 n_channels(r::RecordingsReader) = Int(L.nb_reader_n_channels(r))
 Base.eltype(r::RecordingsReader) = julia_type(L.nb_reader_dtype(r))
 data_order(r::RecordingsReader) = order_name(L.nb_reader_data_order(r))
+
+"""
+    sampling_rate(r) -> Union{Float64, Nothing}
+
+Samples per second (SpikeGLX and Open Ephys metadata, the sidecar's
+`sampling_rate`, or the `sampling_rate` keyword), `nothing` when unknown.
+"""
+function sampling_rate(r::RecordingsReader)
+    hz = Ref{Cdouble}(0)
+    st = L.nb_reader_sampling_rate(r, hz)
+    st == L.NB_STATUS_NO_METADATA && return nothing
+    check(st)
+    return hz[]
+end
+
+"""
+    scales_uv(r) -> Union{Vector{Float64}, Nothing}
+
+Microvolts per count of each channel (SpikeGLX gains, Open Ephys
+`bit_volts`), `nothing` for plain files.
+"""
+function scales_uv(r::RecordingsReader)
+    v = Vector{Float64}(undef, n_channels(r))
+    st = L.nb_reader_scales_uv(r, v, length(v))
+    st == L.NB_STATUS_NO_METADATA && return nothing
+    check(st)
+    return v
+end
+
+"""
+    recording_format(r) -> Symbol
+
+`:raw`, `:spikeglx` or `:openephys`.
+"""
+recording_format(r::RecordingsReader) = Symbol(unsafe_string(L.nb_reader_format(r)))
 Base.size(r::RecordingsReader) = (n_observations(r), n_channels(r))
 Base.show(io::IO, r::RecordingsReader) =
     print(io, "RecordingsReader(", repr(r.path), r.ptr == C_NULL ? ", closed)" :
@@ -313,7 +357,8 @@ function batch_options(bp::BatchProcessor, traversal, force_complete::Bool; from
                               to_time === nothing ? L.NB_TO_END : UInt64(to_time),
                               ch === nothing ? Ptr{Csize_t}(C_NULL) : pointer(ch), ch === nothing ? 0 : length(ch),
                               UInt64(bp.buffer_size), traversal, force_complete, L.NB_LAYOUT_CHANNEL_MAJOR,
-                              bp.edge === :reflect ? L.NB_EDGE_REFLECT : bp.edge === :replicate ? L.NB_EDGE_REPLICATE : L.NB_EDGE_ZEROS)
+                              bp.edge === :reflect ? L.NB_EDGE_REFLECT : bp.edge === :replicate ? L.NB_EDGE_REPLICATE : L.NB_EDGE_ZEROS,
+                              false)
     return opts, ch
 end
 
@@ -676,7 +721,7 @@ function Base.run(p::BatchPipeline)
         check(L.nb_open_options_init(init, L.NB_OPEN_OPTIONS_VERSION))
         open_opts = L.nb_open_options(init[].version, dtype_code(p.open_kw.dtype),
                                       p.open_kw.n_channels === nothing ? 0 : p.open_kw.n_channels,
-                                      order_code(p.open_kw.data_order), L.NB_LOADER_PREAD)
+                                      order_code(p.open_kw.data_order), L.NB_LOADER_PREAD, 0.0, Int64(-1), Ptr{UInt8}(C_NULL))
         ctxs = [ApplyContext(s.f, nothing, nothing, false, false, nothing) for s in p.steps]
         names = [s.output_name for s in p.steps]
         cb = @cfunction(pipeline_callback, Cint, (Ptr{L.nb_batch}, Ptr{L.nb_result_view}, Ptr{Cvoid}, Ptr{Cvoid}))

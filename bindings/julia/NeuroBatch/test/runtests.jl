@@ -184,4 +184,31 @@ end
         @test e isa NBError && occursin("all_at_once", e.msg)
         @test !isfile(joinpath(dir, "a.bin"))
     end
+
+    @testset "metadata, edges, shards" begin
+        p = write_fixture(dir, "glx.ap.bin", Int16, 3, 100, :samples; sidecar=false)
+        write(joinpath(dir, "glx.ap.meta"),
+              "imSampRate=30000\nimAiRangeMax=0.6\nimMaxInt=512\nnSavedChans=3\nsnsApLfSy=2,0,1\n" *
+              "snsSaveChanSubset=all\n~imroTbl=(0,2)(0 0 0 500 250 1)(1 0 0 250 250 1)\n")
+        open(RecordingsReader, p) do r
+            @test recording_format(r) === :spikeglx
+            @test sampling_rate(r) == 30000.0
+            @test scales_uv(r) == [2.34375, 4.6875, 1.0]
+        end
+        q = write_fixture(dir, "plain.bin", Int16, 3, 100, :samples)
+        open(RecordingsReader, q) do r
+            @test sampling_rate(r) === nothing && scales_uv(r) === nothing
+        end
+        bp = BatchProcessor(q; max_memory=3 * 2 * 50, buffer_size=2, edge=:replicate)
+        first_batch = first(multi_channel(bp))
+        @test first_batch.data[1:2, :] == repeat([Int16(fixture(0, c, 3)) for c in 0:2]', 2)
+        out = joinpath(dir, "sharded.bin")
+        for k in 1:2
+            @test multi_channel_apply(x -> x, bp; mode=:disk, output_path=out, shard=(k, 2),
+                                      cleanup_function=:trim_buffer) === nothing
+        end
+        path, params = shard_finish(out, 2)
+        @test path == out && params.n_channels == 3
+        @test read(out) == read(q)
+    end
 end
