@@ -54,15 +54,15 @@
 
 /**
  * Current version of `nb_open_options`; pass it to `nb_open_options_init`.
- * Version 2 added `sampling_rate`, `stream_index` and `stream_name`;
- * structs of version 1 are still accepted.
+ * Version 2 added `sampling_rate`, `stream_index`, `stream_name` and
+ * `follow`; structs of version 1 are still accepted.
  */
 #define NB_OPEN_OPTIONS_VERSION 2
 
 /**
  * Current version of `nb_batch_options`; pass it to `nb_batch_options_init`.
- * Version 2 added `edge`, version 3 `microvolts`; structs of older
- * versions are still accepted.
+ * Version 2 added `edge`, version 3 `microvolts`, `follow` and
+ * `follow_idle_timeout_ms`; structs of older versions are still accepted.
  */
 #define NB_BATCH_OPTIONS_VERSION 3
 
@@ -426,6 +426,24 @@ typedef struct nb_batch_options {
    * block). false (default): raw values in the file's dtype.
    */
   bool microvolts;
+  /**
+   * Version 3. Follow a recording that is still being written (a reader
+   * opened with `nb_open_options.follow`; multi-channel; `to_time`
+   * `NB_TO_END`): `nb_cursor_next` returns `NB_STATUS_NOT_YET` while the
+   * next complete batch (its trailing buffer included) is not on disk, never
+   * a short batch; once the recording ended (`nb_reader_end_follow`, or
+   * no growth for `follow_idle_timeout_ms`) the last, partial batch comes,
+   * then `NB_STATUS_DONE`. The batches and their bytes are those of the
+   * same traversal of the finished file. `nb_reader_apply` waits for each
+   * batch (serial only). Default false.
+   */
+  bool follow;
+  /**
+   * Version 3. While following: the recording has ended when it has not
+   * grown for this many milliseconds. 0 (default): only
+   * `nb_reader_end_follow` ends it.
+   */
+  uint32_t follow_idle_timeout_ms;
 } nb_batch_options;
 
 /**
@@ -580,6 +598,13 @@ typedef struct nb_open_options {
    * the call.
    */
   const char *stream_name;
+  /**
+   * Version 2. The recording is still being written (samples order
+   * only): a partial trailing observation is not an error (the reader
+   * holds the complete ones), `nb_reader_refresh` picks up growth, and
+   * cursors with `nb_batch_options.follow` wait for it. Default false.
+   */
+  bool follow;
 } nb_open_options;
 
 /**
@@ -764,6 +789,12 @@ typedef struct nb_output_info {
  * A callback asked to stop early (not an error).
  */
 #define NB_STATUS_STOPPED 2
+
+/**
+ * A following cursor's next complete batch is not on disk yet (not an
+ * error: call again later).
+ */
+#define NB_STATUS_NOT_YET 3
 
 /**
  * A required pointer argument was NULL.
@@ -1034,7 +1065,9 @@ nb_status nb_cursor_new(const struct nb_reader *reader,
  * @param[out] out_batch on `NB_STATUS_OK`, a pointer to the batch; not
  *             written otherwise.
  * @return `NB_STATUS_OK` with a batch; `NB_STATUS_DONE` when every batch was
- *         returned, and on every later call; `NB_STATUS_NULL_ARGUMENT`;
+ *         returned, and on every later call; `NB_STATUS_NOT_YET` (following
+ *         cursors only: the next complete batch is not on disk yet; call
+ *         again later, or use `nb_cursor_next_wait`); `NB_STATUS_NULL_ARGUMENT`;
  *         `NB_STATUS_BAD_HANDLE`; `NB_STATUS_IO`; `NB_STATUS_INPUT_CHANGED`
  *         (the file was truncated since it was opened; the cursor stays
  *         usable: seek back, or free it); `NB_STATUS_POISONED`.
@@ -1044,6 +1077,21 @@ nb_status nb_cursor_new(const struct nb_reader *reader,
  * **Thread safety:** must not be called on one cursor from two threads at once.
  */
 nb_status nb_cursor_next(struct nb_cursor *cursor, const struct nb_batch **out_batch);
+
+/**
+ * As `nb_cursor_next`, but a following cursor waits up to `timeout_ms`
+ * milliseconds for the next batch to be on disk (polling the file's
+ * length) before returning `NB_STATUS_NOT_YET`. Other cursors never wait.
+ *
+ * @param[in] timeout_ms the longest wait; 0: do not wait.
+ * @return as `nb_cursor_next`.
+ *
+ * **Thread safety:** must not be called on one cursor from two threads at once;
+ * another thread may call `nb_reader_end_follow` meanwhile.
+ */
+nb_status nb_cursor_next_wait(struct nb_cursor *cursor,
+                              uint32_t timeout_ms,
+                              const struct nb_batch **out_batch);
 
 /**
  * Makes batch `batch_index` the next one `nb_cursor_next` returns;
@@ -1411,6 +1459,32 @@ const char *nb_reader_format(const struct nb_reader *reader);
  * **Thread safety:** may be called from any thread.
  */
 size_t nb_reader_data_path(const struct nb_reader *reader, char *buf, size_t len);
+
+/**
+ * Re-reads the length of a recording opened with `nb_open_options.follow`:
+ * the complete observations now on disk (a trailing partial observation
+ * waits for the writer).
+ *
+ * @param[out] out_n_observations the new length. May be NULL.
+ * @return `NB_STATUS_OK`; `NB_STATUS_INVALID_ARGUMENT` (not opened with
+ *         follow); `NB_STATUS_INPUT_CHANGED` (the file shrank);
+ *         `NB_STATUS_IO`; `NB_STATUS_NULL_ARGUMENT`; `NB_STATUS_BAD_HANDLE`.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_reader_refresh(const struct nb_reader *reader, uint64_t *out_n_observations);
+
+/**
+ * Tells a followed recording's cursors and applies that the recording
+ * ended: they deliver its last, partial batch and finish. Call it once the
+ * acquisition has closed the file (any thread, e.g. the acquisition's own).
+ *
+ * @return `NB_STATUS_OK`; `NB_STATUS_NULL_ARGUMENT`; `NB_STATUS_BAD_HANDLE`.
+ *
+ * **Thread safety:** may be called from any thread, while other threads
+ * use the reader and its cursors.
+ */
+nb_status nb_reader_end_follow(const struct nb_reader *reader);
 
 /**
  * Sets the callback's result to a copy of `data`, an `n_rows × n_cols`

@@ -132,6 +132,7 @@ struct OpenOptions {
   double sampling_rate = 0;   ///< 0: from the metadata
   int64_t stream_index = -1;  ///< Open Ephys stream by index; -1: by name or default
   std::string stream_name;    ///< Open Ephys stream by name; empty: by index or default
+  bool follow = false;        ///< the file is still being written (see nb_open_options.follow)
 
   /// The C struct; it borrows `stream_name`, so use it while this object lives.
   nb_open_options c() const {
@@ -144,6 +145,7 @@ struct OpenOptions {
     o.sampling_rate = sampling_rate;
     o.stream_index = stream_index;
     o.stream_name = stream_name.empty() ? nullptr : stream_name.c_str();
+    o.follow = follow;
     return o;
   }
 };
@@ -170,6 +172,13 @@ class BatchOptions {
   BatchOptions &edge(nb_edge e) { o_.edge = e; return *this; }
   /// Deliver blocks as float32 microvolts (SpikeGLX and Open Ephys recordings).
   BatchOptions &microvolts(bool on = true) { o_.microvolts = on; return *this; }
+  /// Follow a recording still being written; 0: until Reader::end_follow, else
+  /// also end after `idle_timeout_ms` without growth (nb_batch_options.follow).
+  BatchOptions &follow(uint32_t idle_timeout_ms = 0) {
+    o_.follow = true;
+    o_.follow_idle_timeout_ms = idle_timeout_ms;
+    return *this;
+  }
 
   /// The C struct; valid while this object lives and is not modified.
   const nb_batch_options *c() const {
@@ -230,10 +239,23 @@ class Cursor {
   nb_cursor *release() noexcept { return c_.release(); }
   uint64_t n_batches() const noexcept { return nb_cursor_n_batches(c_.get()); }
   void seek(uint64_t index) { detail::check(nb_cursor_seek(c_.get(), index)); }
-  /// The next batch, or nothing when every batch was returned.
+  /// The next batch, or nothing when every batch was returned. A following
+  /// cursor waits until the next batch is on disk (or the recording ended).
   std::optional<Batch> next() {
     const nb_batch *b = nullptr;
-    if (detail::check(nb_cursor_next(c_.get(), &b)) == NB_STATUS_DONE) return std::nullopt;
+    nb_status st;
+    while ((st = detail::check(nb_cursor_next_wait(c_.get(), 100, &b))) == NB_STATUS_NOT_YET) {
+    }
+    if (st == NB_STATUS_DONE) return std::nullopt;
+    return Batch(b);
+  }
+  /// Following cursors: the next batch if it is on disk within `timeout_ms`;
+  /// `not_yet` tells a wait that timed out from the end of the walk.
+  std::optional<Batch> next_within(unsigned timeout_ms, bool &not_yet) {
+    const nb_batch *b = nullptr;
+    nb_status st = detail::check(nb_cursor_next_wait(c_.get(), timeout_ms, &b));
+    not_yet = st == NB_STATUS_NOT_YET;
+    if (st != NB_STATUS_OK) return std::nullopt;
     return Batch(b);
   }
 
@@ -442,6 +464,14 @@ class Reader {
   nb_reader *release() noexcept { return r_.release(); }
   uint64_t n_observations() const noexcept { return nb_reader_n_observations(r_.get()); }
   std::size_t n_channels() const noexcept { return nb_reader_n_channels(r_.get()); }
+  /// Followed recordings: the complete observations now on disk.
+  uint64_t refresh() const {
+    uint64_t n = 0;
+    detail::check(nb_reader_refresh(r_.get(), &n));
+    return n;
+  }
+  /// Followed recordings: the writer has finished (any thread may say so).
+  void end_follow() const { detail::check(nb_reader_end_follow(r_.get())); }
   /// "raw", "spikeglx" or "openephys".
   std::string format() const { return nb_reader_format(r_.get()); }
   /// The data file read (for Open Ephys, the stream's continuous.dat).

@@ -47,6 +47,8 @@ fn options(n_obs: u64, n_ch: usize) -> impl Strategy<Value = BatchOptions> {
             layout,
             edge,
             microvolts: false,
+            follow: false,
+            follow_idle: None,
         })
 }
 

@@ -305,7 +305,14 @@ pub fn apply(
             shard.count
         )));
     }
-    let batches = shard.batches(plan.n_batches);
+    let following = batch_opts.follow;
+    if following && (n_threads > 1 || opts.shard.is_some()) {
+        return Err(Error::InvalidArgument(format!(
+            "follow: a followed recording is processed as it grows, batch after batch: n_threads must be 1 (got {n_threads}) and there can be no shards"
+        )));
+    }
+    // Following, the number of batches is known only at the end.
+    let batches = if following { 0..u64::MAX } else { shard.batches(plan.n_batches) };
     let out_dtype = opts.cast.unwrap_or(reader.dtype());
     // Without a cleanup to see the cast result, a disk output casts while writing.
     let cast_when_writing = cleanup.is_none() && matches!(opts.mode, Mode::Disk { .. });
@@ -321,10 +328,7 @@ pub fn apply(
             }
             match opts.shard {
                 None => {
-                    let mut writer = Writer::create(path, order, plan.channels.len(), out_dtype)?;
-                    if let Some(rate) = reader.metadata().sampling_rate {
-                        writer.set_sampling_rate(rate, plan.to - plan.from);
-                    }
+                    let writer = Writer::create(path, order, plan.channels.len(), out_dtype)?;
                     Sink::Disk(BackgroundWriter::start(writer, single, writer_cast), None)
                 }
                 Some((shard, how)) => {
@@ -342,7 +346,8 @@ pub fn apply(
         }
     };
     let callbacks = Callbacks { f, cleanup, cast: opts.cast.filter(|_| !cast_when_writing) };
-    let total = batches.end - batches.start;
+    // Progress reports 0 as the total while following (unknown until the end).
+    let total = if following { 0 } else { batches.end - batches.start };
     let mut on_done = |done: u64| -> Result<()> {
         let cancel = progress.as_mut().is_some_and(|p| p(done, total));
         if cancel {
@@ -350,7 +355,7 @@ pub fn apply(
         }
         Ok(())
     };
-    let stopped = if n_threads > 1 && total > 1 {
+    let stopped = if n_threads > 1 && total > 1 && !following {
         run_parallel(reader, batch_opts, &callbacks, n_threads.min(total as usize), batches.clone(), &mut sink, &mut on_done)?
     } else {
         run_serial(reader, batch_opts, &callbacks, opts.pass_batch_results, batches.clone(), &mut sink, &mut on_done)?
@@ -363,7 +368,15 @@ pub fn apply(
             ApplyOutcome { stopped, ..Default::default() }
         }
         Sink::Disk(writer, _) => match opts.shard {
-            None => ApplyOutcome { output: Some(writer.finish()?.finish()?), ..Default::default() },
+            None => {
+                let mut writer = writer.finish()?;
+                if let Some(rate) = reader.metadata().sampling_rate {
+                    // The input's final length: a followed recording grew meanwhile.
+                    let to = batch_opts.to.unwrap_or(reader.n_observations());
+                    writer.set_sampling_rate(rate, to - batch_opts.from.unwrap_or(0).min(to));
+                }
+                ApplyOutcome { output: Some(writer.finish()?), ..Default::default() }
+            }
             Some((shard, how)) => {
                 // The shard is complete once its manifest is in place; the
                 // output appears when `shard::finish` assembles all shards.

@@ -82,11 +82,56 @@ pub struct Cursor {
     /// float32 block delivered instead of the raw one.
     scales: Option<Vec<f64>>,
     uv: AlignedBuf,
+    follow: Option<Follow>,
+}
+
+enum State {
+    Ready,
+    NotYet,
+    Done,
+}
+
+/// A cursor following a recording that is still being written.
+struct Follow {
+    opts: BatchOptions,
+    last_len: u64,
+    last_change: std::time::Instant,
+    /// Sticky: once the recording is known to have ended, its length is final.
+    ended: bool,
+}
+
+/// What `Cursor::poll` found.
+pub enum Next<'a> {
+    Batch(Batch<'a>),
+    /// Following: the next complete batch is not on disk yet.
+    NotYet,
+    /// Every batch was returned.
+    Done,
 }
 
 impl Cursor {
     pub fn new(reader: Arc<Reader>, opts: &BatchOptions) -> Result<Cursor> {
-        let plan = Plan::new(&reader, opts)?;
+        let follow = if opts.follow {
+            let bad = |why: &str| Err(Error::InvalidArgument(format!("follow: {why}")));
+            if opts.traversal != crate::core::plan::Traversal::MultiChannel {
+                return bad("only multi-channel traversals can follow a growing recording (a channel is never complete)");
+            }
+            if opts.to.is_some() {
+                return bad("to_time must be NB_TO_END: a followed recording has no known end");
+            }
+            if !reader.opened_to_follow() {
+                return Err(Error::InvalidArgument(format!("follow: {} was not opened with follow", crate::core::error::show(reader.path()))));
+            }
+            reader.refresh()?;
+            Some(Follow { opts: opts.clone(), last_len: reader.n_observations(), last_change: std::time::Instant::now(), ended: false })
+        } else {
+            None
+        };
+        // A followed range may start beyond what is on disk yet.
+        let plan = match &follow {
+            Some(_) if opts.from.unwrap_or(0) > reader.n_observations() => Plan::new(&reader, &BatchOptions { from: Some(reader.n_observations()), ..opts.clone() })?,
+            _ => Plan::new(&reader, opts)?,
+        };
         let scales = if opts.microvolts {
             Some(reader.metadata().scale_uv.clone().ok_or_else(|| {
                 Error::NoMetadata(format!(
@@ -108,6 +153,7 @@ impl Cursor {
             group: 0..0,
             scales,
             uv: AlignedBuf::default(),
+            follow,
         })
     }
 
@@ -119,11 +165,69 @@ impl Cursor {
         &self.reader
     }
 
-    /// The next batch, or `None` once every batch was returned (and forever after).
+    /// The next batch, or `None` once every batch was returned (and forever
+    /// after). A following cursor waits for the next batch to be on disk.
     pub fn next_batch(&mut self) -> Result<Option<Batch<'_>>> {
-        if self.next >= self.plan.n_batches {
-            return Ok(None);
+        let mut pause = std::time::Duration::from_millis(1);
+        loop {
+            // Two steps, so the borrow of a batch ends before waiting again.
+            match self.poll_state()? {
+                State::Ready => return Ok(Some(self.take_next()?)),
+                State::Done => return Ok(None),
+                State::NotYet => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(std::time::Duration::from_millis(20));
+                }
+            }
         }
+    }
+
+    /// The next batch if it is ready, without waiting: `NotYet` only while
+    /// following a recording whose next complete batch is not on disk.
+    pub fn poll(&mut self) -> Result<Next<'_>> {
+        Ok(match self.poll_state()? {
+            State::Ready => Next::Batch(self.take_next()?),
+            State::NotYet => Next::NotYet,
+            State::Done => Next::Done,
+        })
+    }
+
+    /// Whether batch `self.next` can be delivered; following, re-plans on
+    /// the recording's current length first.
+    fn poll_state(&mut self) -> Result<State> {
+        let Some(f) = self.follow.as_mut() else {
+            return Ok(if self.next < self.plan.n_batches { State::Ready } else { State::Done });
+        };
+        let reader = &self.reader;
+        let n = if f.ended { f.last_len } else { reader.refresh()? };
+        if n != f.last_len {
+            f.last_len = n;
+            f.last_change = std::time::Instant::now();
+        }
+        if !f.ended && (!reader.is_following() || f.opts.follow_idle.is_some_and(|d| f.last_change.elapsed() >= d)) {
+            // Length after the end: growth that raced with end_follow counts.
+            f.last_len = reader.refresh()?;
+            f.ended = true;
+        }
+        let from = f.opts.from.unwrap_or(0);
+        if from > f.last_len {
+            return Ok(if f.ended { State::Done } else { State::NotYet });
+        }
+        let plan = Plan::new(reader, &f.opts)?;
+        let to = plan.to;
+        if self.next >= plan.n_batches {
+            self.plan = plan;
+            return Ok(if f.ended { State::Done } else { State::NotYet });
+        }
+        let spec = plan.batch(self.next);
+        // Never a short batch, nor one whose trailing buffer is not written yet:
+        // the bytes must be those an offline run on the finished file reads.
+        let complete = spec.stop - spec.start == plan.rows_per_batch && spec.stop.saturating_add(plan.buffer) <= to;
+        self.plan = plan;
+        Ok(if complete || f.ended { State::Ready } else { State::NotYet })
+    }
+
+    fn take_next(&mut self) -> Result<Batch<'_>> {
         let spec = self.plan.batch(self.next);
         self.load(&spec)?;
         if self.scales.is_some() {
@@ -141,7 +245,12 @@ impl Cursor {
             positions: spec.positions.clone(),
             single_channel: !p.is_multi_channel(),
         });
-        Ok(Some(self.current().expect("just set")))
+        Ok(self.current().expect("just set"))
+    }
+
+    /// Whether this cursor follows a growing recording.
+    pub fn is_following(&self) -> bool {
+        self.follow.is_some()
     }
 
     /// The batch last returned by `next_batch`, if any.

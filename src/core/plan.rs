@@ -37,6 +37,13 @@ pub struct BatchOptions {
     /// Deliver blocks as float32 microvolts (the recording's scales) instead
     /// of raw values. max_memory still bounds the raw block.
     pub microvolts: bool,
+    /// Follow a recording that is still being written (a reader opened with
+    /// `follow`, multi-channel, open-ended): batches are delivered as they
+    /// become complete on disk, the last one once the recording ended.
+    pub follow: bool,
+    /// While following, treat the recording as ended when it has not grown
+    /// for this long (None: only `Reader::end_follow` ends it).
+    pub follow_idle: Option<std::time::Duration>,
 }
 
 impl Default for BatchOptions {
@@ -51,6 +58,8 @@ impl Default for BatchOptions {
             layout: Layout::SampleMajor,
             edge: Edge::Zeros,
             microvolts: false,
+            follow: false,
+            follow_idle: None,
         }
     }
 }

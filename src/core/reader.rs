@@ -36,6 +36,9 @@ pub struct OpenOptions {
     /// The Open Ephys continuous stream (default: the one a `continuous.dat`
     /// belongs to, or the first of a `structure.oebin`).
     pub stream: Option<StreamSel>,
+    /// The file is still being written (samples order): a partial trailing
+    /// observation is not an error, and `refresh` picks up growth.
+    pub follow: bool,
 }
 
 /// A read-only recording. Immutable after open and read with positioned I/O,
@@ -45,8 +48,14 @@ pub struct Reader {
     path: PathBuf,
     file: File,
     params: RecordingParams,
-    n_obs: u64,
-    file_size: u64,
+    /// Complete observations; grows only through `refresh` (followed files).
+    n_obs: AtomicU64,
+    /// Bytes of those observations (the file may hold a partial one more).
+    file_size: AtomicU64,
+    /// Opened with `follow`: the file may still be growing.
+    follow: bool,
+    /// Set by `end_follow`: the writer has finished; no more growth comes.
+    ended: std::sync::atomic::AtomicBool,
     loader: Loader,
     /// Bytes fetched from the file so far; lets tests prove a traversal's I/O.
     bytes_read: AtomicU64,
@@ -87,7 +96,13 @@ impl Reader {
             return Err(Error::TooManyChannels { n_channels: params.n_channels as u64 });
         }
         let row_bytes = params.n_channels as u64 * itemsize as u64;
-        if file_size % row_bytes != 0 {
+        if opts.follow && params.data_order != DataOrder::Samples {
+            return Err(Error::InvalidArgument(format!(
+                "{} is in channels order: only samples-order recordings grow by appending, so only they can be followed",
+                show(path)
+            )));
+        }
+        if file_size % row_bytes != 0 && !opts.follow {
             return Err(Error::BadFileSize {
                 path: show(path),
                 file_size,
@@ -98,10 +113,56 @@ impl Reader {
                 remainder: file_size % row_bytes,
             });
         }
-        Ok(Reader { path: path.to_path_buf(), file, params, n_obs: file_size / row_bytes, file_size, loader: opts.loader, bytes_read: AtomicU64::new(0), meta })
+        let n_obs = file_size / row_bytes;
+        Ok(Reader {
+            path: path.to_path_buf(),
+            file,
+            params,
+            n_obs: AtomicU64::new(n_obs),
+            file_size: AtomicU64::new(n_obs * row_bytes),
+            follow: opts.follow,
+            ended: std::sync::atomic::AtomicBool::new(!opts.follow),
+            loader: opts.loader,
+            bytes_read: AtomicU64::new(0),
+            meta,
+        })
     }
 
-    /// The data file (for Open Ephys, the stream's `continuous.dat`).
+    /// Re-reads the file's length (followed recordings): the complete
+    /// observations now on disk; a trailing partial one is left for later.
+    /// Shrinking is an error, as for any reader.
+    pub fn refresh(&self) -> Result<u64> {
+        if !self.follow {
+            return Err(Error::InvalidArgument(format!("{} was not opened with follow: its length is fixed", show(&self.path))));
+        }
+        let now = self.file.metadata().map_err(|e| Error::io(format!("reading the size of {}", show(&self.path)), e))?.len();
+        let known = self.file_size.load(Ordering::Acquire);
+        if now < known {
+            return Err(Error::InputChanged { path: show(&self.path), opened: known, now, row: self.n_observations() });
+        }
+        let row_bytes = (self.params.n_channels * self.params.dtype.itemsize()) as u64;
+        let n = now / row_bytes;
+        // Length before count: a reader of n_obs always finds its bytes known.
+        self.file_size.fetch_max(n * row_bytes, Ordering::AcqRel);
+        Ok(self.n_obs.fetch_max(n, Ordering::AcqRel).max(n))
+    }
+
+    /// Whether the reader was opened with `follow`.
+    pub fn opened_to_follow(&self) -> bool {
+        self.follow
+    }
+
+    /// Whether the recording may still grow (opened with follow and not ended).
+    pub fn is_following(&self) -> bool {
+        self.follow && !self.ended.load(Ordering::Acquire)
+    }
+
+    /// Marks a followed recording as finished: cursors deliver its last,
+    /// partial batch and end. Any thread may call it.
+    pub fn end_follow(&self) {
+        self.ended.store(true, Ordering::Release);
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -122,10 +183,11 @@ impl Reader {
         self.params.data_order
     }
     pub fn n_observations(&self) -> u64 {
-        self.n_obs
+        self.n_obs.load(Ordering::Acquire)
     }
+    /// Bytes of the complete observations.
     pub fn file_size(&self) -> u64 {
-        self.file_size
+        self.file_size.load(Ordering::Acquire)
     }
     pub fn loader(&self) -> Loader {
         self.loader
@@ -153,7 +215,7 @@ impl Reader {
     /// on each side (zeros beyond the recording's edges), into `dst` in
     /// `layout`. `dst` must hold exactly `(to - from + 2·buffer) × n_sel` items.
     pub fn read(&self, from: u64, to: u64, channels: &ChannelSel, buffer: u64, layout: Layout, dst: &mut [u8]) -> Result<()> {
-        let (from, to) = resolve_range(Some(from), Some(to), self.n_obs)?;
+        let (from, to) = resolve_range(Some(from), Some(to), self.n_observations())?;
         let cols = channels.resolve(self.params.n_channels)?;
         let need = self.block_bytes(Self::block_rows(from, to, buffer)?, cols.len())?;
         if dst.len() != need {
@@ -182,7 +244,7 @@ impl Reader {
         scratch: &mut AlignedBuf,
     ) -> Result<()> {
         self.fill_rows(from, to, buffer, cols, layout, dst, scratch)?;
-        if edge != Edge::Zeros && buffer > 0 && self.n_obs > 0 {
+        if edge != Edge::Zeros && buffer > 0 && self.n_observations() > 0 {
             self.fill_edges(from, to, buffer, cols, layout, edge, dst)?;
         }
         Ok(())
@@ -196,11 +258,12 @@ impl Reader {
         let n_sel = cols.len();
         let nr = (to - from + 2 * buffer) as usize;
         let first = from as i128 - buffer as i128; // observation of block row 0
-        let n = self.n_obs as i128;
+        let n_obs = self.n_observations();
+        let n = n_obs as i128;
         let outside: Vec<(usize, u64)> = (0..nr)
             .filter_map(|r| {
                 let s = first + r as i128;
-                (s < 0 || s >= n).then(|| (r, edge.source(s, self.n_obs)))
+                (s < 0 || s >= n).then(|| (r, edge.source(s, n_obs)))
             })
             .collect();
         let (Some(lo), Some(hi)) = (outside.iter().map(|x| x.1).min(), outside.iter().map(|x| x.1).max()) else { return Ok(()) };
@@ -240,7 +303,8 @@ impl Reader {
         debug_assert_eq!(dst.len(), nr * n_sel * isz);
         // Rows [lo, hi) come from the file; the rest of the block is zeros.
         let lo = from.saturating_sub(buffer);
-        let hi = to.saturating_add(buffer).min(self.n_obs);
+        let n_obs = self.n_observations();
+        let hi = to.saturating_add(buffer).min(n_obs);
         let top = (buffer - (from - lo)) as usize;
         let body = (hi - lo) as usize;
         zero_rows(dst, layout, nr, n_sel, isz, 0, top);
@@ -281,7 +345,7 @@ impl Reader {
                 }
             }
             DataOrder::Channels => {
-                let series = |c: usize, row: u64| (c as u64 * self.n_obs + row) * isz as u64;
+                let series = |c: usize, row: u64| (c as u64 * n_obs + row) * isz as u64;
                 if direct && layout == Layout::ChannelMajor {
                     for (j, &c) in cols.iter().enumerate() {
                         let (o, _) = at(top, j);
@@ -302,7 +366,7 @@ impl Reader {
                 for r0 in (0..body).step_by(step) {
                     let n = step.min(body - r0);
                     let first = series(cols[0], lo + r0 as u64);
-                    let (stride, base) = if run { (n + (self.n_obs as usize + m - n % m) % m, (first % 64) as usize) } else { (n, 0) };
+                    let (stride, base) = if run { (n + (n_obs as usize + m - n % m) % m, (first % 64) as usize) } else { (n, 0) };
                     // One size for every chunk, so the buffer is never reallocated.
                     let stage = scratch.ensure(64 + n_sel * (step + m) * isz).map_err(|e| Error::io("allocating the staging buffer", e))?;
                     for (j, &c) in cols.iter().enumerate() {
@@ -341,8 +405,8 @@ impl Reader {
     fn read_error(&self, row: u64, e: std::io::Error) -> Error {
         if e.kind() == std::io::ErrorKind::UnexpectedEof {
             if let Ok(now) = self.file.metadata().map(|m| m.len()) {
-                if now < self.file_size {
-                    return Error::InputChanged { path: show(&self.path), opened: self.file_size, now, row };
+                if now < self.file_size() {
+                    return Error::InputChanged { path: show(&self.path), opened: self.file_size(), now, row };
                 }
             }
         }

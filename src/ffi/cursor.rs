@@ -2,6 +2,7 @@
 
 use std::sync::atomic::AtomicBool;
 
+use crate::core::cursor::Next;
 use crate::core::cursor::Cursor;
 use crate::core::plan::Plan;
 use crate::ffi::batch::nb_batch;
@@ -105,7 +106,9 @@ pub unsafe extern "C" fn nb_cursor_new(reader: *const nb_reader, opts: *const nb
 /// @param[out] out_batch on `NB_STATUS_OK`, a pointer to the batch; not
 ///             written otherwise.
 /// @return `NB_STATUS_OK` with a batch; `NB_STATUS_DONE` when every batch was
-///         returned, and on every later call; `NB_STATUS_NULL_ARGUMENT`;
+///         returned, and on every later call; `NB_STATUS_NOT_YET` (following
+///         cursors only: the next complete batch is not on disk yet; call
+///         again later, or use `nb_cursor_next_wait`); `NB_STATUS_NULL_ARGUMENT`;
 ///         `NB_STATUS_BAD_HANDLE`; `NB_STATUS_IO`; `NB_STATUS_INPUT_CHANGED`
 ///         (the file was truncated since it was opened; the cursor stays
 ///         usable: seek back, or free it); `NB_STATUS_POISONED`.
@@ -115,16 +118,42 @@ pub unsafe extern "C" fn nb_cursor_new(reader: *const nb_reader, opts: *const nb
 /// **Thread safety:** must not be called on one cursor from two threads at once.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn nb_cursor_next(cursor: *mut nb_cursor, out_batch: *mut *const nb_batch) -> nb_status {
+    unsafe { nb_cursor_next_wait(cursor, 0, out_batch) }
+}
+
+/// As `nb_cursor_next`, but a following cursor waits up to `timeout_ms`
+/// milliseconds for the next batch to be on disk (polling the file's
+/// length) before returning `NB_STATUS_NOT_YET`. Other cursors never wait.
+///
+/// @param[in] timeout_ms the longest wait; 0: do not wait.
+/// @return as `nb_cursor_next`.
+///
+/// **Thread safety:** must not be called on one cursor from two threads at once;
+/// another thread may call `nb_reader_end_follow` meanwhile.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_cursor_next_wait(cursor: *mut nb_cursor, timeout_ms: u32, out_batch: *mut *const nb_batch) -> nb_status {
     ffi_status!({
         let out = out_arg(out_batch, "out_batch")?;
         let mut c = unsafe { borrow_mut(cursor, "cursor")? };
         let c = &mut *c;
-        match c.inner.next_batch()? {
-            None => Ok(NB_STATUS_DONE),
-            Some(b) => {
-                c.batch = nb_batch::of(&b);
-                out.write(&c.batch);
-                Ok(NB_STATUS_OK)
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(timeout_ms as u64);
+        let mut pause = std::time::Duration::from_millis(1);
+        loop {
+            match c.inner.poll()? {
+                Next::Done => return Ok(NB_STATUS_DONE),
+                Next::Batch(b) => {
+                    c.batch = nb_batch::of(&b);
+                    out.write(&c.batch);
+                    return Ok(NB_STATUS_OK);
+                }
+                Next::NotYet => {
+                    let now = std::time::Instant::now();
+                    if now >= deadline {
+                        return Ok(NB_STATUS_NOT_YET);
+                    }
+                    std::thread::sleep(pause.min(deadline - now));
+                    pause = (pause * 2).min(std::time::Duration::from_millis(20));
+                }
             }
         }
     })

@@ -12,12 +12,12 @@ use crate::ffi::slice_arg;
 use crate::ffi::status::*;
 
 /// Current version of `nb_open_options`; pass it to `nb_open_options_init`.
-/// Version 2 added `sampling_rate`, `stream_index` and `stream_name`;
-/// structs of version 1 are still accepted.
+/// Version 2 added `sampling_rate`, `stream_index`, `stream_name` and
+/// `follow`; structs of version 1 are still accepted.
 pub const NB_OPEN_OPTIONS_VERSION: u32 = 2;
 /// Current version of `nb_batch_options`; pass it to `nb_batch_options_init`.
-/// Version 2 added `edge`, version 3 `microvolts`; structs of older
-/// versions are still accepted.
+/// Version 2 added `edge`, version 3 `microvolts`, `follow` and
+/// `follow_idle_timeout_ms`; structs of older versions are still accepted.
 pub const NB_BATCH_OPTIONS_VERSION: u32 = 3;
 
 /// What buffer rows beyond the recording's edges hold (one of the
@@ -71,6 +71,11 @@ pub struct nb_open_options {
     /// or `folder_name`); NULL (default): see `stream_index`. Borrowed for
     /// the call.
     pub stream_name: *const std::ffi::c_char,
+    /// Version 2. The recording is still being written (samples order
+    /// only): a partial trailing observation is not an error (the reader
+    /// holds the complete ones), `nb_reader_refresh` picks up growth, and
+    /// cursors with `nb_batch_options.follow` wait for it. Default false.
+    pub follow: bool,
 }
 
 /// How to walk a recording in batches. Fill with `nb_batch_options_init`,
@@ -122,6 +127,20 @@ pub struct nb_batch_options {
     /// still bounds the raw block; the float32 copy is extra (2× an int16
     /// block). false (default): raw values in the file's dtype.
     pub microvolts: bool,
+    /// Version 3. Follow a recording that is still being written (a reader
+    /// opened with `nb_open_options.follow`; multi-channel; `to_time`
+    /// `NB_TO_END`): `nb_cursor_next` returns `NB_STATUS_NOT_YET` while the
+    /// next complete batch (its trailing buffer included) is not on disk, never
+    /// a short batch; once the recording ended (`nb_reader_end_follow`, or
+    /// no growth for `follow_idle_timeout_ms`) the last, partial batch comes,
+    /// then `NB_STATUS_DONE`. The batches and their bytes are those of the
+    /// same traversal of the finished file. `nb_reader_apply` waits for each
+    /// batch (serial only). Default false.
+    pub follow: bool,
+    /// Version 3. While following: the recording has ended when it has not
+    /// grown for this many milliseconds. 0 (default): only
+    /// `nb_reader_end_follow` ends it.
+    pub follow_idle_timeout_ms: u32,
 }
 
 pub(crate) fn check_version(got: u32, current: u32, name: &str) -> Result<(), Fail> {
@@ -152,6 +171,7 @@ pub unsafe extern "C" fn nb_open_options_init(opts: *mut nb_open_options, versio
             sampling_rate: 0.0,
             stream_index: -1,
             stream_name: std::ptr::null(),
+            follow: false,
         });
         Ok(NB_STATUS_OK)
     })
@@ -184,6 +204,8 @@ pub unsafe extern "C" fn nb_batch_options_init(opts: *mut nb_batch_options, vers
             layout: NB_LAYOUT_SAMPLE_MAJOR,
             edge: NB_EDGE_ZEROS,
             microvolts: false,
+            follow: false,
+            follow_idle_timeout_ms: 0,
         });
         Ok(NB_STATUS_OK)
     })
@@ -211,6 +233,7 @@ pub(crate) unsafe fn open_options_from_c(opts: *const nb_open_options) -> Result
         loader: loader_from_c(o.loader, "nb_open_options.loader")?,
         sampling_rate: (o.sampling_rate != 0.0).then_some(o.sampling_rate),
         stream,
+        follow: o.follow,
     })
 }
 
@@ -279,5 +302,7 @@ pub(crate) unsafe fn batch_options_from_c(opts: *const nb_batch_options) -> Resu
             e => return Err(Fail::Invalid(format!("nb_batch_options.edge = {e} is not an nb_edge: expected NB_EDGE_ZEROS (0), NB_EDGE_REFLECT (1) or NB_EDGE_REPLICATE (2)"))),
         },
         microvolts: o.microvolts,
+        follow: o.follow,
+        follow_idle: (o.follow_idle_timeout_ms > 0).then(|| std::time::Duration::from_millis(o.follow_idle_timeout_ms as u64)),
     })
 }

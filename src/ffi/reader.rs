@@ -289,3 +289,42 @@ pub unsafe extern "C" fn nb_reader_data_path(reader: *const nb_reader, buf: *mut
         }
     })
 }
+
+/// Re-reads the length of a recording opened with `nb_open_options.follow`:
+/// the complete observations now on disk (a trailing partial observation
+/// waits for the writer).
+///
+/// @param[out] out_n_observations the new length. May be NULL.
+/// @return `NB_STATUS_OK`; `NB_STATUS_INVALID_ARGUMENT` (not opened with
+///         follow); `NB_STATUS_INPUT_CHANGED` (the file shrank);
+///         `NB_STATUS_IO`; `NB_STATUS_NULL_ARGUMENT`; `NB_STATUS_BAD_HANDLE`.
+///
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_reader_refresh(reader: *const nb_reader, out_n_observations: *mut u64) -> nb_status {
+    ffi_status!({
+        let r = unsafe { borrow(reader, "reader")? };
+        let n = r.inner.refresh()?;
+        if let Ok(o) = out_arg(out_n_observations, "out_n_observations") {
+            o.write(n);
+        }
+        Ok(NB_STATUS_OK)
+    })
+}
+
+/// Tells a followed recording's cursors and applies that the recording
+/// ended: they deliver its last, partial batch and finish. Call it once the
+/// acquisition has closed the file (any thread, e.g. the acquisition's own).
+///
+/// @return `NB_STATUS_OK`; `NB_STATUS_NULL_ARGUMENT`; `NB_STATUS_BAD_HANDLE`.
+///
+/// **Thread safety:** may be called from any thread, while other threads
+/// use the reader and its cursors.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_reader_end_follow(reader: *const nb_reader) -> nb_status {
+    ffi_status!({
+        let r = unsafe { borrow(reader, "reader")? };
+        r.inner.end_follow();
+        Ok(NB_STATUS_OK)
+    })
+}

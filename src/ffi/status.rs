@@ -17,6 +17,9 @@ pub const NB_STATUS_OK: nb_status = 0;
 pub const NB_STATUS_DONE: nb_status = 1;
 /// A callback asked to stop early (not an error).
 pub const NB_STATUS_STOPPED: nb_status = 2;
+/// A following cursor's next complete batch is not on disk yet (not an
+/// error: call again later).
+pub const NB_STATUS_NOT_YET: nb_status = 3;
 /// A required pointer argument was NULL.
 pub const NB_STATUS_NULL_ARGUMENT: nb_status = -1;
 /// An argument is invalid in a way no more specific status describes.
@@ -90,6 +93,7 @@ pub extern "C" fn nb_status_str(status: nb_status) -> *const c_char {
         NB_STATUS_OK => b"ok\0",
         NB_STATUS_DONE => b"done: no more batches\0",
         NB_STATUS_STOPPED => b"stopped by the callback\0",
+        NB_STATUS_NOT_YET => b"not yet: the next batch is not on disk yet\0",
         NB_STATUS_NULL_ARGUMENT => b"a required pointer argument was NULL\0",
         NB_STATUS_INVALID_ARGUMENT => b"invalid argument\0",
         NB_STATUS_IO => b"input/output error\0",

@@ -3,6 +3,7 @@
 // single_channel, single_channel_apply, pipeline) on fixture recordings and
 // checking every value against the (observation, channel) formula.
 #include <fstream>
+#include <chrono>
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -314,8 +315,42 @@ static void spikeglx_example(const fx::TempDir &dir) {
   FX_CHECK(plain.sampling_rate() == 1000.0);
 }
 
+// A recording written by another thread while a following cursor reads it.
+static void follow_example(const fx::TempDir &dir) {
+  const std::string path = dir / "live.bin";
+  { std::ofstream(path, std::ios::binary); }
+  nb::OpenOptions o;
+  o.dtype = NB_DTYPE_INT16;
+  o.n_channels = 4;
+  o.data_order = NB_DATA_ORDER_SAMPLES;
+  o.follow = true;
+  auto r = nb::Reader::open(path, o);
+  std::thread writer([&] {
+    std::ofstream f(path, std::ios::binary | std::ios::app);
+    for (int16_t s = 0; s < 1000; s++) {
+      int16_t row[4] = {s, static_cast<int16_t>(s + 1), static_cast<int16_t>(s + 2), static_cast<int16_t>(s + 3)};
+      f.write(reinterpret_cast<const char *>(row), sizeof row);
+      if (s % 50 == 0) {
+        f.flush();
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    }
+    f.flush();
+    r.end_follow();
+  });
+  int64_t sum = 0, rows = 0;
+  for (const nb::Batch &b : r.batches(nb::BatchOptions().max_memory("800B").follow())) {
+    FX_CHECK(b.n_rows() == 100);
+    for (std::size_t i = 0; i < b.n_rows(); i++) sum += b.at<int16_t>(i, 0);
+    rows += static_cast<int64_t>(b.n_rows());
+  }
+  writer.join();
+  FX_CHECK(rows == 1000 && sum == 999 * 1000 / 2);
+}
+
 int main() {
   fx::TempDir dir;
+  follow_example(dir);
   spikeglx_example(dir);
   reader_example(dir);
   multi_channel_example(dir);

@@ -36,6 +36,7 @@ const NB_TO_END = typemax(UInt64)
 const NB_STATUS_OK = Int32(0)
 const NB_STATUS_DONE = Int32(1)
 const NB_STATUS_STOPPED = Int32(2)
+const NB_STATUS_NOT_YET = Int32(3)
 const NB_STATUS_NULL_ARGUMENT = Int32(-1)
 const NB_STATUS_INVALID_ARGUMENT = Int32(-2)
 const NB_STATUS_IO = Int32(-3)
@@ -114,6 +115,7 @@ struct nb_open_options
     sampling_rate::Cdouble
     stream_index::Int64
     stream_name::Ptr{UInt8}
+    follow::Bool
 end
 
 struct nb_batch_options
@@ -129,6 +131,8 @@ struct nb_batch_options
     layout::nb_layout
     edge::nb_edge
     microvolts::Bool
+    follow::Bool
+    follow_idle_timeout_ms::UInt32
 end
 
 struct nb_batch
@@ -236,6 +240,8 @@ nb_reader_data_order(reader) = ccall(sym(:nb_reader_data_order), nb_data_order, 
 nb_reader_sampling_rate(reader, out_hz) = ccall(sym(:nb_reader_sampling_rate), nb_status, (Ptr{Cvoid}, Ptr{Cdouble}), reader, out_hz)
 nb_reader_scales_uv(reader, out, n) = ccall(sym(:nb_reader_scales_uv), nb_status, (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t), reader, out, n)
 nb_reader_format(reader) = ccall(sym(:nb_reader_format), Ptr{UInt8}, (Ptr{Cvoid},), reader)
+nb_reader_refresh(reader, out_n_observations) = ccall(sym(:nb_reader_refresh), nb_status, (Ptr{Cvoid}, Ptr{UInt64}), reader, out_n_observations)
+nb_reader_end_follow(reader) = ccall(sym(:nb_reader_end_follow), nb_status, (Ptr{Cvoid},), reader)
 nb_reader_data_path(reader, buf, len) = ccall(sym(:nb_reader_data_path), Csize_t, (Ptr{Cvoid}, Ptr{UInt8}, Csize_t), reader, buf, len)
 nb_reader_read(reader, from_time, to_time, channels, n_channels, buffer_size, layout, out, out_bytes, out_needed) =
     ccall(sym(:nb_reader_read), nb_status,
@@ -245,6 +251,7 @@ nb_reader_read(reader, from_time, to_time, channels, n_channels, buffer_size, la
 # cursor.rs
 nb_batch_plan(reader, opts, out_n_batches, out_rows_per_batch) = ccall(sym(:nb_batch_plan), nb_status, (Ptr{Cvoid}, Ptr{nb_batch_options}, Ptr{UInt64}, Ptr{UInt64}), reader, opts, out_n_batches, out_rows_per_batch)
 nb_cursor_new(reader, opts, out_cursor) = ccall(sym(:nb_cursor_new), nb_status, (Ptr{Cvoid}, Ptr{nb_batch_options}, Ptr{Ptr{Cvoid}}), reader, opts, out_cursor)
+nb_cursor_next_wait(cursor, timeout_ms, out_batch) = ccall(sym(:nb_cursor_next_wait), nb_status, (Ptr{Cvoid}, UInt32, Ptr{Ptr{nb_batch}}), cursor, timeout_ms, out_batch)
 nb_cursor_next(cursor, out_batch) = ccall(sym(:nb_cursor_next), nb_status, (Ptr{Cvoid}, Ptr{Ptr{nb_batch}}), cursor, out_batch)
 nb_cursor_seek(cursor, batch_index) = ccall(sym(:nb_cursor_seek), nb_status, (Ptr{Cvoid}, UInt64), cursor, batch_index)
 nb_cursor_n_batches(cursor) = ccall(sym(:nb_cursor_n_batches), UInt64, (Ptr{Cvoid},), cursor)

@@ -215,7 +215,7 @@ mutable struct RecordingsReader <: Handle
             opts = L.nb_open_options(init[].version, dtype_code(dtype), n_channels === nothing ? 0 : n_channels,
                                      order_code(data_order), loader_code(loader),
                                      sampling_rate === nothing ? 0.0 : Float64(sampling_rate), index,
-                                     isempty(name) ? Ptr{UInt8}(C_NULL) : pointer(name))
+                                     isempty(name) ? Ptr{UInt8}(C_NULL) : pointer(name), false)
             check(L.nb_reader_open(String(path), Ref(opts), out))
         end
         r = new(out[], String(path))
@@ -358,7 +358,7 @@ function batch_options(bp::BatchProcessor, traversal, force_complete::Bool; from
                               ch === nothing ? Ptr{Csize_t}(C_NULL) : pointer(ch), ch === nothing ? 0 : length(ch),
                               UInt64(bp.buffer_size), traversal, force_complete, L.NB_LAYOUT_CHANNEL_MAJOR,
                               bp.edge === :reflect ? L.NB_EDGE_REFLECT : bp.edge === :replicate ? L.NB_EDGE_REPLICATE : L.NB_EDGE_ZEROS,
-                              false)
+                              false, false, UInt32(0))
     return opts, ch
 end
 
@@ -427,7 +427,11 @@ end
 function Base.iterate(c::Cursor, state=nothing)
     c.ptr == C_NULL && return nothing
     out = Ref{Ptr{L.nb_batch}}(C_NULL)
-    check(L.nb_cursor_next(c, out)) == L.NB_STATUS_DONE && return nothing
+    st = L.NB_STATUS_NOT_YET
+    while st == L.NB_STATUS_NOT_YET   # only following cursors ever wait
+        st = check(L.nb_cursor_next_wait(c, UInt32(100), out))
+    end
+    st == L.NB_STATUS_DONE && return nothing
     return (batch_tuple(unsafe_load(out[])), nothing)
 end
 
@@ -721,7 +725,7 @@ function Base.run(p::BatchPipeline)
         check(L.nb_open_options_init(init, L.NB_OPEN_OPTIONS_VERSION))
         open_opts = L.nb_open_options(init[].version, dtype_code(p.open_kw.dtype),
                                       p.open_kw.n_channels === nothing ? 0 : p.open_kw.n_channels,
-                                      order_code(p.open_kw.data_order), L.NB_LOADER_PREAD, 0.0, Int64(-1), Ptr{UInt8}(C_NULL))
+                                      order_code(p.open_kw.data_order), L.NB_LOADER_PREAD, 0.0, Int64(-1), Ptr{UInt8}(C_NULL), false)
         ctxs = [ApplyContext(s.f, nothing, nothing, false, false, nothing) for s in p.steps]
         names = [s.output_name for s in p.steps]
         cb = @cfunction(pipeline_callback, Cint, (Ptr{L.nb_batch}, Ptr{L.nb_result_view}, Ptr{Cvoid}, Ptr{Cvoid}))
