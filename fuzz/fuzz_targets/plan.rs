@@ -7,7 +7,7 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use neurobatch::core::plan::Shape;
-use neurobatch::{BatchOptions, ChannelSel, Dtype, Layout, Plan, Traversal};
+use neurobatch::{BatchOptions, ChannelSel, Dtype, Edge, Layout, Plan, Traversal};
 
 /// Reads little-endian integers off the input, zeros when it runs out.
 struct Bytes<'a>(&'a [u8]);
@@ -54,6 +54,8 @@ fuzz_target!(|data: &[u8]| {
             _ => Traversal::SingleChannel { force_complete: false },
         },
         layout: if b.byte() & 1 == 0 { Layout::SampleMajor } else { Layout::ChannelMajor },
+        edge: [Edge::Zeros, Edge::Reflect, Edge::Replicate][b.byte() as usize % 3],
+        ..BatchOptions::default()
     };
     if let Ok(plan) = Plan::for_shape(&shape, Path::new("fuzz.bin"), &opts) {
         if let Err(why) = plan.check_consistency(10_000) {
