@@ -1327,6 +1327,31 @@ nb_status nb_reader_open(const char *path,
                          struct nb_reader **out_reader);
 
 /**
+ * Opens a session recorded in several files as one recording, the files
+ * concatenated in time in the order given (what `cat a.bin b.bin` would
+ * make, without copying). Each file is opened as by `nb_reader_open` (its
+ * own sidecar or metadata, or `opts`) and all must agree on dtype, channel
+ * count, data order, sampling rate and scales. Observations are numbered
+ * across the files: batches may span a file boundary and `idx` is
+ * absolute. `nb_open_options.follow` is refused for more than one file.
+ *
+ * @param[in] paths `n_paths` NUL-terminated paths, in time order.
+ * @param[in] n_paths at least 1.
+ * @param[in] opts as for `nb_reader_open`, applied to every file; may be NULL.
+ * @param[out] out_reader the new reader, written on success only.
+ * @return the statuses of `nb_reader_open` (the message names the file);
+ *         `NB_STATUS_INVALID_ARGUMENT` when the files disagree (the message
+ *         names both files and the values) or `n_paths` is 0.
+ *
+ * **Ownership:** the caller frees `*out_reader` with `nb_reader_free`.
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_reader_open_files(const char *const *paths,
+                               size_t n_paths,
+                               const struct nb_open_options *opts,
+                               struct nb_reader **out_reader);
+
+/**
  * Frees a reader. The file is closed now, or when the last cursor created
  * from it is freed. NULL is a no-op; freeing twice is undefined behaviour.
  *

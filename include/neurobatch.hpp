@@ -453,6 +453,15 @@ template <class F> struct ApplyContext {
 /// An open recording (read-only; may be shared between threads).
 class Reader {
  public:
+  /// Several files concatenated in time, as one recording (nb_reader_open_files).
+  static Reader open_files(const std::vector<std::string> &paths, const OpenOptions &opts = {}) {
+    std::vector<const char *> ptrs;
+    for (const auto &p : paths) ptrs.push_back(p.c_str());
+    nb_open_options o = opts.c();
+    nb_reader *r = nullptr;
+    detail::check(nb_reader_open_files(ptrs.data(), ptrs.size(), &o, &r));
+    return Reader(r);
+  }
   static Reader open(const std::string &path, const OpenOptions &opts = {}) {
     nb_reader *r = nullptr;
     nb_open_options o = opts.c();

@@ -60,6 +60,28 @@ pub struct Reader {
     /// Bytes fetched from the file so far; lets tests prove a traversal's I/O.
     bytes_read: AtomicU64,
     meta: Metadata,
+    /// A session of several files concatenated in time (empty: one file).
+    segments: Vec<Segment>,
+}
+
+/// One file of a multi-file session.
+#[derive(Debug)]
+struct Segment {
+    path: PathBuf,
+    file: File,
+    /// Session observation of its first observation.
+    first: u64,
+    n_obs: u64,
+    size: u64,
+}
+
+/// The file a read goes to, and where it sits in the recording.
+struct Piece<'a> {
+    file: &'a File,
+    path: &'a Path,
+    first: u64,
+    n_obs: u64,
+    size: u64,
 }
 
 impl Reader {
@@ -125,7 +147,76 @@ impl Reader {
             loader: opts.loader,
             bytes_read: AtomicU64::new(0),
             meta,
+            segments: Vec::new(),
         })
+    }
+
+    /// One recording made of several files concatenated in time (a session
+    /// recorded in parts): each file is opened as `open` opens it, and all
+    /// must agree on dtype, channel count, data order, sampling rate and
+    /// scales. Observations are numbered across the files, so batches may
+    /// span a boundary and `idx` stays absolute.
+    pub fn open_session(paths: &[PathBuf], opts: &OpenOptions) -> Result<Reader> {
+        if paths.is_empty() {
+            return Err(Error::InvalidArgument("a session needs at least one file, got none".into()));
+        }
+        if opts.follow && paths.len() > 1 {
+            return Err(Error::InvalidArgument("follow applies to one growing file, not to a session of several".into()));
+        }
+        let mut readers = paths.iter().map(|p| Reader::open(p, opts)).collect::<Result<Vec<Reader>>>()?;
+        if readers.len() == 1 {
+            return Ok(readers.pop().expect("one"));
+        }
+        let head = &readers[0];
+        for r in &readers[1..] {
+            let mismatch = |what: &str, a: String, b: String| {
+                Err(Error::InvalidArgument(format!("the files of a session must agree: {} has {what} {b}, {} has {a}", show(r.path()), show(head.path()))))
+            };
+            if r.params != head.params {
+                let show_params = |p: &RecordingParams| format!("{} / {} / {}", p.dtype, p.n_channels, p.data_order.name());
+                return mismatch("dtype / n_channels / data_order", show_params(&head.params), show_params(&r.params));
+            }
+            if r.meta.sampling_rate != head.meta.sampling_rate {
+                return mismatch("sampling rate", format!("{:?}", head.meta.sampling_rate), format!("{:?}", r.meta.sampling_rate));
+            }
+            if r.meta.scale_uv != head.meta.scale_uv {
+                return mismatch("scales to microvolts", "other gains".into(), "different gains".into());
+            }
+        }
+        let (path, params, loader, meta) = (head.path.clone(), head.params, head.loader, head.meta.clone());
+        let file = head.file.try_clone().map_err(|e| Error::io(format!("opening {}", show(&path)), e))?;
+        let mut total = 0u64;
+        let segments: Vec<Segment> = readers
+            .into_iter()
+            .map(|r| {
+                let (n_obs, size) = (r.n_observations(), r.file_size());
+                let seg = Segment { path: r.path, file: r.file, first: total, n_obs, size };
+                total += n_obs;
+                seg
+            })
+            .collect();
+        Ok(Reader {
+            path,
+            file,
+            params,
+            n_obs: AtomicU64::new(total),
+            file_size: AtomicU64::new(segments.iter().map(|s| s.size).sum()),
+            follow: false,
+            ended: std::sync::atomic::AtomicBool::new(true),
+            loader,
+            bytes_read: AtomicU64::new(0),
+            meta,
+            segments,
+        })
+    }
+
+    /// The files of a session, in order (one entry for a single file).
+    pub fn paths(&self) -> Vec<&Path> {
+        if self.segments.is_empty() {
+            vec![self.path.as_path()]
+        } else {
+            self.segments.iter().map(|s| s.path.as_path()).collect()
+        }
     }
 
     /// Re-reads the file's length (followed recordings): the complete
@@ -297,7 +388,6 @@ impl Reader {
         scratch: &mut AlignedBuf,
     ) -> Result<()> {
         let isz = self.params.dtype.itemsize();
-        let n_ch = self.params.n_channels;
         let n_sel = cols.len();
         let nr = (to - from + 2 * buffer) as usize;
         debug_assert_eq!(dst.len(), nr * n_sel * isz);
@@ -310,6 +400,41 @@ impl Reader {
         zero_rows(dst, layout, nr, n_sel, isz, 0, top);
         zero_rows(dst, layout, nr, n_sel, isz, top + body, nr);
 
+        if self.segments.is_empty() {
+            let piece = Piece { file: &self.file, path: &self.path, first: 0, n_obs, size: self.file_size() };
+            return self.fill_body(&piece, lo, body, top, cols, layout, nr, dst, scratch);
+        }
+        // A session of several files: each file serves its part of the rows.
+        for seg in &self.segments {
+            let (a, b) = (lo.max(seg.first), hi.min(seg.first + seg.n_obs));
+            if a >= b {
+                continue;
+            }
+            let piece = Piece { file: &seg.file, path: &seg.path, first: seg.first, n_obs: seg.n_obs, size: seg.size };
+            self.fill_body(&piece, a - seg.first, (b - a) as usize, top + (a - lo) as usize, cols, layout, nr, dst, scratch)?;
+        }
+        Ok(())
+    }
+
+    /// Reads `body` rows of one file, from its observation `lo`, into block
+    /// rows `top..top + body` of `dst` (`nr` rows in all, `layout`).
+    #[allow(clippy::too_many_arguments)]
+    fn fill_body(
+        &self,
+        piece: &Piece<'_>,
+        lo: u64,
+        body: usize,
+        top: usize,
+        cols: &[usize],
+        layout: Layout,
+        nr: usize,
+        dst: &mut [u8],
+        scratch: &mut AlignedBuf,
+    ) -> Result<()> {
+        let isz = self.params.dtype.itemsize();
+        let n_ch = self.params.n_channels;
+        let n_sel = cols.len();
+        let n_obs = piece.n_obs;
         // Element offset of block row `row`, column `j`, and the strides there.
         let at = |row: usize, j: usize| -> (usize, Strides) {
             match layout {
@@ -317,7 +442,7 @@ impl Reader {
                 Layout::ChannelMajor => ((j * nr + row) * isz, Strides { row: 1, col: nr }),
             }
         };
-        let io_err = |row: u64, e| self.read_error(row, e);
+        let io_err = |row: u64, e| self.read_error(piece, row, e);
         let direct = self.loader == Loader::Pread;
         match self.params.data_order {
             DataOrder::Samples => {
@@ -326,7 +451,7 @@ impl Reader {
                 if direct && identity && layout == Layout::SampleMajor {
                     let (o, _) = at(top, 0);
                     self.count(body * row_bytes);
-                    return pread_exact(&self.file, lo * row_bytes as u64, &mut dst[o..o + body * row_bytes]).map_err(|e| io_err(lo, e));
+                    return pread_exact(piece.file, lo * row_bytes as u64, &mut dst[o..o + body * row_bytes]).map_err(|e| io_err(lo, e));
                 }
                 // A sparse selection gathers straight from a mapping: copying whole
                 // rows first would move every byte of the file to keep a few.
@@ -338,7 +463,7 @@ impl Reader {
                     let (o, d) = at(top + r0, 0);
                     let offset = (lo + r0 as u64) * row_bytes as u64;
                     self.count(n * row_bytes);
-                    with_bytes(&self.file, loader, offset, n * row_bytes, scratch, |src| {
+                    with_bytes(piece.file, loader, offset, n * row_bytes, scratch, |src| {
                         gather(isz, src, Strides { row: n_ch, col: 1 }, cols, &mut dst[o..], d, n)
                     })
                     .map_err(|e| io_err(lo + r0 as u64, e))?;
@@ -350,7 +475,7 @@ impl Reader {
                     for (j, &c) in cols.iter().enumerate() {
                         let (o, _) = at(top, j);
                         self.count(body * isz);
-                        pread_exact(&self.file, series(c, lo), &mut dst[o..o + body * isz]).map_err(|e| io_err(lo, e))?;
+                        pread_exact(piece.file, series(c, lo), &mut dst[o..o + body * isz]).map_err(|e| io_err(lo, e))?;
                     }
                     return Ok(());
                 }
@@ -375,8 +500,8 @@ impl Reader {
                         let slot = &mut stage[from..from + n * isz];
                         self.count(n * isz);
                         match self.loader {
-                            Loader::Pread => pread_exact(&self.file, at, slot),
-                            Loader::Mmap => with_bytes(&self.file, Loader::Mmap, at, n * isz, &mut AlignedBuf::default(), |src| slot.copy_from_slice(src)),
+                            Loader::Pread => pread_exact(piece.file, at, slot),
+                            Loader::Mmap => with_bytes(piece.file, Loader::Mmap, at, n * isz, &mut AlignedBuf::default(), |src| slot.copy_from_slice(src)),
                         }
                         .map_err(|e| io_err(lo + r0 as u64, e))?;
                     }
@@ -402,15 +527,16 @@ pub fn block_bytes(rows: u64, n_sel: usize, dtype: Dtype) -> Result<usize> {
 impl Reader {
     /// A failed read, told apart from a file another process truncated:
     /// the reader's length was fixed at open.
-    fn read_error(&self, row: u64, e: std::io::Error) -> Error {
+    fn read_error(&self, piece: &Piece<'_>, row: u64, e: std::io::Error) -> Error {
+        let row = piece.first + row; // observations count across a session's files
         if e.kind() == std::io::ErrorKind::UnexpectedEof {
-            if let Ok(now) = self.file.metadata().map(|m| m.len()) {
-                if now < self.file_size() {
-                    return Error::InputChanged { path: show(&self.path), opened: self.file_size(), now, row };
+            if let Ok(now) = piece.file.metadata().map(|m| m.len()) {
+                if now < piece.size {
+                    return Error::InputChanged { path: show(piece.path), opened: piece.size, now, row };
                 }
             }
         }
-        Error::io(format!("reading {} at observation {row}", show(&self.path)), e)
+        Error::io(format!("reading {} at observation {row}", show(piece.path)), e)
     }
 
     fn count(&self, bytes: usize) {

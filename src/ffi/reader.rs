@@ -74,6 +74,37 @@ pub unsafe extern "C" fn nb_reader_open(path: *const c_char, opts: *const nb_ope
     })
 }
 
+/// Opens a session recorded in several files as one recording, the files
+/// concatenated in time in the order given (what `cat a.bin b.bin` would
+/// make, without copying). Each file is opened as by `nb_reader_open` (its
+/// own sidecar or metadata, or `opts`) and all must agree on dtype, channel
+/// count, data order, sampling rate and scales. Observations are numbered
+/// across the files: batches may span a file boundary and `idx` is
+/// absolute. `nb_open_options.follow` is refused for more than one file.
+///
+/// @param[in] paths `n_paths` NUL-terminated paths, in time order.
+/// @param[in] n_paths at least 1.
+/// @param[in] opts as for `nb_reader_open`, applied to every file; may be NULL.
+/// @param[out] out_reader the new reader, written on success only.
+/// @return the statuses of `nb_reader_open` (the message names the file);
+///         `NB_STATUS_INVALID_ARGUMENT` when the files disagree (the message
+///         names both files and the values) or `n_paths` is 0.
+///
+/// **Ownership:** the caller frees `*out_reader` with `nb_reader_free`.
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_reader_open_files(paths: *const *const c_char, n_paths: usize, opts: *const nb_open_options, out_reader: *mut *mut nb_reader) -> nb_status {
+    ffi_status!({
+        let out = out_arg(out_reader, "out_reader")?;
+        let list = unsafe { slice_arg(paths, n_paths, "paths")? };
+        let paths = list.iter().map(|&p| unsafe { path_arg(p, "paths[k]") }.map(|p| p.to_path_buf())).collect::<Result<Vec<_>, _>>()?;
+        let opts = unsafe { open_options_from_c(opts)? };
+        let reader = Reader::open_session(&paths, &opts)?;
+        give(nb_reader { inner: Arc::new(reader), poisoned: AtomicBool::new(false) }, out);
+        Ok(NB_STATUS_OK)
+    })
+}
+
 /// Frees a reader. The file is closed now, or when the last cursor created
 /// from it is freed. NULL is a no-op; freeing twice is undefined behaviour.
 ///

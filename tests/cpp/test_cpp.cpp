@@ -348,8 +348,20 @@ static void follow_example(const fx::TempDir &dir) {
   FX_CHECK(rows == 1000 && sum == 999 * 1000 / 2);
 }
 
+// Two files read as one session: observations continue across the boundary.
+static void session_example(const fx::TempDir &dir) {
+  auto a = fx::write_fixture<int16_t>(dir, "part-a.bin", 3, 100, NB_DATA_ORDER_SAMPLES);
+  auto b = fx::write_fixture<int16_t>(dir, "part-b.bin", 3, 50, NB_DATA_ORDER_SAMPLES);
+  auto r = nb::Reader::open_files({a, b});
+  FX_CHECK(r.n_observations() == 150);
+  auto across = r.read<int16_t>(98, 102, {2});
+  FX_CHECK(across == std::vector<int16_t>({static_cast<int16_t>(fx::value(3, 98, 2)), static_cast<int16_t>(fx::value(3, 99, 2)),
+                                           static_cast<int16_t>(fx::value(3, 0, 2)), static_cast<int16_t>(fx::value(3, 1, 2))}));
+}
+
 int main() {
   fx::TempDir dir;
+  session_example(dir);
   follow_example(dir);
   spikeglx_example(dir);
   reader_example(dir);

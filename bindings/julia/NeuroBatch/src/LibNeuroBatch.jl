@@ -240,6 +240,7 @@ nb_reader_data_order(reader) = ccall(sym(:nb_reader_data_order), nb_data_order, 
 nb_reader_sampling_rate(reader, out_hz) = ccall(sym(:nb_reader_sampling_rate), nb_status, (Ptr{Cvoid}, Ptr{Cdouble}), reader, out_hz)
 nb_reader_scales_uv(reader, out, n) = ccall(sym(:nb_reader_scales_uv), nb_status, (Ptr{Cvoid}, Ptr{Cdouble}, Csize_t), reader, out, n)
 nb_reader_format(reader) = ccall(sym(:nb_reader_format), Ptr{UInt8}, (Ptr{Cvoid},), reader)
+nb_reader_open_files(paths, n_paths, opts, out_reader) = ccall(sym(:nb_reader_open_files), nb_status, (Ptr{Ptr{UInt8}}, Csize_t, Ptr{nb_open_options}, Ptr{Ptr{Cvoid}}), paths, n_paths, opts, out_reader)
 nb_reader_refresh(reader, out_n_observations) = ccall(sym(:nb_reader_refresh), nb_status, (Ptr{Cvoid}, Ptr{UInt64}), reader, out_n_observations)
 nb_reader_end_follow(reader) = ccall(sym(:nb_reader_end_follow), nb_status, (Ptr{Cvoid},), reader)
 nb_reader_data_path(reader, buf, len) = ccall(sym(:nb_reader_data_path), Csize_t, (Ptr{Cvoid}, Ptr{UInt8}, Csize_t), reader, buf, len)

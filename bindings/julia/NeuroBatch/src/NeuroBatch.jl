@@ -200,6 +200,7 @@ element type. `close(r)` closes the file (also done by the finalizer);
 mutable struct RecordingsReader <: Handle
     ptr::Ptr{Cvoid}
     path::String
+    RecordingsReader(ptr::Ptr{Cvoid}, path::String) = new(ptr, path)
     function RecordingsReader(path::AbstractString; dtype=nothing, n_channels=nothing, data_order=nothing, loader::Symbol=:pread,
                               sampling_rate=nothing, stream=nothing)
         init = Ref{L.nb_open_options}()
@@ -222,6 +223,30 @@ mutable struct RecordingsReader <: Handle
         finalizer(close, r)
         return r
     end
+end
+
+"""
+    RecordingsReader(paths::Vector; kw...)
+
+One recording made of several files concatenated in time (a session
+recorded in parts), without copying: observations are numbered across the
+files. Every file is opened with the same keywords and all must agree.
+"""
+function RecordingsReader(paths::AbstractVector{<:AbstractString}; dtype=nothing, n_channels=nothing, data_order=nothing,
+                          loader::Symbol=:pread)
+    init = Ref{L.nb_open_options}()
+    check(L.nb_open_options_init(init, L.NB_OPEN_OPTIONS_VERSION))
+    opts = L.nb_open_options(init[].version, dtype_code(dtype), n_channels === nothing ? 0 : n_channels,
+                             order_code(data_order), loader_code(loader), 0.0, Int64(-1), Ptr{UInt8}(C_NULL), false)
+    strs = [String(p) for p in paths]
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    GC.@preserve strs begin
+        ptrs = [pointer(p) for p in strs]
+        check(L.nb_reader_open_files(ptrs, length(ptrs), Ref(opts), out))
+    end
+    r = RecordingsReader(out[], first(strs))
+    finalizer(close, r)
+    return r
 end
 
 free_handle(::RecordingsReader) = L.nb_reader_free
