@@ -359,8 +359,33 @@ static void session_example(const fx::TempDir &dir) {
                                            static_cast<int16_t>(fx::value(3, 0, 2)), static_cast<int16_t>(fx::value(3, 1, 2))}));
 }
 
+// An Open Ephys recording with two streams, chosen by name.
+static void open_ephys_example(const fx::TempDir &dir) {
+  const std::filesystem::path root = std::filesystem::path(dir.path) / "Record Node 101" / "experiment1" / "recording1";
+  for (const char *stream : {"Neuropix-PXI-100.ProbeA-AP", "Neuropix-PXI-100.ProbeA-LFP"}) {
+    std::filesystem::create_directories(root / "continuous" / stream);
+    std::vector<int16_t> v(2 * 40, 7);
+    std::ofstream(root / "continuous" / stream / "continuous.dat", std::ios::binary).write(reinterpret_cast<const char *>(v.data()), 160);
+  }
+  std::ofstream(root / "structure.oebin")
+      << R"({"GUI version": "0.6.7", "continuous": [)"
+      << R"({"folder_name": "Neuropix-PXI-100.ProbeA-AP/", "sample_rate": 30000.0, "stream_name": "ProbeA-AP", "num_channels": 2,)"
+      << R"( "channels": [{"channel_name": "AP1", "bit_volts": 0.195, "units": "uV"}, {"channel_name": "AP2", "bit_volts": 0.195, "units": "uV"}]},)"
+      << R"({"folder_name": "Neuropix-PXI-100.ProbeA-LFP/", "sample_rate": 2500.0, "stream_name": "ProbeA-LFP", "num_channels": 2,)"
+      << R"( "channels": [{"channel_name": "LFP1", "bit_volts": 0.195, "units": "uV"}, {"channel_name": "LFP2", "bit_volts": 0.195, "units": "uV"}]}]})";
+  nb::OpenOptions o;
+  o.stream_name = "ProbeA-LFP";
+  auto r = nb::Reader::open((root / "structure.oebin").string(), o);
+  FX_CHECK(r.format() == "openephys" && r.sampling_rate() == 2500.0 && r.n_observations() == 40);
+  FX_CHECK(r.data_path() == (root / "continuous" / "Neuropix-PXI-100.ProbeA-LFP" / "continuous.dat").string());
+  FX_CHECK(r.scales_uv().value() == std::vector<double>({0.195, 0.195}));
+  auto ap = nb::Reader::open((root / "continuous" / "Neuropix-PXI-100.ProbeA-AP" / "continuous.dat").string());
+  FX_CHECK(ap.sampling_rate() == 30000.0);
+}
+
 int main() {
   fx::TempDir dir;
+  open_ephys_example(dir);
   session_example(dir);
   follow_example(dir);
   spikeglx_example(dir);
