@@ -501,6 +501,41 @@ fn build(dir: &Path) -> Catalogue {
         });
     }
 
+    // -------------------------------------------------- sessions and following
+    {
+        let p = rec.clone();
+        k.add("nb_reader_open_files", "n_paths 0", NB_STATUS_INVALID_ARGUMENT, &["at least one file, got none"], move || {
+            let _ = &p;
+            let mut r = null_mut();
+            let paths: [*const std::ffi::c_char; 0] = [];
+            unsafe { nb_reader_open_files(paths.as_ptr(), 0, null(), &mut r) }
+        });
+        let (a, b) = (rec.clone(), k.path("twochan.bin"));
+        std::fs::write(&b, vec![0u8; 40]).unwrap();
+        std::fs::write(k.path("twochan.yaml"), "dtype: int16\nn_channels: 2\ndata_order: samples\n").unwrap();
+        k.add("nb_reader_open_files", "files of 4 and 2 channels", NB_STATUS_INVALID_ARGUMENT, &["$DIR/twochan.bin", "$DIR/rec.bin", "int16 / 2 / samples"], move || {
+            let (ca, cb) = (c(&a), c(&b));
+            let paths = [ca.as_ptr(), cb.as_ptr()];
+            let mut r = null_mut();
+            let st = unsafe { nb_reader_open_files(paths.as_ptr(), 2, null(), &mut r) };
+            unsafe { nb_reader_free(r) };
+            st
+        });
+        let p = rec.clone();
+        k.add("nb_reader_refresh", "a reader not opened with follow", NB_STATUS_INVALID_ARGUMENT, &["$DIR/rec.bin", "not opened with follow"], move || {
+            let r = reader(&p);
+            let st = unsafe { nb_reader_refresh(r, null_mut()) };
+            unsafe { nb_reader_free(r) };
+            st
+        });
+        let p = rec.clone();
+        k.add("nb_cursor_new", "follow on a reader not opened with follow", NB_STATUS_INVALID_ARGUMENT, &["$DIR/rec.bin", "was not opened with follow"], move || {
+            let mut b = batch_opts();
+            b.follow = true;
+            cursor_with(&p, b)
+        });
+    }
+
     // --------------------------------------------------- plans and selections
     let with = |f: fn(&mut nb_batch_options)| {
         let mut b = batch_opts();
