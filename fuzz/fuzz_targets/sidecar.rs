@@ -8,7 +8,10 @@ use neurobatch::core::sidecar::parse_sidecar;
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     match parse_sidecar(text) {
-        Ok(p) => assert!(p.n_channels != Some(0), "n_channels 0 accepted from {text:?}"),
+        Ok(v) => {
+            assert!(v.params.n_channels != Some(0), "n_channels 0 accepted from {text:?}");
+            assert!(v.sampling_rate.is_none_or(|r| r.is_finite() && r > 0.0), "sampling_rate {:?} accepted from {text:?}", v.sampling_rate);
+        }
         Err(message) => assert!(!message.is_empty()),
     }
 });
