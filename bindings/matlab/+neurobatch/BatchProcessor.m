@@ -9,7 +9,10 @@ classdef BatchProcessor < handle
   %   not counted in max_memory; default 0), edge (what buffer rows beyond
   %   the recording's edges hold: 'zeros' (default, as YASS), 'reflect'
   %   (mirrored, edge sample not repeated) or 'replicate' (the edge sample,
-  %   as Kilosort)), loader ('pread' or 'mmap'), show_progress_bar (default false).
+  %   as Kilosort)), microvolts (true: batches as single-precision
+  %   microvolts, for SpikeGLX and Open Ephys recordings), loader ('pread' or
+  %   'mmap'), sampling_rate and stream (see RecordingsReader),
+  %   show_progress_bar (default false).
   %
   %   Traversals (return a neurobatch.Cursor):
   %     c = bp.multiChannel('from_time', t0, 'to_time', t1, 'channels', [1 2 3])
@@ -37,21 +40,25 @@ classdef BatchProcessor < handle
     max_memory = 0;
     buffer_size = 0;
     edge = 'zeros';
+    microvolts = false;
     show_progress_bar = false;
   end
 
   methods
     function obj = BatchProcessor(path, varargin)
       opts = neurobatch.internal.parse_options(struct('dtype', '', 'n_channels', [], 'data_order', '', 'max_memory', '1GB', ...
-                                  'buffer_size', 0, 'edge', 'zeros', 'loader', 'pread', 'show_progress_bar', false), ...
+                                  'buffer_size', 0, 'edge', 'zeros', 'microvolts', false, 'loader', 'pread', ...
+                                  'sampling_rate', [], 'stream', [], 'show_progress_bar', false), ...
                            varargin, 'BatchProcessor');
       obj.max_memory = memory_bytes(opts.max_memory);
       obj.buffer_size = neurobatch.internal.count_option(opts.buffer_size, 'buffer_size');
       neurobatch.internal.check_choice(opts.edge, {'zeros', 'reflect', 'replicate'}, 'edge', 'neurobatch:arg:edge');
       obj.edge = opts.edge;
+      obj.microvolts = logical(opts.microvolts);
       obj.show_progress_bar = logical(opts.show_progress_bar);
       obj.reader = neurobatch.RecordingsReader(path, 'dtype', opts.dtype, 'n_channels', opts.n_channels, ...
-                                               'data_order', opts.data_order, 'loader', opts.loader);
+                                               'data_order', opts.data_order, 'loader', opts.loader, ...
+                                               'sampling_rate', opts.sampling_rate, 'stream', opts.stream);
       obj.path = path;
     end
 
@@ -105,7 +112,7 @@ classdef BatchProcessor < handle
 
   methods (Hidden)
     function s = cursor_options(obj, o, single, force_complete)
-      s = struct('max_memory', obj.max_memory, 'buffer_size', obj.buffer_size, 'edge', obj.edge, ...
+      s = struct('max_memory', obj.max_memory, 'buffer_size', obj.buffer_size, 'edge', obj.edge, 'microvolts', obj.microvolts, ...
                  'from_time', neurobatch.internal.count_option(o.from_time, 'from_time'), 'to_time', neurobatch.internal.count_option(o.to_time, 'to_time'), ...
                  'channels', neurobatch.internal.channels_to_c(o.channels, obj.reader.n_channels), ...
                  'single_channel', double(single), 'force_complete_channel_batch', logical(force_complete));

@@ -7,7 +7,14 @@ classdef RecordingsReader < neurobatch.internal.Handle
   %   r = neurobatch.RecordingsReader(path, 'dtype', 'int16', 'n_channels', 385, ...
   %                                   'data_order', 'samples')
   %   Options: dtype, n_channels, data_order ('samples'/'long' or
-  %   'channels'/'wide'), loader ('pread' or 'mmap'). Given values win over the sidecar.
+  %   'channels'/'wide'), loader ('pread' or 'mmap'), sampling_rate (Hz),
+  %   stream (Open Ephys: 1-based index or name). Given values win.
+  %
+  %   SpikeGLX (x.ap.bin with x.ap.meta beside it) and Open Ephys
+  %   (structure.oebin, or a continuous.dat under one) recordings need no
+  %   options: r.format is 'spikeglx' / 'openephys' / 'raw', r.sampling_rate
+  %   the rate in Hz ([] when unknown), r.scales_uv the microvolts per count
+  %   of each channel ([] for plain files).
   %
   %   x = r.read(rows, channels) returns observations ROWS (a contiguous
   %   1-based range such as 1:2000) of CHANNELS (1-based, or 'all') as an
@@ -21,11 +28,15 @@ classdef RecordingsReader < neurobatch.internal.Handle
     n_channels = 0;
     data_order = '';
     n_observations = 0;
+    format = '';
+    sampling_rate = [];
+    scales_uv = [];
   end
 
   methods
     function obj = RecordingsReader(path, varargin)
-      opts = neurobatch.internal.parse_options(struct('dtype', '', 'n_channels', [], 'data_order', '', 'loader', 'pread'), ...
+      opts = neurobatch.internal.parse_options(struct('dtype', '', 'n_channels', [], 'data_order', '', 'loader', 'pread', ...
+                                                      'sampling_rate', [], 'stream', []), ...
                            varargin, 'RecordingsReader');
       if ~ischar(path)
         error('neurobatch:arg:badPath', 'RecordingsReader: path must be a character vector');
@@ -37,6 +48,9 @@ classdef RecordingsReader < neurobatch.internal.Handle
       obj.n_channels = info.n_channels;
       obj.data_order = info.data_order;
       obj.n_observations = info.n_observations;
+      obj.format = info.format;
+      obj.sampling_rate = info.sampling_rate;
+      obj.scales_uv = info.scales_uv;
     end
 
     function s = shape(obj)

@@ -87,6 +87,11 @@ static const char *mnemonic(nb_status s) {
     case NB_STATUS_RESULT_MISMATCH: return "resultMismatch";
     case NB_STATUS_BAD_OUTPUT_PATH: return "badOutputPath";
     case NB_STATUS_NO_RESULT: return "noResult";
+    case NB_STATUS_BAD_HANDLE: return "badHandle";
+    case NB_STATUS_INPUT_CHANGED: return "inputChanged";
+    case NB_STATUS_SHARD_INCOMPLETE: return "shardIncomplete";
+    case NB_STATUS_METADATA_INVALID: return "metadataInvalid";
+    case NB_STATUS_NO_METADATA: return "noMetadata";
     case NB_STATUS_PANIC: return "panic";
     case NB_STATUS_POISONED: return "poisoned";
     default: return "failed";
@@ -261,6 +266,7 @@ static void batch_options(const mxArray *s, nb_batch_options *o, size_t **channe
     else if (strcmp(e, "replicate") == 0) o->edge = NB_EDGE_REPLICATE;
     else mexErrMsgIdAndTxt("neurobatch:arg:edge", "unknown edge '%s': expected 'zeros', 'reflect' or 'replicate'", e);
   }
+  if (field_set(f = field(s, "microvolts"))) o->microvolts = mxIsLogicalScalarTrue(f) || (mxIsNumeric(f) && number(f, "microvolts") != 0);
   if (field_set(f = field(s, "single_channel"))) o->traversal = number(f, "single_channel") != 0 ? NB_TRAVERSAL_SINGLE_CHANNEL : NB_TRAVERSAL_MULTI_CHANNEL;
   if (field_set(f = field(s, "force_complete_channel_batch"))) o->force_complete_channel_batch = mxIsLogicalScalarTrue(f) || (mxIsNumeric(f) && number(f, "force_complete_channel_batch") != 0);
   int all = 1;
@@ -295,6 +301,12 @@ static void cmd_reader_open(int nlhs, mxArray **plhs, int nrhs, const mxArray **
     else if (!strcmp(buf, "mmap")) o.loader = NB_LOADER_MMAP;
     else mexErrMsgIdAndTxt("neurobatch:reader:badLoader", "unknown loader '%s': expected 'pread' or 'mmap'", buf);
   }
+  if (field_set(f = field(s, "sampling_rate"))) o.sampling_rate = number(f, "sampling_rate");
+  char stream[256];
+  if (field_set(f = field(s, "stream"))) {
+    if (mxIsChar(f)) o.stream_name = text(f, stream, sizeof stream, "stream");
+    else o.stream_index = (int64_t)count(f, "stream") - 1; /* 1-based in MATLAB */
+  }
   nb_reader *r = NULL;
   check(nb_reader_open(path, &o, &r), "reader");
   plhs[0] = mxCreateDoubleScalar(add_entry(K_READER, r));
@@ -304,8 +316,23 @@ static void cmd_reader_info(int nlhs, mxArray **plhs, int nrhs, const mxArray **
   (void)nlhs;
   if (nrhs < 2) arg_error("reader_info needs a handle");
   nb_reader *r = lookup(prhs[1], K_READER);
-  const char *names[] = {"n_observations", "n_channels", "dtype", "data_order"};
-  mxArray *s = mxCreateStructMatrix(1, 1, 4, names);
+  const char *names[] = {"n_observations", "n_channels", "dtype", "data_order", "format", "sampling_rate", "scales_uv"};
+  mxArray *s = mxCreateStructMatrix(1, 1, 7, names);
+  mxSetField(s, 0, "format", mxCreateString(nb_reader_format(r)));
+  double hz = 0;
+  nb_status st = nb_reader_sampling_rate(r, &hz);
+  if (st != NB_STATUS_NO_METADATA) check(st, "reader");
+  mxSetField(s, 0, "sampling_rate", st == NB_STATUS_OK ? mxCreateDoubleScalar(hz) : mxCreateDoubleMatrix(0, 0, mxREAL));
+  size_t n_ch = nb_reader_n_channels(r);
+  mxArray *scales = mxCreateDoubleMatrix(1, n_ch, mxREAL);
+  st = nb_reader_scales_uv(r, mxGetDoubles(scales), n_ch);
+  if (st == NB_STATUS_NO_METADATA) {
+    mxDestroyArray(scales);
+    scales = mxCreateDoubleMatrix(0, 0, mxREAL);
+  } else {
+    check(st, "reader");
+  }
+  mxSetField(s, 0, "scales_uv", scales);
   mxSetField(s, 0, "n_observations", mxCreateDoubleScalar((double)nb_reader_n_observations(r)));
   mxSetField(s, 0, "n_channels", mxCreateDoubleScalar((double)nb_reader_n_channels(r)));
   mxSetField(s, 0, "dtype", mxCreateString(nb_dtype_name(nb_reader_dtype(r))));
