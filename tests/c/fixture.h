@@ -209,14 +209,30 @@ static inline int nbt_count_entries(void) {
     free(nbt_t_);                                                                  \
   } while (0)
 
-/* Opens `path` with explicit parameters and a loader. */
-static inline nb_reader *nbt_open_with(const char *path, nb_dtype dtype, size_t n_ch, nb_data_order order, nb_loader loader) {
+/* Open options with explicit parameters (the rest as nb_open_options_init sets them). */
+static inline nb_open_options nbt_open_options(nb_dtype dtype, size_t n_ch, nb_data_order order) {
   nb_open_options o;
-  nb_reader *r = NULL;
   NBT_OK(nb_open_options_init(&o, NB_OPEN_OPTIONS_VERSION));
   o.dtype = dtype;
   o.n_channels = n_ch;
   o.data_order = order;
+  return o;
+}
+
+/* Whether two files hold the same bytes (both must exist). */
+static inline int nbt_same_file(const char *a, const char *b) {
+  size_t la = 0, lb = 0;
+  unsigned char *x = nbt_read_file(a, &la), *y = nbt_read_file(b, &lb);
+  int same = x && y && la == lb && memcmp(x, y, la) == 0;
+  free(x);
+  free(y);
+  return same;
+}
+
+/* Opens `path` with explicit parameters and a loader. */
+static inline nb_reader *nbt_open_with(const char *path, nb_dtype dtype, size_t n_ch, nb_data_order order, nb_loader loader) {
+  nb_open_options o = nbt_open_options(dtype, n_ch, order);
+  nb_reader *r = NULL;
   o.loader = loader;
   NBT_OK(nb_reader_open(path, &o, &r));
   if (!r) exit(nbt_finish("open"));

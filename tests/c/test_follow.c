@@ -49,11 +49,7 @@ static void *append_recording(void *arg) {
 }
 
 static nb_reader *open_follow(const char *path) {
-  nb_open_options oo;
-  nb_open_options_init(&oo, NB_OPEN_OPTIONS_VERSION);
-  oo.dtype = NB_DTYPE_INT16;
-  oo.n_channels = N_CH;
-  oo.data_order = NB_DATA_ORDER_SAMPLES;
+  nb_open_options oo = nbt_open_options(NB_DTYPE_INT16, N_CH, NB_DATA_ORDER_SAMPLES);
   oo.follow = true;
   nb_reader *r = NULL;
   NBT_OK(nb_reader_open(path, &oo, &r));
@@ -118,15 +114,6 @@ static int plus_one(const nb_batch *b, const nb_result_view *prev, nb_result *ou
   return 0;
 }
 
-static int same_file(const char *a, const char *b) {
-  size_t la = 0, lb = 0;
-  unsigned char *x = nbt_read_file(a, &la), *y = nbt_read_file(b, &lb);
-  int same = x && y && la == lb && memcmp(x, y, la) == 0;
-  free(x);
-  free(y);
-  return same;
-}
-
 /* An apply runs while the file is written; then the same apply offline. */
 static void following_apply(nb_edge edge, const char *tag) {
   char name[64];
@@ -155,7 +142,7 @@ static void following_apply(nb_edge edge, const char *tag) {
   ao.output_path = nbt_path(name);
   NBT_OK(nb_reader_apply(offline, &bo, &ao, plus_one, NULL, NULL, NULL));
   nb_reader_free(offline);
-  if (!same_file(live_out, ao.output_path)) {
+  if (!nbt_same_file(live_out, ao.output_path)) {
     fprintf(stderr, "%s: the live apply's output differs from the offline one\n", tag);
     nbt_failures++;
   }
@@ -212,11 +199,7 @@ static void misuse(void) {
   NBT_EXPECT(nb_reader_apply(r, &bo, &ao, plus_one, NULL, NULL, NULL), NB_STATUS_INVALID_ARGUMENT);
   NBT_ERROR_MENTIONS("n_threads must be 1");
   nb_reader_free(r);
-  nb_open_options oo;
-  nb_open_options_init(&oo, NB_OPEN_OPTIONS_VERSION);
-  oo.dtype = NB_DTYPE_INT16;
-  oo.n_channels = N_CH;
-  oo.data_order = NB_DATA_ORDER_CHANNELS;
+  nb_open_options oo = nbt_open_options(NB_DTYPE_INT16, N_CH, NB_DATA_ORDER_CHANNELS);
   oo.follow = true;
   NBT_EXPECT(nb_reader_open(path, &oo, &r), NB_STATUS_INVALID_ARGUMENT);
   NBT_ERROR_MENTIONS("channels order");

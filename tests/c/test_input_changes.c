@@ -12,11 +12,7 @@ static void truncate_while_walking(nb_data_order order, nb_loader loader, int sp
   char name[64];
   snprintf(name, sizeof name, "trunc-%d-%d-%d.bin", (int)order, (int)loader, sparse);
   const char *path = nbt_write_fixture(name, NB_DTYPE_INT16, N_CH, N_OBS, order);
-  nb_open_options oo;
-  nb_open_options_init(&oo, NB_OPEN_OPTIONS_VERSION);
-  oo.dtype = NB_DTYPE_INT16;
-  oo.n_channels = N_CH;
-  oo.data_order = order;
+  nb_open_options oo = nbt_open_options(NB_DTYPE_INT16, N_CH, order);
   oo.loader = loader;
   nb_reader *r = NULL;
   NBT_OK(nb_reader_open(path, &oo, &r));
@@ -77,11 +73,7 @@ static int copy_rows(const nb_batch *b, const nb_result_view *prev, nb_result *o
 
 static void truncate_during_apply(nb_loader loader, unsigned threads) {
   const char *path = nbt_write_fixture("trunc-apply.bin", NB_DTYPE_INT16, N_CH, N_OBS, NB_DATA_ORDER_SAMPLES);
-  nb_open_options oo;
-  nb_open_options_init(&oo, NB_OPEN_OPTIONS_VERSION);
-  oo.dtype = NB_DTYPE_INT16;
-  oo.n_channels = N_CH;
-  oo.data_order = NB_DATA_ORDER_SAMPLES;
+  nb_open_options oo = nbt_open_options(NB_DTYPE_INT16, N_CH, NB_DATA_ORDER_SAMPLES);
   oo.loader = loader;
   nb_reader *r = NULL;
   NBT_OK(nb_reader_open(path, &oo, &r));
@@ -111,11 +103,7 @@ static void truncate_during_apply(nb_loader loader, unsigned threads) {
 
 static void grow_while_walking(nb_loader loader) {
   const char *path = nbt_write_fixture("grow.bin", NB_DTYPE_INT16, N_CH, N_OBS, NB_DATA_ORDER_SAMPLES);
-  nb_open_options oo;
-  nb_open_options_init(&oo, NB_OPEN_OPTIONS_VERSION);
-  oo.dtype = NB_DTYPE_INT16;
-  oo.n_channels = N_CH;
-  oo.data_order = NB_DATA_ORDER_SAMPLES;
+  nb_open_options oo = nbt_open_options(NB_DTYPE_INT16, N_CH, NB_DATA_ORDER_SAMPLES);
   oo.loader = loader;
   nb_reader *r = NULL;
   NBT_OK(nb_reader_open(path, &oo, &r));

@@ -25,15 +25,6 @@ static const char *write_part(const char *name, nb_data_order order, uint64_t a,
   return path;
 }
 
-static int same_file(const char *a, const char *b) {
-  size_t la = 0, lb = 0;
-  unsigned char *x = nbt_read_file(a, &la), *y = nbt_read_file(b, &lb);
-  int same = x && y && la == lb && memcmp(x, y, la) == 0;
-  free(x);
-  free(y);
-  return same;
-}
-
 static void session(nb_data_order order, const char *tag) {
   char name[64];
   const char *parts[3];
@@ -43,11 +34,7 @@ static void session(nb_data_order order, const char *tag) {
   }
   snprintf(name, sizeof name, "%s-whole.bin", tag);
   const char *whole = nbt_write_fixture(name, NB_DTYPE_INT16, N_CH, N_OBS, order);
-  nb_open_options oo;
-  nb_open_options_init(&oo, NB_OPEN_OPTIONS_VERSION);
-  oo.dtype = NB_DTYPE_INT16;
-  oo.n_channels = N_CH;
-  oo.data_order = order;
+  nb_open_options oo = nbt_open_options(NB_DTYPE_INT16, N_CH, order);
   for (int loader = 0; loader < 2; loader++) {
     oo.loader = loader;
     nb_reader *r = NULL;
@@ -105,7 +92,7 @@ static void session(nb_data_order order, const char *tag) {
     snprintf(name, sizeof name, "%s-whole-out-%d.bin", tag, loader);
     ao.output_path = nbt_path(name);
     NBT_OK(nb_reader_apply(single, &bo, &ao, nbt_copy_rows, NULL, NULL, NULL));
-    NBT_CHECK(same_file(out_session, ao.output_path));
+    NBT_CHECK(nbt_same_file(out_session, ao.output_path));
     nb_reader_free(single);
     nb_reader_free(r);
   }

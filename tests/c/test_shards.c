@@ -86,15 +86,6 @@ static nb_status run(nb_reader *r, const struct setup *s, const char *out, uint6
   return st;
 }
 
-static int same_file(const char *a, const char *b) {
-  size_t la = 0, lb = 0;
-  unsigned char *x = nbt_read_file(a, &la), *y = nbt_read_file(b, &lb);
-  int same = x && y && la == lb && memcmp(x, y, la) == 0;
-  free(x);
-  free(y);
-  return same;
-}
-
 static void sharded_equals_single(nb_reader *r, const struct setup *s, const char *tag) {
   char name[128];
   snprintf(name, sizeof name, "single-%s.bin", tag);
@@ -125,12 +116,12 @@ static void sharded_equals_single(nb_reader *r, const struct setup *s, const cha
     NBT_OK(nb_results_output(res, 0, &info));
     NBT_CHECK(info && strcmp(info->path, out) == 0);
     nb_results_free(res);
-    if (!same_file(out, single)) {
+    if (!nbt_same_file(out, single)) {
       fprintf(stderr, "%s with %llu shards differs from the single-process output\n", tag, (unsigned long long)n);
       nbt_failures++;
     }
     snprintf(name, sizeof name, "sharded-%s-%llu.yaml", tag, (unsigned long long)n);
-    NBT_CHECK(same_file(nbt_path(name), single_yaml));
+    NBT_CHECK(nbt_same_file(nbt_path(name), single_yaml));
     NBT_CHECK(nbt_count_entries() == entries + 2); /* output and sidecar; no hidden piece left */
   }
 }
