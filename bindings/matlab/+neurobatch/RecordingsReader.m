@@ -20,6 +20,10 @@ classdef RecordingsReader < neurobatch.internal.Handle
   %   1-based range such as 1:2000) of CHANNELS (1-based, or 'all') as an
   %   observations x channels matrix of the file's class (int16 stays int16).
   %
+  %   r = neurobatch.RecordingsReader({'run_t0.bin', 'run_t1.bin'}) reads
+  %   several files as one recording concatenated in time (a session
+  %   recorded in parts; all must agree on dtype, channels, order and gains).
+  %
   %   Call r.close() when done (also run by delete); the file is closed then.
 
   properties (SetAccess = private)
@@ -38,8 +42,8 @@ classdef RecordingsReader < neurobatch.internal.Handle
       opts = neurobatch.internal.parse_options(struct('dtype', '', 'n_channels', [], 'data_order', '', 'loader', 'pread', ...
                                                       'sampling_rate', [], 'stream', []), ...
                            varargin, 'RecordingsReader');
-      if ~ischar(path)
-        error('neurobatch:arg:badPath', 'RecordingsReader: path must be a character vector');
+      if ~ischar(path) && ~iscellstr(path)
+        error('neurobatch:arg:badPath', 'RecordingsReader: path must be a character vector, or a cell array of them (a session)');
       end
       obj.Id = neurobatch.internal.neurobatch_mex('reader_open', path, opts);
       info = neurobatch.internal.neurobatch_mex('reader_info', obj.Id);

@@ -48,4 +48,23 @@ r = neurobatch.RecordingsReader(p);
 assert(strcmp(r.format, 'raw') && isempty(r.sampling_rate) && isempty(r.scales_uv));
 r.close();
 expect_error(@() neurobatch.BatchProcessor(p, 'microvolts', true).multiChannel(), 'neurobatch:cursor:noMetadata');
+% a session: two files read as one recording, a batch across the boundary
+a = write_fixture(d, 'part_a.bin', 'int16', 3, 70, 'samples');
+b = write_fixture(d, 'part_b.bin', 'int16', 3, 50, 'samples');
+r = neurobatch.RecordingsReader({a, b});
+assert(r.n_observations == 120);
+x = r.read(69:72, 'all');
+assert(isequal(double(x), [fixture_value(68:69, 0:2, 3); fixture_value(0:1, 0:2, 3)]));
+r.close();
+bp = neurobatch.BatchProcessor({a, b}, 'max_memory', 3 * 2 * 40);
+c = bp.multiChannel();
+n = 0;
+while c.hasNext()
+  [x, idx_local, idx] = c.next();
+  n = n + numel(idx{1});
+end
+assert(n == 120);
+c.close();
+w = write_fixture(d, 'wide.bin', 'int16', 4, 10, 'samples');
+expect_error(@() neurobatch.RecordingsReader({a, w}), 'neurobatch:reader:badArgument', 'must agree');
 end

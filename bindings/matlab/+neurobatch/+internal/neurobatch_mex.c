@@ -284,7 +284,22 @@ static void cmd_reader_open(int nlhs, mxArray **plhs, int nrhs, const mxArray **
   (void)nlhs;
   if (nrhs < 2) arg_error("reader_open needs a path");
   char path[4096], buf[64];
-  text(prhs[1], path, sizeof path, "path");
+  /* A cell array of paths: a session of several files, concatenated in time. */
+  enum { MAX_FILES = 256 };
+  static char paths[MAX_FILES][4096];
+  const char *ptrs[MAX_FILES];
+  size_t n_files = 0;
+  if (mxIsCell(prhs[1])) {
+    n_files = mxGetNumberOfElements(prhs[1]);
+    if (n_files == 0 || n_files > MAX_FILES) arg_error("a session needs between 1 and 256 files");
+    for (size_t k = 0; k < n_files; k++) {
+      const mxArray *e = mxGetCell(prhs[1], k);
+      if (!e) arg_error("every path of a session must be a character vector");
+      ptrs[k] = text(e, paths[k], sizeof paths[k], "path");
+    }
+  } else {
+    text(prhs[1], path, sizeof path, "path");
+  }
   nb_open_options o;
   check(nb_open_options_init(&o, NB_OPEN_OPTIONS_VERSION), "reader");
   const mxArray *s = nrhs > 2 ? prhs[2] : NULL, *f;
@@ -308,7 +323,8 @@ static void cmd_reader_open(int nlhs, mxArray **plhs, int nrhs, const mxArray **
     else o.stream_index = (int64_t)count(f, "stream") - 1; /* 1-based in MATLAB */
   }
   nb_reader *r = NULL;
-  check(nb_reader_open(path, &o, &r), "reader");
+  if (n_files) check(nb_reader_open_files(ptrs, n_files, &o, &r), "reader");
+  else check(nb_reader_open(path, &o, &r), "reader");
   plhs[0] = mxCreateDoubleScalar(add_entry(K_READER, r));
 }
 
