@@ -1,9 +1,15 @@
 //! Generates include/neurobatch.h with cbindgen (committed; CI checks it is
-//! current) and sets the shared library's SONAME.
+//! current), grouped by topic in the order a user meets them, and sets the
+//! shared library's SONAME.
+//!
+//! `ABI_VERSION` below is the one place the ABI version is written: the
+//! header's `NB_ABI_VERSION` is generated from it, the Rust code reads it
+//! from the `NB_ABI_VERSION` environment variable set here, and CMake and the
+//! Julia bindings read it from the header.
 
 use std::path::PathBuf;
 
-/// Must equal `ffi::version::ABI_VERSION`; a test checks the header against it.
+/// Bumped only on an incompatible ABI change; also the SONAME suffix.
 const ABI_VERSION: u32 = 0;
 
 fn main() {
@@ -12,7 +18,9 @@ fn main() {
         // Without a SONAME, consumers record the absolute build path in DT_NEEDED.
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libneurobatch.so.{ABI_VERSION}");
     }
+    println!("cargo:rustc-env=NB_ABI_VERSION={ABI_VERSION}");
     println!("cargo:rerun-if-changed=src/ffi");
+    println!("cargo:rerun-if-changed=src/lib.rs");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=build.rs");
 
@@ -38,11 +46,160 @@ fn main() {
             return;
         }
     };
-    match cbindgen::Builder::new().with_crate(&dir).with_config(config).generate() {
-        Ok(bindings) => {
-            bindings.write_to_file(dir.join("include/neurobatch.h"));
-        }
+    let bindings = match cbindgen::Builder::new().with_crate(&dir).with_config(config).generate() {
+        Ok(b) => b,
         // Keep the committed header, so rustc's own error is the one users see.
-        Err(e) => println!("cargo:warning=cbindgen could not generate the header ({e}); keeping the committed one"),
+        Err(e) => {
+            println!("cargo:warning=cbindgen could not generate the header ({e}); keeping the committed one");
+            return;
+        }
+    };
+    let mut raw = Vec::new();
+    bindings.write(&mut raw);
+    let header = group_by_topic(&String::from_utf8(raw).expect("cbindgen writes UTF-8"));
+    let path = dir.join("include/neurobatch.h");
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(header.as_str()) {
+        std::fs::write(&path, header).expect("writing include/neurobatch.h");
     }
+}
+
+/// The header's sections, in the order a user meets them: a title, a short
+/// introduction, and the names (exact, or prefixes ending in `_`) of the
+/// items it holds. An item goes to the section with its longest matching name.
+const SECTIONS: &[(&str, &str, &[&str])] = &[
+    (
+        "Versions and errors",
+        "Check at run time that the loaded library matches this header. Every\n * fallible call returns an nb_status and leaves a message for the calling thread.",
+        &["nb_version_string", "nb_version_number", "nb_abi_version", "nb_status", "NB_STATUS_", "nb_status_str", "nb_last_error_"],
+    ),
+    (
+        "Element types, orders, layouts and names",
+        "The integer codes the other functions take, and parsers for the names\n * YASS users write (\"int16\", \"samples\", \"300MB\").",
+        &["nb_dtype", "nb_dtype_", "NB_DTYPE_", "nb_data_order", "nb_data_order_", "NB_DATA_ORDER_", "nb_layout", "NB_LAYOUT_", "nb_max_memory_", "nb_sidecar_", "nb_channel_kind", "nb_channel_kind_", "NB_CHANNEL_KIND_"],
+    ),
+    (
+        "Opening a recording",
+        "An nb_reader is an open, read-only recording: a raw binary file with its\n * YAML sidecar, a SpikeGLX .bin with its .meta, an Open Ephys stream, or a\n * session of several files. Reads of any block need no cursor.",
+        &["nb_loader", "NB_LOADER_", "NB_OPEN_OPTIONS_VERSION", "nb_open_options", "nb_open_options_", "nb_reader", "nb_reader_"],
+    ),
+    (
+        "Batch options and plans",
+        "How a recording is walked: traversal, time range, channels, buffer rows\n * and max_memory, planned exactly as YASS plans them.",
+        &["NB_BATCH_OPTIONS_VERSION", "nb_batch_options", "nb_batch_options_", "nb_traversal", "NB_TRAVERSAL_", "nb_edge", "NB_EDGE_", "NB_TO_END", "nb_reader_plan"],
+    ),
+    (
+        "Cursors and batches",
+        "A cursor walks the batches of a plan, reusing its memory; each nb_batch is\n * a view valid until the cursor moves on.",
+        &["nb_batch", "nb_cursor", "nb_cursor_"],
+    ),
+    (
+        "Apply and results",
+        "nb_reader_apply runs a function over every batch (YASS's\n * multi_channel_apply / single_channel_apply): the callback gets the batch and\n * a result slot; results are collected in memory or written to a file.",
+        &[
+            "nb_if_file_exists", "nb_if_file_exists_", "NB_IF_FILE_EXISTS_", "nb_apply_mode", "NB_APPLY_MODE_", "NB_APPLY_OPTIONS_VERSION", "nb_apply_options",
+            "nb_apply_options_", "nb_shard_output", "NB_SHARD_OUTPUT_", "nb_result_view", "nb_result_view_", "nb_result_slot", "nb_result_slot_", "nb_result_list",
+            "nb_result_list_", "nb_output_info", "nb_apply_fn", "nb_cleanup_fn", "nb_progress_fn", "nb_reader_apply",
+        ],
+    ),
+    (
+        "Writer",
+        "The result sink on its own, for loops written in another language: append\n * blocks, then publish data and sidecar atomically.",
+        &["nb_writer", "nb_writer_"],
+    ),
+    (
+        "Pipelines",
+        "Steps chained on one input, each reading the previous step's output\n * (YASS's BatchPipeline and PipedTransformation).",
+        &["nb_pipeline_", "NB_PIPELINE_"],
+    ),
+    (
+        "Shards across processes",
+        "One job split between processes (MPI ranks, job-array tasks) that never\n * talk: each runs its shard of the batches; one process finishes the output.",
+        &["nb_reader_shard_batches", "nb_shard_"],
+    ),
+];
+
+/// The name a declaration introduces.
+fn declared_name(decl: &str) -> String {
+    let word = |s: &str| s.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<String>();
+    let first = decl.lines().next().unwrap_or("");
+    if let Some(rest) = first.strip_prefix("#define ") {
+        return word(rest);
+    }
+    if let Some(rest) = first.strip_prefix("typedef struct ") {
+        return word(rest);
+    }
+    if let Some(at) = first.find("(*") {
+        return word(&first[at + 2..]);
+    }
+    if first.starts_with("typedef ") {
+        return first.trim_end_matches(';').rsplit(' ').next().map(word).unwrap_or_default();
+    }
+    let open = first.find('(').unwrap_or(first.len());
+    first[..open].rsplit(|c: char| c == ' ' || c == '*').next().map(word).unwrap_or_default()
+}
+
+fn kind_rank(decl: &str) -> u8 {
+    let first = decl.lines().next().unwrap_or("");
+    if first.starts_with("typedef struct") && first.ends_with('{') || first.contains("(*") {
+        2
+    } else if first.starts_with("typedef ") {
+        0
+    } else if first.starts_with("#define ") {
+        1
+    } else {
+        3
+    }
+}
+
+fn section_of(name: &str) -> usize {
+    let mut best: Option<(usize, usize)> = None;
+    for (k, (_, _, names)) in SECTIONS.iter().enumerate() {
+        for n in *names {
+            let hit = if n.ends_with('_') { name.starts_with(n) } else { name == *n };
+            if hit && best.is_none_or(|(len, _)| n.len() > len) {
+                best = Some((n.len(), k));
+            }
+        }
+    }
+    match best {
+        Some((_, k)) => k,
+        None => panic!("build.rs: `{name}` belongs to no section of the header: add it to SECTIONS"),
+    }
+}
+
+/// Regroups cbindgen's output (types, then functions) into SECTIONS, each
+/// opened by a comment, the whole inside one `extern "C"` block.
+fn group_by_topic(raw: &str) -> String {
+    let marker = "#define NB_CHECK_VERSION";
+    let at = raw.find(marker).expect("the version block");
+    let body_start = at + raw[at..].find('\n').expect("end of line") + 1;
+    let guard_end = raw.rfind("#endif").expect("include guard");
+    let (head, body, tail) = (&raw[..body_start], &raw[body_start..guard_end], &raw[guard_end..]);
+    let mut sections: Vec<Vec<(u8, &str)>> = vec![Vec::new(); SECTIONS.len()];
+    for item in body.split("\n\n").map(str::trim).filter(|s| !s.is_empty()) {
+        if item.starts_with("#ifdef __cplusplus") || item.starts_with("#endif") {
+            continue;
+        }
+        let decl: String = item.lines().skip_while(|l| l.starts_with("/**") || l.starts_with(" *")).collect::<Vec<_>>().join("\n");
+        sections[section_of(&declared_name(&decl))].push((kind_rank(&decl), item));
+    }
+    // Within a section: type names, their constants, structs and callback
+    // types (in cbindgen's dependency order), then functions.
+    for s in &mut sections {
+        s.sort_by_key(|(rank, _)| *rank);
+    }
+    let mut out = String::from(head);
+    out.push_str("\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n");
+    for (k, (title, intro, _)) in SECTIONS.iter().enumerate() {
+        let rule = "=".repeat(70 - title.len().min(60));
+        out.push_str(&format!("\n/* {} {rule}\n *\n * {intro}\n */\n", title));
+        for (_, item) in &sections[k] {
+            out.push('\n');
+            out.push_str(item);
+            out.push('\n');
+        }
+    }
+    out.push_str("\n#ifdef __cplusplus\n}  /* extern \"C\" */\n#endif\n\n");
+    out.push_str(tail);
+    out
 }

@@ -21,10 +21,7 @@ use std::time::Instant;
 
 use neurobatch::core::apply::{apply, ApplyOptions, CallOutput, Mode};
 use neurobatch::core::result::ResultBlock;
-use neurobatch::ffi::cursor::*;
-use neurobatch::ffi::options::*;
-use neurobatch::ffi::reader::*;
-use neurobatch::ffi::status::*;
+use neurobatch::ffi::*;
 use neurobatch::*;
 
 const N_CH: usize = 385;
@@ -209,9 +206,9 @@ fn main() {
                 let mut o = std::mem::MaybeUninit::<nb_open_options>::uninit();
                 nb_open_options_init(o.as_mut_ptr(), NB_OPEN_OPTIONS_VERSION);
                 let mut o = o.assume_init();
-                o.dtype = neurobatch::ffi::dtype::NB_DTYPE_INT16;
+                o.dtype = neurobatch::ffi::NB_DTYPE_INT16;
                 o.n_channels = N_CH;
-                o.data_order = neurobatch::ffi::dtype::NB_DATA_ORDER_SAMPLES;
+                o.data_order = neurobatch::ffi::NB_DATA_ORDER_SAMPLES;
                 assert_eq!(nb_reader_open(path.as_ptr(), &o, &mut reader), NB_STATUS_OK);
             }
             let size = unsafe { nb_reader_n_observations(reader) } * (N_CH as u64) * 2;

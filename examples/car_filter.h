@@ -7,12 +7,12 @@
 
 #include <neurobatch.h>
 
-static int car_filter(const nb_batch *b, const nb_result_view *previous, nb_result *out, void *user_data) {
+static int car_filter(const nb_batch *b, const nb_result_view *previous, nb_result_slot *out, void *user_data) {
   (void)previous;
   (void)user_data;
   const size_t rows = (size_t)(b->idx_local_stop - b->idx_local_start), n = b->n_channels;
   float *dst = NULL;
-  int st = nb_result_lend(out, NB_DTYPE_FLOAT32, rows, n, (void **)&dst);
+  int st = nb_result_slot_lend(out, NB_DTYPE_FLOAT32, rows, n, (void **)&dst);
   if (st) return st;
   const int16_t *src = (const int16_t *)b->data + b->idx_local_start * n; /* sample-major block */
   for (size_t r = 0; r < rows; r++) {

@@ -45,7 +45,7 @@ static void *acquire(void *arg) {
   return NULL;
 }
 
-static int rms_uv(const nb_batch *b, const nb_result_view *previous, nb_result *out, void *user) {
+static int rms_uv(const nb_batch *b, const nb_result_view *previous, nb_result_slot *out, void *user) {
   (void)previous;
   (void)user;
   const float *v = b->data; /* float32 microvolts: nb_batch_options.microvolts */
@@ -54,7 +54,7 @@ static int rms_uv(const nb_batch *b, const nb_result_view *previous, nb_result *
   float rms = (float)sqrt(sum / (double)(b->n_rows * b->n_channels));
   printf("  batch %3llu: samples [%7llu, %7llu)  RMS %.1f uV\n", (unsigned long long)b->batch_index,
          (unsigned long long)b->idx_start, (unsigned long long)b->idx_stop, rms);
-  return nb_result_set(out, NB_DTYPE_FLOAT32, 1, 1, NB_LAYOUT_SAMPLE_MAJOR, &rms);
+  return nb_result_slot_set(out, NB_DTYPE_FLOAT32, 1, 1, NB_LAYOUT_SAMPLE_MAJOR, &rms);
 }
 
 int main(int argc, char **argv) {
@@ -88,14 +88,14 @@ int main(int argc, char **argv) {
   bo.max_memory = (uint64_t)N_CH * 2 * (RATE / 4); /* 0.25 s batches */
   bo.follow = true;
   bo.microvolts = true;
-  nb_results *res = NULL;
+  nb_result_list *res = NULL;
   nb_status s = nb_reader_apply(a.reader, &bo, NULL, rms_uv, NULL, &res, NULL); /* returns once the recording ended */
   pthread_join(t, NULL);
   int rc = 0;
   if (s != NB_STATUS_OK) rc = example_fail("nb_reader_apply", s);
-  else printf("%zu batches processed live; the recording has %llu samples\n", nb_results_count(res),
+  else printf("%zu batches processed live; the recording has %llu samples\n", nb_result_list_count(res),
               (unsigned long long)nb_reader_n_observations(a.reader));
-  nb_results_free(res);
+  nb_result_list_free(res);
   nb_reader_free(a.reader);
   example_cleanup(dir);
   return rc;

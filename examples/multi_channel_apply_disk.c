@@ -4,10 +4,10 @@
 #include "example_data.h"
 
 /* result = batch + 1, same shape and dtype */
-static int sum_one(const nb_batch *batch, const nb_result_view *previous, nb_result *out, void *user_data) {
+static int sum_one(const nb_batch *batch, const nb_result_view *previous, nb_result_slot *out, void *user_data) {
   (void)previous; (void)user_data;
   int16_t *dst = NULL;
-  if (nb_result_lend(out, NB_DTYPE_INT16, batch->n_rows, batch->n_channels, (void **)&dst) != NB_STATUS_OK) return -1;
+  if (nb_result_slot_lend(out, NB_DTYPE_INT16, batch->n_rows, batch->n_channels, (void **)&dst) != NB_STATUS_OK) return -1;
   const int16_t *src = batch->data;
   for (size_t i = 0; i < batch->n_rows * batch->n_channels; i++) dst[i] = (int16_t)(src[i] + 1);
   return 0;
@@ -24,7 +24,7 @@ int main(void) {
   EXAMPLE_TRY(nb_reader_open(raw_path, NULL, &raw));
   nb_batch_options batch;
   nb_batch_options_init(&batch, NB_BATCH_OPTIONS_VERSION);
-  EXAMPLE_TRY(nb_parse_max_memory("500KB", &batch.max_memory));
+  EXAMPLE_TRY(nb_max_memory_parse("500KB", &batch.max_memory));
   const size_t channels[] = {0, 1, 2};
   batch.channels = channels;
   batch.n_channels = 3;
@@ -32,13 +32,13 @@ int main(void) {
   nb_apply_options_init(&apply, NB_APPLY_OPTIONS_VERSION);
   apply.mode = NB_APPLY_MODE_DISK;
   apply.output_path = out_path;
-  nb_results *results = NULL;
+  nb_result_list *results = NULL;
   EXAMPLE_TRY(nb_reader_apply(raw, &batch, &apply, sum_one, NULL, &results, NULL));
   const nb_output_info *info = NULL;
-  EXAMPLE_TRY(nb_results_output(results, 0, &info));
+  EXAMPLE_TRY(nb_result_list_output(results, 0, &info));
   printf("wrote %s: %llu samples x %zu channels of %s (%s order)\n", info->path, (unsigned long long)info->n_observations,
          info->n_channels, nb_dtype_name(info->dtype), info->data_order == NB_DATA_ORDER_SAMPLES ? "samples" : "channels");
-  nb_results_free(results);
+  nb_result_list_free(results);
 
   /* no parameters needed: the output's sidecar has them */
   nb_reader *filtered = NULL;

@@ -3,10 +3,10 @@
 #include "example_data.h"
 
 /* result = 1 x n_channels: the maximum of each channel in the batch */
-static int max_in_channel(const nb_batch *batch, const nb_result_view *previous, nb_result *out, void *user_data) {
+static int max_in_channel(const nb_batch *batch, const nb_result_view *previous, nb_result_slot *out, void *user_data) {
   (void)previous; (void)user_data;
   int16_t *m = NULL;
-  if (nb_result_lend(out, NB_DTYPE_INT16, 1, batch->n_channels, (void **)&m) != NB_STATUS_OK) return -1;
+  if (nb_result_slot_lend(out, NB_DTYPE_INT16, 1, batch->n_channels, (void **)&m) != NB_STATUS_OK) return -1;
   const int16_t *v = batch->data;
   for (size_t j = 0; j < batch->n_channels; j++) m[j] = INT16_MIN;
   for (size_t r = 0; r < batch->n_rows; r++)
@@ -26,24 +26,24 @@ int main(void) {
   EXAMPLE_TRY(nb_reader_open(path, NULL, &reader));
   nb_batch_options batch;
   nb_batch_options_init(&batch, NB_BATCH_OPTIONS_VERSION);
-  EXAMPLE_TRY(nb_parse_max_memory("10KB", &batch.max_memory));
+  EXAMPLE_TRY(nb_max_memory_parse("10KB", &batch.max_memory));
   const size_t channels[] = {0, 1, 7};
   batch.channels = channels;
   batch.n_channels = 3;
-  nb_results *res = NULL;
+  nb_result_list *res = NULL;
   EXAMPLE_TRY(nb_reader_apply(reader, &batch, NULL, max_in_channel, NULL, &res, NULL));
-  size_t n = nb_results_count(res);
+  size_t n = nb_result_list_count(res);
   printf("%zu results (one per batch)\n", n);
   int16_t overall[3] = {INT16_MIN, INT16_MIN, INT16_MIN};
   for (size_t k = 0; k < n; k++) {
     const nb_result_view *v = NULL;
-    EXAMPLE_TRY(nb_results_get(res, k, &v));
+    EXAMPLE_TRY(nb_result_list_get(res, k, &v));
     const int16_t *m = v->data;
     if (k == 0) printf("batch 0: max = [%d, %d, %d]\n", m[0], m[1], m[2]);
     for (int j = 0; j < 3; j++)
       if (m[j] > overall[j]) overall[j] = m[j];
   }
-  nb_results_free(res);
+  nb_result_list_free(res);
   /* check against a direct computation */
   int16_t want[3] = {INT16_MIN, INT16_MIN, INT16_MIN};
   for (uint64_t s = 0; s < n_obs; s++)

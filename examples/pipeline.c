@@ -6,11 +6,11 @@
 #include <math.h>
 
 /* the channel minus its mean, as float32 */
-static int center(const nb_batch *batch, const nb_result_view *previous, nb_result *out, void *user_data) {
+static int center(const nb_batch *batch, const nb_result_view *previous, nb_result_slot *out, void *user_data) {
   (void)previous; (void)user_data;
   const int16_t *x = batch->data;
   float *y = NULL;
-  if (nb_result_lend(out, NB_DTYPE_FLOAT32, batch->n_rows, 1, (void **)&y) != NB_STATUS_OK) return -1;
+  if (nb_result_slot_lend(out, NB_DTYPE_FLOAT32, batch->n_rows, 1, (void **)&y) != NB_STATUS_OK) return -1;
   double mean = 0;
   for (size_t i = 0; i < batch->n_rows; i++) mean += x[i];
   mean /= (double)batch->n_rows;
@@ -19,11 +19,11 @@ static int center(const nb_batch *batch, const nb_result_view *previous, nb_resu
 }
 
 /* the channel divided by its standard deviation */
-static int standardize(const nb_batch *batch, const nb_result_view *previous, nb_result *out, void *user_data) {
+static int standardize(const nb_batch *batch, const nb_result_view *previous, nb_result_slot *out, void *user_data) {
   (void)previous; (void)user_data;
   const float *x = batch->data;
   float *y = NULL;
-  if (nb_result_lend(out, NB_DTYPE_FLOAT32, batch->n_rows, 1, (void **)&y) != NB_STATUS_OK) return -1;
+  if (nb_result_slot_lend(out, NB_DTYPE_FLOAT32, batch->n_rows, 1, (void **)&y) != NB_STATUS_OK) return -1;
   double ss = 0;
   for (size_t i = 0; i < batch->n_rows; i++) ss += (double)x[i] * x[i];
   double sd = sqrt(ss / (double)batch->n_rows);
@@ -55,16 +55,16 @@ int main(void) {
   pipeline.output_dir = dir;
   nb_batch_options batch;
   nb_batch_options_init(&batch, NB_BATCH_OPTIONS_VERSION);
-  EXAMPLE_TRY(nb_parse_max_memory("500MB", &batch.max_memory));
-  nb_results *res = NULL;
+  EXAMPLE_TRY(nb_max_memory_parse("500MB", &batch.max_memory));
+  nb_result_list *res = NULL;
   EXAMPLE_TRY(nb_pipeline_run(raw_path, NULL, &batch, &pipeline, steps, 2, &res, NULL));
-  int ok = nb_results_n_outputs(res) == 2;
-  for (size_t k = 0; k < nb_results_n_outputs(res); k++) {
+  int ok = nb_result_list_n_outputs(res) == 2;
+  for (size_t k = 0; k < nb_result_list_n_outputs(res); k++) {
     const nb_output_info *o = NULL;
-    EXAMPLE_TRY(nb_results_output(res, k, &o));
+    EXAMPLE_TRY(nb_result_list_output(res, k, &o));
     printf("step %zu: %s (%llu samples x %zu channels of %s)\n", k, o->path, (unsigned long long)o->n_observations, o->n_channels, nb_dtype_name(o->dtype));
   }
-  nb_results_free(res);
+  nb_result_list_free(res);
 
   /* read the standardised output back: unit RMS on channel 0 */
   char std_path[512];

@@ -38,9 +38,9 @@ int main(int argc, char **argv) {
 
   nb_batch_options opts;
   nb_batch_options_init(&opts, NB_BATCH_OPTIONS_VERSION);
-  if ((s = nb_parse_max_memory(max_memory, &opts.max_memory)) != NB_STATUS_OK) { rc = example_fail("nb_parse_max_memory", s); goto close; }
+  if ((s = nb_max_memory_parse(max_memory, &opts.max_memory)) != NB_STATUS_OK) { rc = example_fail("nb_max_memory_parse", s); goto close; }
   uint64_t n_batches = 0, rows = 0;
-  if ((s = nb_batch_plan(reader, &opts, &n_batches, &rows)) != NB_STATUS_OK) { rc = example_fail("nb_batch_plan", s); goto close; }
+  if ((s = nb_reader_plan(reader, &opts, &n_batches, &rows)) != NB_STATUS_OK) { rc = example_fail("nb_reader_plan", s); goto close; }
   printf("max_memory %s: %" PRIu64 " batches of up to %" PRIu64 " samples\n", max_memory, n_batches, rows);
 
   static int64_t sum[N_CH], sumsq[N_CH];

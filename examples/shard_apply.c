@@ -30,7 +30,7 @@ static int run(const char *rec, const char *out, uint64_t k, uint64_t n) {
   if (s != NB_STATUS_OK) return example_fail("nb_reader_open", s);
   nb_batch_options bo;
   nb_batch_options_init(&bo, NB_BATCH_OPTIONS_VERSION);
-  nb_parse_max_memory("64MB", &bo.max_memory);
+  nb_max_memory_parse("64MB", &bo.max_memory);
   nb_apply_options ao;
   nb_apply_options_init(&ao, NB_APPLY_OPTIONS_VERSION);
   ao.mode = NB_APPLY_MODE_DISK;
@@ -39,9 +39,9 @@ static int run(const char *rec, const char *out, uint64_t k, uint64_t n) {
   ao.shard_count = n;
   ao.shard_output = NB_SHARD_OUTPUT_SAME_ROWS;
   uint64_t first = 0, stop = 0;
-  if (n > 0 && (s = nb_shard_batches(reader, &bo, k, n, &first, &stop)) != NB_STATUS_OK) {
+  if (n > 0 && (s = nb_reader_shard_batches(reader, &bo, k, n, &first, &stop)) != NB_STATUS_OK) {
     nb_reader_free(reader);
-    return example_fail("nb_shard_batches", s);
+    return example_fail("nb_reader_shard_batches", s);
   }
   s = nb_reader_apply(reader, &bo, &ao, car_filter, NULL, NULL, NULL);
   nb_reader_free(reader);

@@ -6,13 +6,13 @@
 
 #include <math.h>
 
-static int highpass(const nb_batch *batch, const nb_result_view *previous, nb_result *out, void *user_data) {
+static int highpass(const nb_batch *batch, const nb_result_view *previous, nb_result_slot *out, void *user_data) {
   (void)previous;
   const int window = *(const int *)user_data;
   const int16_t *x = batch->data;
   size_t n = batch->n_rows;
   float *y = NULL;
-  if (nb_result_lend(out, NB_DTYPE_FLOAT32, n, 1, (void **)&y) != NB_STATUS_OK) return -1;
+  if (nb_result_slot_lend(out, NB_DTYPE_FLOAT32, n, 1, (void **)&y) != NB_STATUS_OK) return -1;
   double sum = 0;
   for (size_t i = 0; i < n; i++) {
     sum += x[i];
@@ -34,7 +34,7 @@ int main(void) {
   EXAMPLE_TRY(nb_reader_open(raw_path, NULL, &raw));
   nb_batch_options batch;
   nb_batch_options_init(&batch, NB_BATCH_OPTIONS_VERSION);
-  EXAMPLE_TRY(nb_parse_max_memory("500MB", &batch.max_memory));
+  EXAMPLE_TRY(nb_max_memory_parse("500MB", &batch.max_memory));
   batch.traversal = NB_TRAVERSAL_SINGLE_CHANNEL; /* each batch: all observations of one channel */
   const size_t channels[] = {0, 1, 2};
   batch.channels = channels;

@@ -34,94 +34,15 @@
 /* True when this header is at least version a.b.c. */
 #define NB_CHECK_VERSION(a, b, c) (NB_VERSION_NUMBER >= ((a) * 10000 + (b) * 100 + (c)))
 
+#ifdef __cplusplus
+extern "C" {
+#endif
 
-/**
- * Current version of `nb_apply_options`; pass it to `nb_apply_options_init`.
- * Version 2 added `shard_index`, `shard_count` and `shard_output`; structs
- * of version 1 are still accepted (no sharding).
- */
-#define NB_APPLY_OPTIONS_VERSION 2
-
-/**
- * Current version of `nb_pipeline_step`.
- */
-#define NB_PIPELINE_STEP_VERSION 1
-
-/**
- * Current version of `nb_pipeline_options`.
- */
-#define NB_PIPELINE_OPTIONS_VERSION 1
-
-/**
- * Current version of `nb_open_options`; pass it to `nb_open_options_init`.
- * Version 2 added `sampling_rate`, `stream_index`, `stream_name` and
- * `follow`; structs of version 1 are still accepted.
- */
-#define NB_OPEN_OPTIONS_VERSION 2
-
-/**
- * Current version of `nb_batch_options`; pass it to `nb_batch_options_init`.
- * Version 2 added `edge`, version 3 `microvolts`, `follow` and
- * `follow_idle_timeout_ms`; structs of older versions are still accepted.
- */
-#define NB_BATCH_OPTIONS_VERSION 3
-
-/**
- * `to_time` value meaning "up to the last observation" (the default).
- */
-#define NB_TO_END UINT64_MAX
-
-/**
- * A walk over the batches of one traversal (multi-channel or
- * single-channel) with its memory reused from batch to batch.
+/* Versions and errors ===================================================
  *
- * Create with `nb_cursor_new`, advance with `nb_cursor_next`, free with
- * `nb_cursor_free`. A cursor keeps its reader's file open, so it may
- * outlive the `nb_reader` handle it was created from.
- *
- * May be moved between threads but must not be used from two threads at once.
+ * Check at run time that the loaded library matches this header. Every
+ * fallible call returns an nb_status and leaves a message for the calling thread.
  */
-typedef struct nb_cursor nb_cursor;
-
-/**
- * An open, read-only recording: a headerless binary array of
- * n_observations × n_channels values of one dtype, little-endian, in
- * "samples" or "channels" order.
- *
- * Create with `nb_reader_open`, free with `nb_reader_free`. Cursors keep
- * the file open until they are freed too.
- *
- * May be used from multiple threads simultaneously.
- */
-typedef struct nb_reader nb_reader;
-
-/**
- * The slot a callback fills with its result, owned by the library and lent
- * to the callback for the duration of the call. Fill it with
- * `nb_result_set` (copies) or `nb_result_lend` (the library lends a buffer
- * to write into). Setting it again replaces the earlier result.
- *
- * May be moved between threads but must not be used from two threads at once.
- */
-typedef struct nb_result nb_result;
-
-/**
- * The results of an apply call, a writer or a pipeline: result blocks in
- * batch order (memory mode) and output files (disk mode: one; pipeline: one
- * per step that ran). Immutable; free with `nb_results_free`.
- *
- * May be used from multiple threads simultaneously.
- */
-typedef struct nb_results nb_results;
-
-/**
- * An output being written: blocks are appended to a temporary file beside
- * the output; `nb_writer_finish` publishes data and sidecar atomically;
- * `nb_writer_free` without finish removes the temporary file, leaving no output.
- *
- * May be moved between threads but must not be used from two threads at once.
- */
-typedef struct nb_writer nb_writer;
 
 /**
  * Result of every fallible `nb_` function: `NB_STATUS_OK` (0), a small
@@ -131,649 +52,6 @@ typedef struct nb_writer nb_writer;
  * from `nb_last_error_message`.
  */
 typedef int32_t nb_status;
-
-/**
- * Where results go (one of the `NB_APPLY_MODE_` constants).
- */
-typedef int32_t nb_apply_mode;
-
-/**
- * What to do when the output exists (one of the `NB_IF_FILE_EXISTS_` constants).
- */
-typedef int32_t nb_if_file_exists;
-
-/**
- * Element type of a recording or result (one of the `NB_DTYPE_` constants).
- */
-typedef int32_t nb_dtype;
-
-/**
- * A read-only result: `n_rows × n_cols` values of `dtype`, row-major
- * (`data[row * n_cols + col]`).
- *
- * Lent by the library: valid for the duration of the callback it is passed
- * to, or as long as the `nb_results` it came from. Fields are only ever appended.
- */
-typedef struct nb_result_view {
-  const void *data;
-  nb_dtype dtype;
-  size_t n_rows;
-  size_t n_cols;
-  /**
-   * Bytes at `data`: `n_rows × n_cols × itemsize`.
-   */
-  size_t n_bytes;
-} nb_result_view;
-
-/**
- * Memory layout of a block; both hold the same [observation, channel] matrix
- * (one of the `NB_LAYOUT_` constants).
- */
-typedef int32_t nb_layout;
-
-/**
- * One batch: a block of observations × channels with YASS's index
- * information (`idx_local`, `idx`, batch number and count).
- *
- * Element (row r, column j), for `r < n_rows`, `j < n_channels`, is
- * `data[r * n_channels + j]` in `NB_LAYOUT_SAMPLE_MAJOR` and
- * `data[j * n_rows + r]` in `NB_LAYOUT_CHANNEL_MAJOR`. Row r is observation
- * `idx_start - buffer_size + r`; rows outside the recording are zero.
- *
- * The struct and everything it points to are owned by the cursor (or lent
- * to a callback): valid until the next `nb_cursor_next`, `nb_cursor_seek`
- * or `nb_cursor_free` on that cursor. Fields are only ever appended.
- *
- * May be moved between threads but must not be used from two threads at once.
- */
-typedef struct nb_batch {
-  /**
-   * The block, in the file's dtype; `n_bytes` bytes.
-   */
-  const void *data;
-  /**
-   * Element type of `data` (the file's dtype).
-   */
-  nb_dtype dtype;
-  /**
-   * Memory layout of `data`.
-   */
-  nb_layout layout;
-  /**
-   * Rows in the block, buffer rows included: `idx_stop - idx_start + 2·buffer_size`.
-   */
-  size_t n_rows;
-  /**
-   * Columns in the block.
-   */
-  size_t n_channels;
-  /**
-   * The 0-based file channel of each column (`n_channels` entries).
-   */
-  const size_t *channels;
-  /**
-   * `idx`: absolute observations `[idx_start, idx_stop)` of the batch's own rows.
-   */
-  uint64_t idx_start;
-  uint64_t idx_stop;
-  /**
-   * `idx_local`: rows `[idx_local_start, idx_local_stop)` of the block are the
-   * batch's own rows (`idx_local_start == buffer_size`).
-   */
-  uint64_t idx_local_start;
-  uint64_t idx_local_stop;
-  /**
-   * Extra rows before and after the batch's own rows.
-   */
-  uint64_t buffer_size;
-  /**
-   * 0-based number of this batch, and the number of batches of the traversal.
-   */
-  uint64_t batch_index;
-  uint64_t n_batches;
-  /**
-   * Single-channel traversal: the file channel of this batch. -1 for multi-channel.
-   */
-  int64_t channel;
-  /**
-   * Bytes at `data`: `n_rows × n_channels × itemsize`.
-   */
-  size_t n_bytes;
-} nb_batch;
-
-/**
- * A cleanup, run on each result after the optional cast (YASS's
- * `cleanup_function(result, idx_local, idx, buffer_size)`: all four are in
- * `result` and `batch`). It may replace the result by setting `out`; if it
- * sets nothing, the result is kept. Returns as `nb_apply_fn`.
- * `nb_cleanup_trim_buffer` is a ready one.
- */
-typedef int (*nb_cleanup_fn)(const struct nb_result_view *result,
-                             const struct nb_batch *batch,
-                             struct nb_result *out,
-                             void *user_data);
-
-/**
- * Progress (YASS's `show_progress_bar`): called on the calling thread after
- * each batch's result was delivered, with the batches done and the total.
- * A non-zero return cancels the run (`NB_STATUS_CANCELLED`, nothing written).
- */
-typedef int (*nb_progress_fn)(uint64_t batches_done, uint64_t batches_total, void *user_data);
-
-/**
- * How the shards of a sharded disk apply write the output (one of the
- * `NB_SHARD_OUTPUT_` constants).
- */
-typedef int32_t nb_shard_output;
-
-/**
- * Options of `nb_reader_apply`. Fill with `nb_apply_options_init`, then set
- * fields. Fields are only ever appended, with `NB_APPLY_OPTIONS_VERSION` bumped.
- */
-typedef struct nb_apply_options {
-  /**
-   * Set by `nb_apply_options_init`; do not change.
-   */
-  uint32_t version;
-  /**
-   * `NB_APPLY_MODE_MEMORY` (default) or `NB_APPLY_MODE_DISK`.
-   */
-  nb_apply_mode mode;
-  /**
-   * Disk mode: the output data file (its sidecar is written beside it).
-   * It may not be the input, end in ".yaml", or share a sidecar with the
-   * input; its directory must exist. Borrowed for the call.
-   */
-  const char *output_path;
-  /**
-   * Disk mode: `NB_IF_FILE_EXISTS_OVERWRITE` (default), `_ABORT` or `_SKIP`.
-   */
-  nb_if_file_exists if_file_exists;
-  /**
-   * Convert every result to this dtype before the cleanup; `NB_DTYPE_UNSET`
-   * (default): no cast. Integers wrap to the target width, floats truncate
-   * toward zero (saturating; NaN becomes 0).
-   */
-  nb_dtype cast_dtype;
-  /**
-   * Optional cleanup after the cast; NULL (default): none.
-   */
-  nb_cleanup_fn cleanup;
-  /**
-   * Pass the previous batch's final result to the function; memory mode
-   * then returns only the last result. Requires `n_threads <= 1`.
-   */
-  bool pass_batch_results;
-  /**
-   * 0 or 1 (default): callbacks on the calling thread, in order. N > 1:
-   * the calling thread reads the batches (each once) and callbacks run
-   * concurrently on N worker threads, on copies of the batches (memory:
-   * the cursor's batch plus up to N + 1 copies and results in flight);
-   * results and output bytes are identical to the serial run.
-   */
-  uint32_t n_threads;
-  /**
-   * Optional progress callback; NULL (default): none.
-   */
-  nb_progress_fn progress;
-  /**
-   * Version 2. Run only shard `shard_index` of `shard_count` (0, the
-   * default: no sharding; 1 is a sharded run of one shard, published by
-   * `nb_shard_finish` like any other count): a contiguous range of the plan's batches,
-   * balanced between shards (sizes differ by at most one) and computed
-   * from the inputs alone, so separate processes (MPI ranks, Slurm array
-   * tasks) split one job without talking. Memory mode returns this
-   * shard's results. Disk mode writes this shard's piece of the output
-   * beside it (hidden names) and returns no output: once every shard has
-   * returned `NB_STATUS_OK`, one process calls `nb_shard_finish`; after a
-   * failed shard, `nb_shard_abort`. Progress counts this shard's batches.
-   * Incompatible with `pass_batch_results` when `shard_count > 1`.
-   */
-  uint64_t shard_index;
-  /**
-   * See `shard_index`.
-   */
-  uint64_t shard_count;
-  /**
-   * Disk mode with shards: `NB_SHARD_OUTPUT_PARTS` (default) or
-   * `NB_SHARD_OUTPUT_SAME_ROWS`.
-   */
-  nb_shard_output shard_output;
-} nb_apply_options;
-
-/**
- * Which traversal a cursor walks (one of the `NB_TRAVERSAL_` constants).
- */
-typedef int32_t nb_traversal;
-
-/**
- * What buffer rows beyond the recording's edges hold (one of the
- * `NB_EDGE_` constants).
- */
-typedef int32_t nb_edge;
-
-/**
- * How to walk a recording in batches. Fill with `nb_batch_options_init`,
- * then set fields.
- *
- * Batches hold `floor(max_memory / (n_selected × itemsize))` observations
- * (multi-channel), exactly as YASS plans them. The buffer rows are not
- * counted in `max_memory` (as in YASS), so a block takes up to
- * `(rows + 2·buffer_size) × n_selected × itemsize` bytes.
- *
- * Fields are only ever appended, with `NB_BATCH_OPTIONS_VERSION` bumped.
- */
-typedef struct nb_batch_options {
-  /**
-   * Set by `nb_batch_options_init`; do not change.
-   */
-  uint32_t version;
-  /**
-   * Bytes per batch, buffer not counted. Default 1073741824 (YASS "1GB");
-   * see `nb_parse_max_memory` for strings.
-   */
-  uint64_t max_memory;
-  /**
-   * First observation. Default 0.
-   */
-  uint64_t from_time;
-  /**
-   * One past the last observation. Default `NB_TO_END` (n_observations).
-   */
-  uint64_t to_time;
-  /**
-   * 0-based channel indices, in the order wanted (repeats allowed). NULL
-   * (default): all channels. Borrowed for the duration of the call that
-   * takes these options only.
-   */
-  const size_t *channels;
-  /**
-   * Entries in `channels`; must be > 0 when `channels` is not NULL.
-   */
-  size_t n_channels;
-  /**
-   * Extra observations before and after every batch, zero beyond the
-   * recording's edges. Default 0.
-   */
-  uint64_t buffer_size;
-  /**
-   * `NB_TRAVERSAL_MULTI_CHANNEL` (default) or `NB_TRAVERSAL_SINGLE_CHANNEL`.
-   */
-  nb_traversal traversal;
-  /**
-   * Single-channel traversal only. true (default): one batch per channel
-   * holding its whole range (an error if that exceeds max_memory); false:
-   * batches of `floor(max_memory / itemsize)` observations, channel after channel.
-   */
-  bool force_complete_channel_batch;
-  /**
-   * Memory layout of batch blocks: `NB_LAYOUT_SAMPLE_MAJOR` (default) or
-   * `NB_LAYOUT_CHANNEL_MAJOR`.
-   */
-  nb_layout layout;
-  /**
-   * Version 2. What the buffer rows beyond the recording's first and last
-   * observation hold: `NB_EDGE_ZEROS` (default), `NB_EDGE_REFLECT` or
-   * `NB_EDGE_REPLICATE`. Rows inside the recording are always its data.
-   */
-  nb_edge edge;
-  /**
-   * Version 3. true: blocks are delivered as float32 microvolts (each
-   * value × its channel's scale, see `nb_reader_scales_uv`, computed in
-   * double precision and rounded once); `nb_cursor_new` fails with
-   * `NB_STATUS_NO_METADATA` for recordings without scales. max_memory
-   * still bounds the raw block; the float32 copy is extra (2× an int16
-   * block). false (default): raw values in the file's dtype.
-   */
-  bool microvolts;
-  /**
-   * Version 3. Follow a recording that is still being written (a reader
-   * opened with `nb_open_options.follow`; multi-channel; `to_time`
-   * `NB_TO_END`): `nb_cursor_next` returns `NB_STATUS_NOT_YET` while the
-   * next complete batch (its trailing buffer included) is not on disk, never
-   * a short batch; once the recording ended (`nb_reader_end_follow`, or
-   * no growth for `follow_idle_timeout_ms`) the last, partial batch comes,
-   * then `NB_STATUS_DONE`. The batches and their bytes are those of the
-   * same traversal of the finished file. `nb_reader_apply` waits for each
-   * batch (serial only). Default false.
-   */
-  bool follow;
-  /**
-   * Version 3. While following: the recording has ended when it has not
-   * grown for this many milliseconds. 0 (default): only
-   * `nb_reader_end_follow` ends it.
-   */
-  uint32_t follow_idle_timeout_ms;
-} nb_batch_options;
-
-/**
- * The user function of an apply call or pipeline step.
- *
- * Called once per batch with the batch (its block, `idx_local`, `idx`,
- * channels, batch number and count: YASS's `pass_batch_info`), the
- * previous batch's final result when `pass_batch_results` is set (else
- * NULL; NULL for the first batch), the slot `out` to put this batch's
- * result in (`nb_result_set` or `nb_result_lend`), and `user_data`.
- *
- * Returns 0 to continue (a result must have been set), > 0 to stop early
- * (the apply call returns `NB_STATUS_STOPPED`), < 0 to fail (it returns
- * `NB_STATUS_CALLBACK_FAILED`); the value is passed back in `*out_cb_value`.
- * `batch`, `previous` and `out` are valid only during the call.
- *
- * Runs on the calling thread, in batch order, unless `n_threads > 1`: then
- * it runs concurrently on worker threads and must be thread-safe. It must
- * not throw, longjmp or unwind.
- */
-typedef int (*nb_apply_fn)(const struct nb_batch *batch,
-                           const struct nb_result_view *previous,
-                           struct nb_result *out,
-                           void *user_data);
-
-/**
- * Order of values in a file (one of the `NB_DATA_ORDER_` constants).
- */
-typedef int32_t nb_data_order;
-
-/**
- * How a pipeline step traverses its input (one of the `NB_PIPELINE_MODE_` constants).
- */
-typedef int32_t nb_pipeline_mode;
-
-/**
- * One step of a pipeline (YASS's PipedTransformation). Fill with
- * `nb_pipeline_step_init`. Fields are only ever appended.
- */
-typedef struct nb_pipeline_step {
-  /**
-   * Set by `nb_pipeline_step_init`; do not change.
-   */
-  uint32_t version;
-  /**
-   * The step's function, as for `nb_reader_apply`; must not be NULL.
-   */
-  nb_apply_fn fn;
-  /**
-   * Passed to `fn`.
-   */
-  void *user_data;
-  /**
-   * File name of the step's output inside the pipeline's output_dir.
-   */
-  const char *output_name;
-  /**
-   * `NB_PIPELINE_MODE_SINGLE_CHANNEL_ONE_BATCH` (default), `_SINGLE_CHANNEL` or `_MULTI_CHANNEL`.
-   */
-  nb_pipeline_mode mode;
-  /**
-   * false (default): delete this step's output (data and sidecar) once the
-   * next step has consumed it. The last step's output is always kept.
-   */
-  bool keep;
-  /**
-   * `NB_IF_FILE_EXISTS_OVERWRITE` (default), `_ABORT` or `_SKIP`.
-   */
-  nb_if_file_exists if_file_exists;
-  /**
-   * Cast of the step's results; `NB_DTYPE_UNSET` (default): none.
-   */
-  nb_dtype cast_dtype;
-} nb_pipeline_step;
-
-/**
- * Options of `nb_pipeline_run`. Fill with `nb_pipeline_options_init`.
- */
-typedef struct nb_pipeline_options {
-  /**
-   * Set by `nb_pipeline_options_init`; do not change.
-   */
-  uint32_t version;
-  /**
-   * Directory of every step's output; must exist. Borrowed for the call.
-   */
-  const char *output_dir;
-  /**
-   * As `nb_apply_options.n_threads`, for every step.
-   */
-  uint32_t n_threads;
-  /**
-   * Called after each batch of each step (done/total of that step).
-   */
-  nb_progress_fn progress;
-  /**
-   * Passed to `progress`.
-   */
-  void *progress_user_data;
-} nb_pipeline_options;
-
-/**
- * How the reader gets bytes from the file (one of the `NB_LOADER_` constants).
- */
-typedef int32_t nb_loader;
-
-/**
- * How to open a recording. Fill with `nb_open_options_init`, then set fields.
- * Fields left unset are read from the recording's metadata: a SpikeGLX
- * `.meta` beside a `.bin`, an Open Ephys `structure.oebin` (opened itself,
- * or found above a `continuous.dat`), or else the sidecar YAML beside the
- * file. Fields set here win.
- *
- * Fields are only ever appended, with `NB_OPEN_OPTIONS_VERSION` bumped.
- */
-typedef struct nb_open_options {
-  /**
-   * Set by `nb_open_options_init`; do not change.
-   */
-  uint32_t version;
-  /**
-   * `NB_DTYPE_UNSET` (default): from the sidecar.
-   */
-  nb_dtype dtype;
-  /**
-   * 0 (default): from the sidecar.
-   */
-  size_t n_channels;
-  /**
-   * `NB_DATA_ORDER_UNSET` (default): from the sidecar.
-   */
-  nb_data_order data_order;
-  /**
-   * `NB_LOADER_PREAD` (default) or `NB_LOADER_MMAP`.
-   */
-  nb_loader loader;
-  /**
-   * Version 2. Samples per second; 0 (default): from the metadata
-   * (SpikeGLX `imSampRate`/`niSampRate`, Open Ephys `sample_rate`, the
-   * sidecar's `sampling_rate`), else unknown.
-   */
-  double sampling_rate;
-  /**
-   * Version 2. Open Ephys: the continuous stream to open, by 0-based index
-   * in `structure.oebin`; -1 (default): by `stream_name`, else the stream
-   * whose `continuous.dat` was opened, else the first.
-   */
-  int64_t stream_index;
-  /**
-   * Version 2. Open Ephys: the stream to open by name (its `stream_name`
-   * or `folder_name`); NULL (default): see `stream_index`. Borrowed for
-   * the call.
-   */
-  const char *stream_name;
-  /**
-   * Version 2. The recording is still being written (samples order
-   * only): a partial trailing observation is not an error (the reader
-   * holds the complete ones), `nb_reader_refresh` picks up growth, and
-   * cursors with `nb_batch_options.follow` wait for it. Default false.
-   */
-  bool follow;
-} nb_open_options;
-
-/**
- * An output file written (or found and skipped), as its sidecar describes it.
- * Lent by an `nb_results`; valid as long as it. Fields are only ever appended.
- */
-typedef struct nb_output_info {
-  /**
-   * NUL-terminated path of the data file.
-   */
-  const char *path;
-  nb_dtype dtype;
-  size_t n_channels;
-  nb_data_order data_order;
-  uint64_t n_observations;
-  /**
-   * The file existed and if_file_exists was `NB_IF_FILE_EXISTS_SKIP`: nothing ran.
-   */
-  bool skipped;
-  /**
-   * false when a pipeline step with keep = false removed it after the next
-   * step consumed it (its path and parameters are still reported).
-   */
-  bool kept;
-} nb_output_info;
-
-/**
- * Every batch's result is returned, in batch order, in an `nb_results`. The default.
- */
-#define NB_APPLY_MODE_MEMORY 0
-
-/**
- * Results are appended in batch order to `output_path`, and its sidecar written.
- */
-#define NB_APPLY_MODE_DISK 1
-
-/**
- * Replace it once the new output is complete. The default.
- */
-#define NB_IF_FILE_EXISTS_OVERWRITE 0
-
-/**
- * Fail with `NB_STATUS_FILE_EXISTS` before anything runs; nothing is touched.
- */
-#define NB_IF_FILE_EXISTS_ABORT 1
-
-/**
- * Run nothing; report the existing output's parameters from its sidecar
- * (`NB_STATUS_SIDECAR_MISSING` when the sidecar is missing).
- */
-#define NB_IF_FILE_EXISTS_SKIP 2
-
-/**
- * Each shard writes its results to a hidden part file of its own;
- * `nb_shard_finish` concatenates the parts in order. Results may have any
- * size. The default.
- */
-#define NB_SHARD_OUTPUT_PARTS 0
-
-/**
- * Every result has exactly its batch's own rows (multi-channel) or values
- * (single-channel), e.g. after `nb_cleanup_trim_buffer`: each shard writes
- * straight into one shared hidden file at offsets computed from the plan,
- * and `nb_shard_finish` only checks and renames it (no copy). A result of
- * another size fails the shard with `NB_STATUS_RESULT_MISMATCH`.
- */
-#define NB_SHARD_OUTPUT_SAME_ROWS 1
-
-/**
- * Not given: take it from the sidecar YAML (in `nb_open_options`) or keep the input's (casts).
- */
-#define NB_DTYPE_UNSET 0
-
-#define NB_DTYPE_INT8 1
-
-#define NB_DTYPE_UINT8 2
-
-#define NB_DTYPE_INT16 3
-
-#define NB_DTYPE_UINT16 4
-
-#define NB_DTYPE_INT32 5
-
-#define NB_DTYPE_UINT32 6
-
-#define NB_DTYPE_INT64 7
-
-#define NB_DTYPE_UINT64 8
-
-#define NB_DTYPE_FLOAT32 9
-
-#define NB_DTYPE_FLOAT64 10
-
-/**
- * Not given: take it from the sidecar YAML.
- */
-#define NB_DATA_ORDER_UNSET 0
-
-/**
- * Observation 0 of every channel, then observation 1, ... (alias "long").
- */
-#define NB_DATA_ORDER_SAMPLES 1
-
-/**
- * All of channel 0, then all of channel 1, ... (alias "wide").
- */
-#define NB_DATA_ORDER_CHANNELS 2
-
-/**
- * `data[row * n_channels + channel]`: C and numpy row-major. The default.
- */
-#define NB_LAYOUT_SAMPLE_MAJOR 0
-
-/**
- * `data[channel * n_rows + row]`: MATLAB's and Julia's column-major rows × channels.
- */
-#define NB_LAYOUT_CHANNEL_MAJOR 1
-
-/**
- * Positioned reads (`pread`) into reused page-aligned buffers. The default.
- */
-#define NB_LOADER_PREAD 0
-
-/**
- * Maps only the byte range each read needs and unmaps it right after. A file
- * truncated by another process during a read raises SIGBUS.
- */
-#define NB_LOADER_MMAP 1
-
-/**
- * Every batch is all observations of one channel (single-channel, force_complete_channel_batch).
- */
-#define NB_PIPELINE_MODE_SINGLE_CHANNEL_ONE_BATCH 0
-
-/**
- * Batches of one channel, split to respect max_memory.
- */
-#define NB_PIPELINE_MODE_SINGLE_CHANNEL 1
-
-/**
- * Batches of every channel (multi-channel).
- */
-#define NB_PIPELINE_MODE_MULTI_CHANNEL 2
-
-/**
- * Zeros, as YASS. The default.
- */
-#define NB_EDGE_ZEROS 0
-
-/**
- * The recording mirrored at its edge without repeating the edge sample
- * (numpy's `reflect`: observation -k is observation k).
- */
-#define NB_EDGE_REFLECT 1
-
-/**
- * The edge sample repeated (what Kilosort does; numpy's `edge`).
- */
-#define NB_EDGE_REPLICATE 2
-
-/**
- * Each batch: a time window of every selected channel (YASS `multi_channel`).
- */
-#define NB_TRAVERSAL_MULTI_CHANNEL 0
-
-/**
- * Each batch: one selected channel (YASS `single_channel`).
- */
-#define NB_TRAVERSAL_SINGLE_CHANNEL 1
 
 /**
  * Success.
@@ -937,189 +215,141 @@ typedef struct nb_output_info {
  */
 #define NB_STATUS_POISONED -101
 
-#ifdef __cplusplus
-extern "C" {
-#endif // __cplusplus
-
 /**
- * Fills `opts` with defaults: memory mode, overwrite, no cast, no cleanup,
- * no previous results, serial, no progress.
+ * The library version, e.g. "0.1.0".
  *
- * @param[out] opts the struct to fill.
- * @param[in] version `NB_APPLY_OPTIONS_VERSION` of the header you compiled with.
- * @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
+ * @return a static NUL-terminated string; never NULL, never freed.
  *
  * **Thread safety:** may be called from any thread.
  */
-nb_status nb_apply_options_init(struct nb_apply_options *opts, uint32_t version);
+const char *nb_version_string(void);
 
 /**
- * Parses "overwrite", "abort" or "skip".
- *
- * @param[out] out_value written on success only.
- * @return `NB_STATUS_OK`, `NB_STATUS_INVALID_ARGUMENT` (message quotes the
- *         name), `NB_STATUS_NULL_ARGUMENT`.
+ * The library version as major·10000 + minor·100 + patch (compare with
+ * `NB_VERSION_NUMBER` to detect a header/library mismatch).
  *
  * **Thread safety:** may be called from any thread.
  */
-nb_status nb_if_file_exists_from_name(const char *name, nb_if_file_exists *out_value);
+uint32_t nb_version_number(void);
 
 /**
- * Runs `fn` over every batch `batch_opts` plans (YASS `multi_channel_apply`
- * with `NB_TRAVERSAL_MULTI_CHANNEL`, `single_channel_apply` with
- * `NB_TRAVERSAL_SINGLE_CHANNEL`): per batch, `fn`, then the optional cast,
- * then the optional cleanup; the result goes to memory or to the output file.
- *
- * Every argument (batch options, apply options, output path, if_file_exists,
- * cast_dtype) is validated before the first batch is read, before any
- * callback runs and before any file is created.
- *
- * Disk mode writes to a temporary file beside `output_path` and renames it
- * (data and sidecar) only on success. Multi-channel: results are appended
- * row after row; the sidecar says n_channels = the results' column count,
- * data_order samples. Single-channel: each channel's series is appended
- * whole, channel after channel; n_channels = channels selected, data_order
- * channels, and every channel must yield the same total length. Results must
- * agree in dtype (and column count). Zero batches give an empty output
- * (dtype = cast_dtype or the input's, n_channels = channels selected).
- *
- * A failing callback, a stop, a cancel or a write error leaves no output
- * file and no sidecar (an existing output is left untouched); the input is
- * never written.
- *
- * @param[in] reader the input recording.
- * @param[in] batch_opts traversal, range, channels, buffer, max_memory; NULL for defaults.
- * @param[in] apply_opts NULL for defaults (memory mode).
- * @param[in] fn the user function; must not be NULL.
- * @param[in] user_data passed to `fn`, the cleanup and the progress callback.
- * @param[out] out_results on `NB_STATUS_OK` and `NB_STATUS_STOPPED`, the
- *             results (memory mode: the blocks so far when stopped; disk mode:
- *             the output, none when stopped). May be NULL if not wanted.
- * @param[out] out_cb_value the callback's value when it stopped or failed
- *             the run. May be NULL.
- * @return `NB_STATUS_OK`; `NB_STATUS_STOPPED`; `NB_STATUS_CALLBACK_FAILED`;
- *         `NB_STATUS_CANCELLED`; `NB_STATUS_NO_RESULT`; `NB_STATUS_RESULT_MISMATCH`;
- *         `NB_STATUS_FILE_EXISTS`; `NB_STATUS_BAD_OUTPUT_PATH`;
- *         `NB_STATUS_SIDECAR_MISSING` (skip without sidecar); `NB_STATUS_IO`
- *         (e.g. disk full, file size limit); `NB_STATUS_INPUT_CHANGED`; the
- *         statuses of `nb_cursor_new`. On every failure nothing is left at
- *         the output path (an existing output is untouched).
- *
- * **Ownership:** the caller frees `*out_results` with `nb_results_free`.
- * **Thread safety:** the reader may be shared; see `nb_apply_options.n_threads`
- * for where callbacks run.
- */
-nb_status nb_reader_apply(const struct nb_reader *reader,
-                          const struct nb_batch_options *batch_opts,
-                          const struct nb_apply_options *apply_opts,
-                          nb_apply_fn fn,
-                          void *user_data,
-                          struct nb_results **out_results,
-                          int *out_cb_value);
-
-/**
- * Plans a traversal without reading anything: how many batches it has and
- * how many observations a full batch holds (what YASS's IndexGenerator
- * computes). Every argument is validated as `nb_cursor_new` does.
- *
- * @param[in] reader an open reader.
- * @param[in] opts options from `nb_batch_options_init`, or NULL for the defaults.
- * @param[out] out_n_batches number of batches (0 for an empty range). May be NULL.
- * @param[out] out_rows_per_batch observations in a full batch, buffer not
- *             counted (the last batch may be shorter). May be NULL.
- * @return `NB_STATUS_OK`; `NB_STATUS_NULL_ARGUMENT`; `NB_STATUS_BAD_VERSION`;
- *         `NB_STATUS_BAD_RANGE`; `NB_STATUS_BAD_CHANNEL`;
- *         `NB_STATUS_MEMORY_TOO_SMALL` (message gives the minimum);
- *         `NB_STATUS_INVALID_ARGUMENT`; `NB_STATUS_POISONED`. Outputs are
- *         written on success only.
+ * The ABI version of the loaded library. Bindings compare it with
+ * `NB_ABI_VERSION` at load time and refuse to run on a mismatch.
  *
  * **Thread safety:** may be called from any thread.
  */
-nb_status nb_batch_plan(const struct nb_reader *reader,
-                        const struct nb_batch_options *opts,
-                        uint64_t *out_n_batches,
-                        uint64_t *out_rows_per_batch);
+uint32_t nb_abi_version(void);
 
 /**
- * Creates a cursor over the batches `opts` describes. Every argument is
- * validated here, before anything is read.
+ * Static text for a status value; never NULL, never freed.
  *
- * @param[in] reader an open reader; the cursor keeps its file open.
- * @param[in] opts options from `nb_batch_options_init`, or NULL for the
- *            defaults. The channel list is copied; `opts` may be freed after
- *            the call.
- * @param[out] out_cursor the new cursor, written on success only.
- * @return as `nb_batch_plan`.
+ * @param[in] status any integer; unknown values give "unknown status".
+ * @return a static NUL-terminated English description.
  *
- * **Ownership:** the caller owns `*out_cursor` and frees it with `nb_cursor_free`.
  * **Thread safety:** may be called from any thread.
  */
-nb_status nb_cursor_new(const struct nb_reader *reader,
-                        const struct nb_batch_options *opts,
-                        struct nb_cursor **out_cursor);
+const char *nb_status_str(nb_status status);
 
 /**
- * Reads the next batch.
+ * The message of the last error on the calling thread.
  *
- * @param[in,out] cursor the cursor.
- * @param[out] out_batch on `NB_STATUS_OK`, a pointer to the batch; not
- *             written otherwise.
- * @return `NB_STATUS_OK` with a batch; `NB_STATUS_DONE` when every batch was
- *         returned, and on every later call; `NB_STATUS_NOT_YET` (following
- *         cursors only: the next complete batch is not on disk yet; call
- *         again later, or use `nb_cursor_next_wait`); `NB_STATUS_NULL_ARGUMENT`;
- *         `NB_STATUS_BAD_HANDLE`; `NB_STATUS_IO`; `NB_STATUS_INPUT_CHANGED`
- *         (the file was truncated since it was opened; the cursor stays
- *         usable: seek back, or free it); `NB_STATUS_POISONED`.
+ * Read it on the same thread, immediately after the failing call: the next
+ * `nb_` call on this thread may replace it. Never use it to *detect* an
+ * error; the returned status says whether a call failed (libgit2's rule).
  *
- * **Lifetime:** `*out_batch` and its data stay valid until the next
- * `nb_cursor_next`, `nb_cursor_seek` or `nb_cursor_free` on this cursor.
- * **Thread safety:** must not be called on one cursor from two threads at once.
+ * @return a NUL-terminated UTF-8 message, "" when no error was recorded on
+ *         this thread. Never NULL.
+ *
+ * **Ownership:** owned by the library; do not free.
+ * **Lifetime:** valid until the next `nb_` call on this thread.
+ * **Thread safety:** each thread has its own last error.
  */
-nb_status nb_cursor_next(struct nb_cursor *cursor, const struct nb_batch **out_batch);
+const char *nb_last_error_message(void);
 
 /**
- * As `nb_cursor_next`, but a following cursor waits up to `timeout_ms`
- * milliseconds for the next batch to be on disk (polling the file's
- * length) before returning `NB_STATUS_NOT_YET`. Other cursors never wait.
+ * Copies the last error message of the calling thread into `buf`, as
+ * `snprintf` does: at most `len - 1` bytes plus a terminating NUL.
  *
- * @param[in] timeout_ms the longest wait; 0: do not wait.
- * @return as `nb_cursor_next`.
+ * @param[out] buf destination, may be NULL when `len` is 0.
+ * @param[in] len size of `buf` in bytes.
+ * @return the message length in bytes, without the NUL. When it is `>= len`
+ *         the copy was truncated; call again with a buffer of return + 1 bytes.
  *
- * **Thread safety:** must not be called on one cursor from two threads at once;
- * another thread may call `nb_reader_end_follow` meanwhile.
+ * **Thread safety:** each thread has its own last error.
  */
-nb_status nb_cursor_next_wait(struct nb_cursor *cursor,
-                              uint32_t timeout_ms,
-                              const struct nb_batch **out_batch);
+size_t nb_last_error_copy(char *buf, size_t len);
+
+/* Element types, orders, layouts and names ==============================
+ *
+ * The integer codes the other functions take, and parsers for the names
+ * YASS users write ("int16", "samples", "300MB").
+ */
 
 /**
- * Makes batch `batch_index` the next one `nb_cursor_next` returns;
- * `batch_index == n_batches` ends the walk.
- *
- * @return `NB_STATUS_OK`; `NB_STATUS_INVALID_ARGUMENT` past the end;
- *         `NB_STATUS_NULL_ARGUMENT`; `NB_STATUS_POISONED`.
- *
- * **Lifetime:** invalidates the batch last returned.
- * **Thread safety:** must not be called on one cursor from two threads at once.
+ * Element type of a recording or result (one of the `NB_DTYPE_` constants).
  */
-nb_status nb_cursor_seek(struct nb_cursor *cursor, uint64_t batch_index);
+typedef int32_t nb_dtype;
 
 /**
- * Number of batches of the cursor's traversal; 0 for a NULL or poisoned cursor.
- *
- * **Thread safety:** must not be called on one cursor from two threads at once.
+ * Order of values in a file (one of the `NB_DATA_ORDER_` constants).
  */
-uint64_t nb_cursor_n_batches(const struct nb_cursor *cursor);
+typedef int32_t nb_data_order;
 
 /**
- * Frees a cursor and the batch it lent. NULL is a no-op; freeing twice is
- * undefined behaviour.
- *
- * **Ownership:** C code must consider `cursor` unusable after this call.
- * **Thread safety:** no other thread may use `cursor` during or after this call.
+ * Memory layout of a block; both hold the same [observation, channel] matrix
+ * (one of the `NB_LAYOUT_` constants).
  */
-void nb_cursor_free(struct nb_cursor *cursor);
+typedef int32_t nb_layout;
+
+/**
+ * Not given: take it from the sidecar YAML (in `nb_open_options`) or keep the input's (casts).
+ */
+#define NB_DTYPE_UNSET 0
+
+#define NB_DTYPE_INT8 1
+
+#define NB_DTYPE_UINT8 2
+
+#define NB_DTYPE_INT16 3
+
+#define NB_DTYPE_UINT16 4
+
+#define NB_DTYPE_INT32 5
+
+#define NB_DTYPE_UINT32 6
+
+#define NB_DTYPE_INT64 7
+
+#define NB_DTYPE_UINT64 8
+
+#define NB_DTYPE_FLOAT32 9
+
+#define NB_DTYPE_FLOAT64 10
+
+/**
+ * Not given: take it from the sidecar YAML.
+ */
+#define NB_DATA_ORDER_UNSET 0
+
+/**
+ * Observation 0 of every channel, then observation 1, ... (alias "long").
+ */
+#define NB_DATA_ORDER_SAMPLES 1
+
+/**
+ * All of channel 0, then all of channel 1, ... (alias "wide").
+ */
+#define NB_DATA_ORDER_CHANNELS 2
+
+/**
+ * `data[row * n_channels + channel]`: C and numpy row-major. The default.
+ */
+#define NB_LAYOUT_SAMPLE_MAJOR 0
+
+/**
+ * `data[channel * n_rows + row]`: MATLAB's and Julia's column-major rows × channels.
+ */
+#define NB_LAYOUT_CHANNEL_MAJOR 1
 
 /**
  * Parses a numpy dtype name ("int16", "float32", ...).
@@ -1155,6 +385,22 @@ const char *nb_dtype_name(nb_dtype dtype);
 size_t nb_dtype_size(nb_dtype dtype);
 
 /**
+ * Converts `n_values` values of `from` at `src` to `to` at `dst`, exactly as
+ * `cast_dtype` does in apply: integers wrap to the target width, floats
+ * truncate toward zero (saturating at the target's limits; NaN becomes 0).
+ * Bindings use it so casts give the same values in every language.
+ *
+ * @param[in] src `n_values` values of `from`; any alignment.
+ * @param[out] dst room for `n_values` values of `to`; any alignment; must not
+ *             overlap `src`. Written on success only.
+ * @return `NB_STATUS_OK`; `NB_STATUS_BAD_DTYPE`; `NB_STATUS_INVALID_ARGUMENT`
+ *         (too many values); `NB_STATUS_NULL_ARGUMENT`.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_dtype_cast(nb_dtype from, const void *src, nb_dtype to, void *dst, size_t n_values);
+
+/**
  * Parses a data order name: "samples" (alias "long") or "channels" (alias "wide").
  *
  * @param[in] name NUL-terminated name.
@@ -1166,95 +412,6 @@ size_t nb_dtype_size(nb_dtype dtype);
  * **Thread safety:** may be called from any thread.
  */
 nb_status nb_data_order_from_name(const char *name, nb_data_order *out_order);
-
-/**
- * The message of the last error on the calling thread.
- *
- * Read it on the same thread, immediately after the failing call: the next
- * `nb_` call on this thread may replace it. Never use it to *detect* an
- * error; the returned status says whether a call failed (libgit2's rule).
- *
- * @return a NUL-terminated UTF-8 message, "" when no error was recorded on
- *         this thread. Never NULL.
- *
- * **Ownership:** owned by the library; do not free.
- * **Lifetime:** valid until the next `nb_` call on this thread.
- * **Thread safety:** each thread has its own last error.
- */
-const char *nb_last_error_message(void);
-
-/**
- * Copies the last error message of the calling thread into `buf`, as
- * `snprintf` does: at most `len - 1` bytes plus a terminating NUL.
- *
- * @param[out] buf destination, may be NULL when `len` is 0.
- * @param[in] len size of `buf` in bytes.
- * @return the message length in bytes, without the NUL. When it is `>= len`
- *         the copy was truncated; call again with a buffer of return + 1 bytes.
- *
- * **Thread safety:** each thread has its own last error.
- */
-size_t nb_last_error_copy(char *buf, size_t len);
-
-/**
- * Fills a step with defaults (see the fields). Set `fn` and `output_name`.
- *
- * @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
- * **Thread safety:** may be called from any thread.
- */
-nb_status nb_pipeline_step_init(struct nb_pipeline_step *step, uint32_t version);
-
-/**
- * Fills pipeline options with defaults: output_dir NULL (must be set),
- * serial, no progress.
- *
- * @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
- * **Thread safety:** may be called from any thread.
- */
-nb_status nb_pipeline_options_init(struct nb_pipeline_options *opts, uint32_t version);
-
-/**
- * Parses "single_channel_one_batch", "single_channel" or "multi_channel".
- *
- * @param[out] out_mode written on success only.
- * @return `NB_STATUS_OK`, `NB_STATUS_INVALID_ARGUMENT` (quotes the name), `NB_STATUS_NULL_ARGUMENT`.
- * **Thread safety:** may be called from any thread.
- */
-nb_status nb_pipeline_mode_from_name(const char *name,
-                                     nb_pipeline_mode *out_mode);
-
-/**
- * Runs steps on one input (YASS's BatchPipeline): step k reads step k-1's
- * output through its sidecar and writes `output_dir/output_name` plus its
- * sidecar. The time range and channels of `batch_opts` apply to the first
- * step only; max_memory, buffer_size and layout to every step (its
- * traversal comes from each step's mode). Every step is validated (modes,
- * names, if_file_exists, cast_dtype, output paths) before the first runs.
- * The input is never written or deleted.
- *
- * @param[in] input_path the input recording.
- * @param[in] input_opts how to open it; NULL: everything from its sidecar.
- * @param[in] batch_opts NULL for defaults.
- * @param[in] pipeline_opts output_dir, threads, progress; must not be NULL.
- * @param[in] steps `n_steps` pointers to steps (an array of pointers, so
- *            each step may come from a different header version).
- * @param[out] out_results on OK and STOPPED: one output per step that ran
- *             (`kept` false for removed intermediates). May be NULL.
- * @param[out] out_cb_value the value of a callback that stopped or failed. May be NULL.
- * @return as `nb_reader_apply`. A failing or stopping step leaves no output
- *         of its own; earlier steps' outputs remain.
- *
- * **Ownership:** free `*out_results` with `nb_results_free`.
- * **Thread safety:** see `nb_apply_options.n_threads`.
- */
-nb_status nb_pipeline_run(const char *input_path,
-                          const struct nb_open_options *input_opts,
-                          const struct nb_batch_options *batch_opts,
-                          const struct nb_pipeline_options *pipeline_opts,
-                          const struct nb_pipeline_step *const *steps,
-                          size_t n_steps,
-                          struct nb_results **out_results,
-                          int *out_cb_value);
 
 /**
  * Parses a YASS `max_memory` string into bytes.
@@ -1271,7 +428,124 @@ nb_status nb_pipeline_run(const char *input_path,
  *
  * **Thread safety:** may be called from any thread.
  */
-nb_status nb_parse_max_memory(const char *text, uint64_t *out_bytes);
+nb_status nb_max_memory_parse(const char *text, uint64_t *out_bytes);
+
+/**
+ * The sidecar YAML path of a data file: its last extension replaced by
+ * ".yaml" ("a/b.bin" -> "a/b.yaml", "x.dat" -> "x.yaml", "noext" -> "noext.yaml").
+ *
+ * Two-call idiom: with `buf` NULL or too small, returns
+ * `NB_STATUS_BUFFER_TOO_SMALL` and the needed size (with the NUL) in `*out_len`.
+ *
+ * @param[in] data_path NUL-terminated path of the data file.
+ * @param[out] buf destination, may be NULL when `len` is 0.
+ * @param[in] len size of `buf` in bytes.
+ * @param[out] out_len bytes needed including the NUL; written on OK and on
+ *             `NB_STATUS_BUFFER_TOO_SMALL`. May be NULL.
+ * @return `NB_STATUS_OK`, `NB_STATUS_BUFFER_TOO_SMALL`, `NB_STATUS_NULL_ARGUMENT`.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_sidecar_path(const char *data_path, char *buf, size_t len, size_t *out_len);
+
+/* Opening a recording ===================================================
+ *
+ * An nb_reader is an open, read-only recording: a raw binary file with its
+ * YAML sidecar, a SpikeGLX .bin with its .meta, an Open Ephys stream, or a
+ * session of several files. Reads of any block need no cursor.
+ */
+
+/**
+ * An open, read-only recording: a headerless binary array of
+ * n_observations × n_channels values of one dtype, little-endian, in
+ * "samples" or "channels" order.
+ *
+ * Create with `nb_reader_open`, free with `nb_reader_free`. Cursors keep
+ * the file open until they are freed too.
+ *
+ * May be used from multiple threads simultaneously.
+ */
+typedef struct nb_reader nb_reader;
+
+/**
+ * How the reader gets bytes from the file (one of the `NB_LOADER_` constants).
+ */
+typedef int32_t nb_loader;
+
+/**
+ * Current version of `nb_open_options`; pass it to `nb_open_options_init`.
+ * Version 2 added `sampling_rate`, `stream_index`, `stream_name` and
+ * `follow`; structs of version 1 are still accepted.
+ */
+#define NB_OPEN_OPTIONS_VERSION 2
+
+/**
+ * Positioned reads (`pread`) into reused page-aligned buffers. The default.
+ */
+#define NB_LOADER_PREAD 0
+
+/**
+ * Maps only the byte range each read needs and unmaps it right after. A file
+ * truncated by another process during a read raises SIGBUS.
+ */
+#define NB_LOADER_MMAP 1
+
+/**
+ * How to open a recording. Fill with `nb_open_options_init`, then set fields.
+ * Fields left unset are read from the recording's metadata: a SpikeGLX
+ * `.meta` beside a `.bin`, an Open Ephys `structure.oebin` (opened itself,
+ * or found above a `continuous.dat`), or else the sidecar YAML beside the
+ * file. Fields set here win.
+ *
+ * Fields are only ever appended, with `NB_OPEN_OPTIONS_VERSION` bumped.
+ */
+typedef struct nb_open_options {
+  /**
+   * Set by `nb_open_options_init`; do not change.
+   */
+  uint32_t version;
+  /**
+   * `NB_DTYPE_UNSET` (default): from the sidecar.
+   */
+  nb_dtype dtype;
+  /**
+   * 0 (default): from the sidecar.
+   */
+  size_t n_channels;
+  /**
+   * `NB_DATA_ORDER_UNSET` (default): from the sidecar.
+   */
+  nb_data_order data_order;
+  /**
+   * `NB_LOADER_PREAD` (default) or `NB_LOADER_MMAP`.
+   */
+  nb_loader loader;
+  /**
+   * Version 2. Samples per second; 0 (default): from the metadata
+   * (SpikeGLX `imSampRate`/`niSampRate`, Open Ephys `sample_rate`, the
+   * sidecar's `sampling_rate`), else unknown.
+   */
+  double sampling_rate;
+  /**
+   * Version 2. Open Ephys: the continuous stream to open, by 0-based index
+   * in `structure.oebin`; -1 (default): by `stream_name`, else the stream
+   * whose `continuous.dat` was opened, else the first.
+   */
+  int64_t stream_index;
+  /**
+   * Version 2. Open Ephys: the stream to open by name (its `stream_name`
+   * or `folder_name`); NULL (default): see `stream_index`. Borrowed for
+   * the call.
+   */
+  const char *stream_name;
+  /**
+   * Version 2. The recording is still being written (samples order
+   * only): a partial trailing observation is not an error (the reader
+   * holds the complete ones), `nb_reader_refresh` picks up growth, and
+   * cursors with `nb_batch_options.follow` wait for it. Default false.
+   */
+  bool follow;
+} nb_open_options;
 
 /**
  * Fills `opts` with defaults: everything from the sidecar, pread loader.
@@ -1283,19 +557,6 @@ nb_status nb_parse_max_memory(const char *text, uint64_t *out_bytes);
  * **Thread safety:** may be called from any thread.
  */
 nb_status nb_open_options_init(struct nb_open_options *opts, uint32_t version);
-
-/**
- * Fills `opts` with defaults: max_memory 1 GiB, the whole time range, all
- * channels, no buffer, multi-channel traversal, force_complete_channel_batch
- * true, sample-major layout.
- *
- * @param[out] opts the struct to fill.
- * @param[in] version `NB_BATCH_OPTIONS_VERSION` of the header you compiled with.
- * @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
- *
- * **Thread safety:** may be called from any thread.
- */
-nb_status nb_batch_options_init(struct nb_batch_options *opts, uint32_t version);
 
 /**
  * Opens a recording and validates its size.
@@ -1511,6 +772,703 @@ nb_status nb_reader_refresh(const struct nb_reader *reader, uint64_t *out_n_obse
  */
 nb_status nb_reader_end_follow(const struct nb_reader *reader);
 
+/* Batch options and plans ===============================================
+ *
+ * How a recording is walked: traversal, time range, channels, buffer rows
+ * and max_memory, planned exactly as YASS plans them.
+ */
+
+/**
+ * Which traversal a cursor walks (one of the `NB_TRAVERSAL_` constants).
+ */
+typedef int32_t nb_traversal;
+
+/**
+ * What buffer rows beyond the recording's edges hold (one of the
+ * `NB_EDGE_` constants).
+ */
+typedef int32_t nb_edge;
+
+/**
+ * Current version of `nb_batch_options`; pass it to `nb_batch_options_init`.
+ * Version 2 added `edge`, version 3 `microvolts`, `follow` and
+ * `follow_idle_timeout_ms`; structs of older versions are still accepted.
+ */
+#define NB_BATCH_OPTIONS_VERSION 3
+
+/**
+ * `to_time` value meaning "up to the last observation" (the default).
+ */
+#define NB_TO_END UINT64_MAX
+
+/**
+ * Zeros, as YASS. The default.
+ */
+#define NB_EDGE_ZEROS 0
+
+/**
+ * The recording mirrored at its edge without repeating the edge sample
+ * (numpy's `reflect`: observation -k is observation k).
+ */
+#define NB_EDGE_REFLECT 1
+
+/**
+ * The edge sample repeated (what Kilosort does; numpy's `edge`).
+ */
+#define NB_EDGE_REPLICATE 2
+
+/**
+ * Each batch: a time window of every selected channel (YASS `multi_channel`).
+ */
+#define NB_TRAVERSAL_MULTI_CHANNEL 0
+
+/**
+ * Each batch: one selected channel (YASS `single_channel`).
+ */
+#define NB_TRAVERSAL_SINGLE_CHANNEL 1
+
+/**
+ * How to walk a recording in batches. Fill with `nb_batch_options_init`,
+ * then set fields.
+ *
+ * Batches hold `floor(max_memory / (n_selected × itemsize))` observations
+ * (multi-channel), exactly as YASS plans them. The buffer rows are not
+ * counted in `max_memory` (as in YASS), so a block takes up to
+ * `(rows + 2·buffer_size) × n_selected × itemsize` bytes.
+ *
+ * Fields are only ever appended, with `NB_BATCH_OPTIONS_VERSION` bumped.
+ */
+typedef struct nb_batch_options {
+  /**
+   * Set by `nb_batch_options_init`; do not change.
+   */
+  uint32_t version;
+  /**
+   * Bytes per batch, buffer not counted. Default 1073741824 (YASS "1GB");
+   * see `nb_max_memory_parse` for strings.
+   */
+  uint64_t max_memory;
+  /**
+   * First observation. Default 0.
+   */
+  uint64_t from_time;
+  /**
+   * One past the last observation. Default `NB_TO_END` (n_observations).
+   */
+  uint64_t to_time;
+  /**
+   * 0-based channel indices, in the order wanted (repeats allowed). NULL
+   * (default): all channels. Borrowed for the duration of the call that
+   * takes these options only.
+   */
+  const size_t *channels;
+  /**
+   * Entries in `channels`; must be > 0 when `channels` is not NULL.
+   */
+  size_t n_channels;
+  /**
+   * Extra observations before and after every batch, zero beyond the
+   * recording's edges. Default 0.
+   */
+  uint64_t buffer_size;
+  /**
+   * `NB_TRAVERSAL_MULTI_CHANNEL` (default) or `NB_TRAVERSAL_SINGLE_CHANNEL`.
+   */
+  nb_traversal traversal;
+  /**
+   * Single-channel traversal only. true (default): one batch per channel
+   * holding its whole range (an error if that exceeds max_memory); false:
+   * batches of `floor(max_memory / itemsize)` observations, channel after channel.
+   */
+  bool force_complete_channel_batch;
+  /**
+   * Memory layout of batch blocks: `NB_LAYOUT_SAMPLE_MAJOR` (default) or
+   * `NB_LAYOUT_CHANNEL_MAJOR`.
+   */
+  nb_layout layout;
+  /**
+   * Version 2. What the buffer rows beyond the recording's first and last
+   * observation hold: `NB_EDGE_ZEROS` (default), `NB_EDGE_REFLECT` or
+   * `NB_EDGE_REPLICATE`. Rows inside the recording are always its data.
+   */
+  nb_edge edge;
+  /**
+   * Version 3. true: blocks are delivered as float32 microvolts (each
+   * value × its channel's scale, see `nb_reader_scales_uv`, computed in
+   * double precision and rounded once); `nb_cursor_new` fails with
+   * `NB_STATUS_NO_METADATA` for recordings without scales. max_memory
+   * still bounds the raw block; the float32 copy is extra (2× an int16
+   * block). false (default): raw values in the file's dtype.
+   */
+  bool microvolts;
+  /**
+   * Version 3. Follow a recording that is still being written (a reader
+   * opened with `nb_open_options.follow`; multi-channel; `to_time`
+   * `NB_TO_END`): `nb_cursor_next` returns `NB_STATUS_NOT_YET` while the
+   * next complete batch (its trailing buffer included) is not on disk, never
+   * a short batch; once the recording ended (`nb_reader_end_follow`, or
+   * no growth for `follow_idle_timeout_ms`) the last, partial batch comes,
+   * then `NB_STATUS_DONE`. The batches and their bytes are those of the
+   * same traversal of the finished file. `nb_reader_apply` waits for each
+   * batch (serial only). Default false.
+   */
+  bool follow;
+  /**
+   * Version 3. While following: the recording has ended when it has not
+   * grown for this many milliseconds. 0 (default): only
+   * `nb_reader_end_follow` ends it.
+   */
+  uint32_t follow_idle_timeout_ms;
+} nb_batch_options;
+
+/**
+ * Plans a traversal without reading anything: how many batches it has and
+ * how many observations a full batch holds (what YASS's IndexGenerator
+ * computes). Every argument is validated as `nb_cursor_new` does.
+ *
+ * @param[in] reader an open reader.
+ * @param[in] opts options from `nb_batch_options_init`, or NULL for the defaults.
+ * @param[out] out_n_batches number of batches (0 for an empty range). May be NULL.
+ * @param[out] out_rows_per_batch observations in a full batch, buffer not
+ *             counted (the last batch may be shorter). May be NULL.
+ * @return `NB_STATUS_OK`; `NB_STATUS_NULL_ARGUMENT`; `NB_STATUS_BAD_VERSION`;
+ *         `NB_STATUS_BAD_RANGE`; `NB_STATUS_BAD_CHANNEL`;
+ *         `NB_STATUS_MEMORY_TOO_SMALL` (message gives the minimum);
+ *         `NB_STATUS_INVALID_ARGUMENT`; `NB_STATUS_POISONED`. Outputs are
+ *         written on success only.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_reader_plan(const struct nb_reader *reader,
+                         const struct nb_batch_options *opts,
+                         uint64_t *out_n_batches,
+                         uint64_t *out_rows_per_batch);
+
+/**
+ * Fills `opts` with defaults: max_memory 1 GiB, the whole time range, all
+ * channels, no buffer, multi-channel traversal, force_complete_channel_batch
+ * true, sample-major layout.
+ *
+ * @param[out] opts the struct to fill.
+ * @param[in] version `NB_BATCH_OPTIONS_VERSION` of the header you compiled with.
+ * @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_batch_options_init(struct nb_batch_options *opts, uint32_t version);
+
+/* Cursors and batches ===================================================
+ *
+ * A cursor walks the batches of a plan, reusing its memory; each nb_batch is
+ * a view valid until the cursor moves on.
+ */
+
+/**
+ * A walk over the batches of one traversal (multi-channel or
+ * single-channel) with its memory reused from batch to batch.
+ *
+ * Create with `nb_cursor_new`, advance with `nb_cursor_next`, free with
+ * `nb_cursor_free`. A cursor keeps its reader's file open, so it may
+ * outlive the `nb_reader` handle it was created from.
+ *
+ * May be moved between threads but must not be used from two threads at once.
+ */
+typedef struct nb_cursor nb_cursor;
+
+/**
+ * One batch: a block of observations × channels with YASS's index
+ * information (`idx_local`, `idx`, batch number and count).
+ *
+ * Element (row r, column j), for `r < n_rows`, `j < n_channels`, is
+ * `data[r * n_channels + j]` in `NB_LAYOUT_SAMPLE_MAJOR` and
+ * `data[j * n_rows + r]` in `NB_LAYOUT_CHANNEL_MAJOR`. Row r is observation
+ * `idx_start - buffer_size + r`; rows outside the recording are zero.
+ *
+ * The struct and everything it points to are owned by the cursor (or lent
+ * to a callback): valid until the next `nb_cursor_next`, `nb_cursor_seek`
+ * or `nb_cursor_free` on that cursor. Fields are only ever appended.
+ *
+ * May be moved between threads but must not be used from two threads at once.
+ */
+typedef struct nb_batch {
+  /**
+   * The block, in the file's dtype; `n_bytes` bytes.
+   */
+  const void *data;
+  /**
+   * Element type of `data` (the file's dtype).
+   */
+  nb_dtype dtype;
+  /**
+   * Memory layout of `data`.
+   */
+  nb_layout layout;
+  /**
+   * Rows in the block, buffer rows included: `idx_stop - idx_start + 2·buffer_size`.
+   */
+  size_t n_rows;
+  /**
+   * Columns in the block.
+   */
+  size_t n_channels;
+  /**
+   * The 0-based file channel of each column (`n_channels` entries).
+   */
+  const size_t *channels;
+  /**
+   * `idx`: absolute observations `[idx_start, idx_stop)` of the batch's own rows.
+   */
+  uint64_t idx_start;
+  uint64_t idx_stop;
+  /**
+   * `idx_local`: rows `[idx_local_start, idx_local_stop)` of the block are the
+   * batch's own rows (`idx_local_start == buffer_size`).
+   */
+  uint64_t idx_local_start;
+  uint64_t idx_local_stop;
+  /**
+   * Extra rows before and after the batch's own rows.
+   */
+  uint64_t buffer_size;
+  /**
+   * 0-based number of this batch, and the number of batches of the traversal.
+   */
+  uint64_t batch_index;
+  uint64_t n_batches;
+  /**
+   * Single-channel traversal: the file channel of this batch. -1 for multi-channel.
+   */
+  int64_t channel;
+  /**
+   * Bytes at `data`: `n_rows × n_channels × itemsize`.
+   */
+  size_t n_bytes;
+} nb_batch;
+
+/**
+ * Creates a cursor over the batches `opts` describes. Every argument is
+ * validated here, before anything is read.
+ *
+ * @param[in] reader an open reader; the cursor keeps its file open.
+ * @param[in] opts options from `nb_batch_options_init`, or NULL for the
+ *            defaults. The channel list is copied; `opts` may be freed after
+ *            the call.
+ * @param[out] out_cursor the new cursor, written on success only.
+ * @return as `nb_reader_plan`.
+ *
+ * **Ownership:** the caller owns `*out_cursor` and frees it with `nb_cursor_free`.
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_cursor_new(const struct nb_reader *reader,
+                        const struct nb_batch_options *opts,
+                        struct nb_cursor **out_cursor);
+
+/**
+ * Reads the next batch.
+ *
+ * @param[in,out] cursor the cursor.
+ * @param[out] out_batch on `NB_STATUS_OK`, a pointer to the batch; not
+ *             written otherwise.
+ * @return `NB_STATUS_OK` with a batch; `NB_STATUS_DONE` when every batch was
+ *         returned, and on every later call; `NB_STATUS_NOT_YET` (following
+ *         cursors only: the next complete batch is not on disk yet; call
+ *         again later, or use `nb_cursor_next_wait`); `NB_STATUS_NULL_ARGUMENT`;
+ *         `NB_STATUS_BAD_HANDLE`; `NB_STATUS_IO`; `NB_STATUS_INPUT_CHANGED`
+ *         (the file was truncated since it was opened; the cursor stays
+ *         usable: seek back, or free it); `NB_STATUS_POISONED`.
+ *
+ * **Lifetime:** `*out_batch` and its data stay valid until the next
+ * `nb_cursor_next`, `nb_cursor_seek` or `nb_cursor_free` on this cursor.
+ * **Thread safety:** must not be called on one cursor from two threads at once.
+ */
+nb_status nb_cursor_next(struct nb_cursor *cursor, const struct nb_batch **out_batch);
+
+/**
+ * As `nb_cursor_next`, but a following cursor waits up to `timeout_ms`
+ * milliseconds for the next batch to be on disk (polling the file's
+ * length) before returning `NB_STATUS_NOT_YET`. Other cursors never wait.
+ *
+ * @param[in] timeout_ms the longest wait; 0: do not wait.
+ * @return as `nb_cursor_next`.
+ *
+ * **Thread safety:** must not be called on one cursor from two threads at once;
+ * another thread may call `nb_reader_end_follow` meanwhile.
+ */
+nb_status nb_cursor_next_wait(struct nb_cursor *cursor,
+                              uint32_t timeout_ms,
+                              const struct nb_batch **out_batch);
+
+/**
+ * Makes batch `batch_index` the next one `nb_cursor_next` returns;
+ * `batch_index == n_batches` ends the walk.
+ *
+ * @return `NB_STATUS_OK`; `NB_STATUS_INVALID_ARGUMENT` past the end;
+ *         `NB_STATUS_NULL_ARGUMENT`; `NB_STATUS_POISONED`.
+ *
+ * **Lifetime:** invalidates the batch last returned.
+ * **Thread safety:** must not be called on one cursor from two threads at once.
+ */
+nb_status nb_cursor_seek(struct nb_cursor *cursor, uint64_t batch_index);
+
+/**
+ * Number of batches of the cursor's traversal; 0 for a NULL or poisoned cursor.
+ *
+ * **Thread safety:** must not be called on one cursor from two threads at once.
+ */
+uint64_t nb_cursor_n_batches(const struct nb_cursor *cursor);
+
+/**
+ * Frees a cursor and the batch it lent. NULL is a no-op; freeing twice is
+ * undefined behaviour.
+ *
+ * **Ownership:** C code must consider `cursor` unusable after this call.
+ * **Thread safety:** no other thread may use `cursor` during or after this call.
+ */
+void nb_cursor_free(struct nb_cursor *cursor);
+
+/* Apply and results =====================================================
+ *
+ * nb_reader_apply runs a function over every batch (YASS's
+ * multi_channel_apply / single_channel_apply): the callback gets the batch and
+ * a result slot; results are collected in memory or written to a file.
+ */
+
+/**
+ * The results of an apply call, a writer or a pipeline: result blocks in
+ * batch order (memory mode) and output files (disk mode: one; pipeline: one
+ * per step that ran). Immutable; free with `nb_result_list_free`.
+ *
+ * May be used from multiple threads simultaneously.
+ */
+typedef struct nb_result_list nb_result_list;
+
+/**
+ * The slot a callback fills with its result, owned by the library and lent
+ * to the callback for the duration of the call. Fill it with
+ * `nb_result_slot_set` (copies) or `nb_result_slot_lend` (the library lends a buffer
+ * to write into). Setting it again replaces the earlier result.
+ *
+ * May be moved between threads but must not be used from two threads at once.
+ */
+typedef struct nb_result_slot nb_result_slot;
+
+/**
+ * Where results go (one of the `NB_APPLY_MODE_` constants).
+ */
+typedef int32_t nb_apply_mode;
+
+/**
+ * What to do when the output exists (one of the `NB_IF_FILE_EXISTS_` constants).
+ */
+typedef int32_t nb_if_file_exists;
+
+/**
+ * How the shards of a sharded disk apply write the output (one of the
+ * `NB_SHARD_OUTPUT_` constants).
+ */
+typedef int32_t nb_shard_output;
+
+/**
+ * Current version of `nb_apply_options`; pass it to `nb_apply_options_init`.
+ * Version 2 added `shard_index`, `shard_count` and `shard_output`; structs
+ * of version 1 are still accepted (no sharding).
+ */
+#define NB_APPLY_OPTIONS_VERSION 2
+
+/**
+ * Replace it once the new output is complete. The default.
+ */
+#define NB_IF_FILE_EXISTS_OVERWRITE 0
+
+/**
+ * Fail with `NB_STATUS_FILE_EXISTS` before anything runs; nothing is touched.
+ */
+#define NB_IF_FILE_EXISTS_ABORT 1
+
+/**
+ * Run nothing; report the existing output's parameters from its sidecar
+ * (`NB_STATUS_SIDECAR_MISSING` when the sidecar is missing).
+ */
+#define NB_IF_FILE_EXISTS_SKIP 2
+
+/**
+ * Every batch's result is returned, in batch order, in an `nb_result_list`. The default.
+ */
+#define NB_APPLY_MODE_MEMORY 0
+
+/**
+ * Results are appended in batch order to `output_path`, and its sidecar written.
+ */
+#define NB_APPLY_MODE_DISK 1
+
+/**
+ * Each shard writes its results to a hidden part file of its own;
+ * `nb_shard_finish` concatenates the parts in order. Results may have any
+ * size. The default.
+ */
+#define NB_SHARD_OUTPUT_PARTS 0
+
+/**
+ * Every result has exactly its batch's own rows (multi-channel) or values
+ * (single-channel), e.g. after `nb_result_view_trim_buffer`: each shard writes
+ * straight into one shared hidden file at offsets computed from the plan,
+ * and `nb_shard_finish` only checks and renames it (no copy). A result of
+ * another size fails the shard with `NB_STATUS_RESULT_MISMATCH`.
+ */
+#define NB_SHARD_OUTPUT_SAME_ROWS 1
+
+/**
+ * A read-only result: `n_rows × n_cols` values of `dtype`, row-major
+ * (`data[row * n_cols + col]`).
+ *
+ * Lent by the library: valid for the duration of the callback it is passed
+ * to, or as long as the `nb_result_list` it came from. Fields are only ever appended.
+ */
+typedef struct nb_result_view {
+  const void *data;
+  nb_dtype dtype;
+  size_t n_rows;
+  size_t n_cols;
+  /**
+   * Bytes at `data`: `n_rows × n_cols × itemsize`.
+   */
+  size_t n_bytes;
+} nb_result_view;
+
+/**
+ * A cleanup, run on each result after the optional cast (YASS's
+ * `cleanup_function(result, idx_local, idx, buffer_size)`: all four are in
+ * `result` and `batch`). It may replace the result by setting `out`; if it
+ * sets nothing, the result is kept. Returns as `nb_apply_fn`.
+ * `nb_result_view_trim_buffer` is a ready one.
+ */
+typedef int (*nb_cleanup_fn)(const struct nb_result_view *result,
+                             const struct nb_batch *batch,
+                             struct nb_result_slot *out,
+                             void *user_data);
+
+/**
+ * Progress (YASS's `show_progress_bar`): called on the calling thread after
+ * each batch's result was delivered, with the batches done and the total.
+ * A non-zero return cancels the run (`NB_STATUS_CANCELLED`, nothing written).
+ */
+typedef int (*nb_progress_fn)(uint64_t batches_done, uint64_t batches_total, void *user_data);
+
+/**
+ * Options of `nb_reader_apply`. Fill with `nb_apply_options_init`, then set
+ * fields. Fields are only ever appended, with `NB_APPLY_OPTIONS_VERSION` bumped.
+ */
+typedef struct nb_apply_options {
+  /**
+   * Set by `nb_apply_options_init`; do not change.
+   */
+  uint32_t version;
+  /**
+   * `NB_APPLY_MODE_MEMORY` (default) or `NB_APPLY_MODE_DISK`.
+   */
+  nb_apply_mode mode;
+  /**
+   * Disk mode: the output data file (its sidecar is written beside it).
+   * It may not be the input, end in ".yaml", or share a sidecar with the
+   * input; its directory must exist. Borrowed for the call.
+   */
+  const char *output_path;
+  /**
+   * Disk mode: `NB_IF_FILE_EXISTS_OVERWRITE` (default), `_ABORT` or `_SKIP`.
+   */
+  nb_if_file_exists if_file_exists;
+  /**
+   * Convert every result to this dtype before the cleanup; `NB_DTYPE_UNSET`
+   * (default): no cast. Integers wrap to the target width, floats truncate
+   * toward zero (saturating; NaN becomes 0).
+   */
+  nb_dtype cast_dtype;
+  /**
+   * Optional cleanup after the cast; NULL (default): none.
+   */
+  nb_cleanup_fn cleanup;
+  /**
+   * Pass the previous batch's final result to the function; memory mode
+   * then returns only the last result. Requires `n_threads <= 1`.
+   */
+  bool pass_batch_results;
+  /**
+   * 0 or 1 (default): callbacks on the calling thread, in order. N > 1:
+   * the calling thread reads the batches (each once) and callbacks run
+   * concurrently on N worker threads, on copies of the batches (memory:
+   * the cursor's batch plus up to N + 1 copies and results in flight);
+   * results and output bytes are identical to the serial run.
+   */
+  uint32_t n_threads;
+  /**
+   * Optional progress callback; NULL (default): none.
+   */
+  nb_progress_fn progress;
+  /**
+   * Version 2. Run only shard `shard_index` of `shard_count` (0, the
+   * default: no sharding; 1 is a sharded run of one shard, published by
+   * `nb_shard_finish` like any other count): a contiguous range of the plan's batches,
+   * balanced between shards (sizes differ by at most one) and computed
+   * from the inputs alone, so separate processes (MPI ranks, Slurm array
+   * tasks) split one job without talking. Memory mode returns this
+   * shard's results. Disk mode writes this shard's piece of the output
+   * beside it (hidden names) and returns no output: once every shard has
+   * returned `NB_STATUS_OK`, one process calls `nb_shard_finish`; after a
+   * failed shard, `nb_shard_abort`. Progress counts this shard's batches.
+   * Incompatible with `pass_batch_results` when `shard_count > 1`.
+   */
+  uint64_t shard_index;
+  /**
+   * See `shard_index`.
+   */
+  uint64_t shard_count;
+  /**
+   * Disk mode with shards: `NB_SHARD_OUTPUT_PARTS` (default) or
+   * `NB_SHARD_OUTPUT_SAME_ROWS`.
+   */
+  nb_shard_output shard_output;
+} nb_apply_options;
+
+/**
+ * The user function of an apply call or pipeline step.
+ *
+ * Called once per batch with the batch (its block, `idx_local`, `idx`,
+ * channels, batch number and count: YASS's `pass_batch_info`), the
+ * previous batch's final result when `pass_batch_results` is set (else
+ * NULL; NULL for the first batch), the slot `out` to put this batch's
+ * result in (`nb_result_slot_set` or `nb_result_slot_lend`), and `user_data`.
+ *
+ * Returns 0 to continue (a result must have been set), > 0 to stop early
+ * (the apply call returns `NB_STATUS_STOPPED`), < 0 to fail (it returns
+ * `NB_STATUS_CALLBACK_FAILED`); the value is passed back in `*out_cb_value`.
+ * `batch`, `previous` and `out` are valid only during the call.
+ *
+ * Runs on the calling thread, in batch order, unless `n_threads > 1`: then
+ * it runs concurrently on worker threads and must be thread-safe. It must
+ * not throw, longjmp or unwind.
+ */
+typedef int (*nb_apply_fn)(const struct nb_batch *batch,
+                           const struct nb_result_view *previous,
+                           struct nb_result_slot *out,
+                           void *user_data);
+
+/**
+ * An output file written (or found and skipped), as its sidecar describes it.
+ * Lent by an `nb_result_list`; valid as long as it. Fields are only ever appended.
+ */
+typedef struct nb_output_info {
+  /**
+   * NUL-terminated path of the data file.
+   */
+  const char *path;
+  nb_dtype dtype;
+  size_t n_channels;
+  nb_data_order data_order;
+  uint64_t n_observations;
+  /**
+   * The file existed and if_file_exists was `NB_IF_FILE_EXISTS_SKIP`: nothing ran.
+   */
+  bool skipped;
+  /**
+   * false when a pipeline step with keep = false removed it after the next
+   * step consumed it (its path and parameters are still reported).
+   */
+  bool kept;
+} nb_output_info;
+
+/**
+ * Runs `fn` over every batch `batch_opts` plans (YASS `multi_channel_apply`
+ * with `NB_TRAVERSAL_MULTI_CHANNEL`, `single_channel_apply` with
+ * `NB_TRAVERSAL_SINGLE_CHANNEL`): per batch, `fn`, then the optional cast,
+ * then the optional cleanup; the result goes to memory or to the output file.
+ *
+ * Every argument (batch options, apply options, output path, if_file_exists,
+ * cast_dtype) is validated before the first batch is read, before any
+ * callback runs and before any file is created.
+ *
+ * Disk mode writes to a temporary file beside `output_path` and renames it
+ * (data and sidecar) only on success. Multi-channel: results are appended
+ * row after row; the sidecar says n_channels = the results' column count,
+ * data_order samples. Single-channel: each channel's series is appended
+ * whole, channel after channel; n_channels = channels selected, data_order
+ * channels, and every channel must yield the same total length. Results must
+ * agree in dtype (and column count). Zero batches give an empty output
+ * (dtype = cast_dtype or the input's, n_channels = channels selected).
+ *
+ * A failing callback, a stop, a cancel or a write error leaves no output
+ * file and no sidecar (an existing output is left untouched); the input is
+ * never written.
+ *
+ * @param[in] reader the input recording.
+ * @param[in] batch_opts traversal, range, channels, buffer, max_memory; NULL for defaults.
+ * @param[in] apply_opts NULL for defaults (memory mode).
+ * @param[in] fn the user function; must not be NULL.
+ * @param[in] user_data passed to `fn`, the cleanup and the progress callback.
+ * @param[out] out_results on `NB_STATUS_OK` and `NB_STATUS_STOPPED`, the
+ *             results (memory mode: the blocks so far when stopped; disk mode:
+ *             the output, none when stopped). May be NULL if not wanted.
+ * @param[out] out_cb_value the callback's value when it stopped or failed
+ *             the run. May be NULL.
+ * @return `NB_STATUS_OK`; `NB_STATUS_STOPPED`; `NB_STATUS_CALLBACK_FAILED`;
+ *         `NB_STATUS_CANCELLED`; `NB_STATUS_NO_RESULT`; `NB_STATUS_RESULT_MISMATCH`;
+ *         `NB_STATUS_FILE_EXISTS`; `NB_STATUS_BAD_OUTPUT_PATH`;
+ *         `NB_STATUS_SIDECAR_MISSING` (skip without sidecar); `NB_STATUS_IO`
+ *         (e.g. disk full, file size limit); `NB_STATUS_INPUT_CHANGED`; the
+ *         statuses of `nb_cursor_new`. On every failure nothing is left at
+ *         the output path (an existing output is untouched).
+ *
+ * **Ownership:** the caller frees `*out_results` with `nb_result_list_free`.
+ * **Thread safety:** the reader may be shared; see `nb_apply_options.n_threads`
+ * for where callbacks run.
+ */
+nb_status nb_reader_apply(const struct nb_reader *reader,
+                          const struct nb_batch_options *batch_opts,
+                          const struct nb_apply_options *apply_opts,
+                          nb_apply_fn fn,
+                          void *user_data,
+                          struct nb_result_list **out_results,
+                          int *out_cb_value);
+
+/**
+ * Parses "overwrite", "abort" or "skip".
+ *
+ * @param[out] out_value written on success only.
+ * @return `NB_STATUS_OK`, `NB_STATUS_INVALID_ARGUMENT` (message quotes the
+ *         name), `NB_STATUS_NULL_ARGUMENT`.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_if_file_exists_from_name(const char *name, nb_if_file_exists *out_value);
+
+/**
+ * Fills `opts` with defaults: memory mode, overwrite, no cast, no cleanup,
+ * no previous results, serial, no progress.
+ *
+ * @param[out] opts the struct to fill.
+ * @param[in] version `NB_APPLY_OPTIONS_VERSION` of the header you compiled with.
+ * @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_apply_options_init(struct nb_apply_options *opts, uint32_t version);
+
+/**
+ * The ready cleanup: keeps only the batch's own rows of a result that has
+ * one row per block row, i.e. drops `buffer_size` rows at each end (rows
+ * `[idx_local_start, idx_local_stop)`). Pass it as `nb_apply_options.cleanup`;
+ * the library then trims without calling back into C. Called directly, it
+ * sets `out` to the trimmed copy of `result`.
+ *
+ * @return 0 on success; -1 when `result` does not have `batch->n_rows` rows
+ *         (the apply call then fails with a message saying so).
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+int nb_result_view_trim_buffer(const struct nb_result_view *result,
+                               const struct nb_batch *batch,
+                               struct nb_result_slot *out,
+                               void *user_data);
+
 /**
  * Sets the callback's result to a copy of `data`, an `n_rows × n_cols`
  * matrix of `dtype` in `layout`. A per-batch maximum over channels is
@@ -1531,12 +1489,12 @@ nb_status nb_reader_end_follow(const struct nb_reader *reader);
  *
  * **Thread safety:** only on the thread running the callback that got `out`.
  */
-nb_status nb_result_set(struct nb_result *out,
-                        nb_dtype dtype,
-                        size_t n_rows,
-                        size_t n_cols,
-                        nb_layout layout,
-                        const void *data);
+nb_status nb_result_slot_set(struct nb_result_slot *out,
+                             nb_dtype dtype,
+                             size_t n_rows,
+                             size_t n_cols,
+                             nb_layout layout,
+                             const void *data);
 
 /**
  * Sets the callback's result to a zeroed `n_rows × n_cols` matrix of
@@ -1545,49 +1503,16 @@ nb_status nb_result_set(struct nb_result *out,
  * @param[in,out] out the slot passed to the callback.
  * @param[out] out_data the buffer: `n_rows × n_cols × itemsize` bytes,
  *             8-byte aligned; written on success only.
- * @return as `nb_result_set`.
+ * @return as `nb_result_slot_set`.
  *
  * **Lifetime:** `*out_data` is valid until the callback returns or sets `out` again.
  * **Thread safety:** only on the thread running the callback that got `out`.
  */
-nb_status nb_result_lend(struct nb_result *out,
-                         nb_dtype dtype,
-                         size_t n_rows,
-                         size_t n_cols,
-                         void **out_data);
-
-/**
- * The ready cleanup: keeps only the batch's own rows of a result that has
- * one row per block row, i.e. drops `buffer_size` rows at each end (rows
- * `[idx_local_start, idx_local_stop)`). Pass it as `nb_apply_options.cleanup`;
- * the library then trims without calling back into C. Called directly, it
- * sets `out` to the trimmed copy of `result`.
- *
- * @return 0 on success; -1 when `result` does not have `batch->n_rows` rows
- *         (the apply call then fails with a message saying so).
- *
- * **Thread safety:** may be called from any thread.
- */
-int nb_cleanup_trim_buffer(const struct nb_result_view *result,
-                           const struct nb_batch *batch,
-                           struct nb_result *out,
-                           void *user_data);
-
-/**
- * Converts `n_values` values of `from` at `src` to `to` at `dst`, exactly as
- * `cast_dtype` does in apply: integers wrap to the target width, floats
- * truncate toward zero (saturating at the target's limits; NaN becomes 0).
- * Bindings use it so casts give the same values in every language.
- *
- * @param[in] src `n_values` values of `from`; any alignment.
- * @param[out] dst room for `n_values` values of `to`; any alignment; must not
- *             overlap `src`. Written on success only.
- * @return `NB_STATUS_OK`; `NB_STATUS_BAD_DTYPE`; `NB_STATUS_INVALID_ARGUMENT`
- *         (too many values); `NB_STATUS_NULL_ARGUMENT`.
- *
- * **Thread safety:** may be called from any thread.
- */
-nb_status nb_cast_values(nb_dtype from, const void *src, nb_dtype to, void *dst, size_t n_values);
+nb_status nb_result_slot_lend(struct nb_result_slot *out,
+                              nb_dtype dtype,
+                              size_t n_rows,
+                              size_t n_cols,
+                              void **out_data);
 
 /**
  * Number of result blocks (memory mode; 0 for disk mode; with
@@ -1595,7 +1520,7 @@ nb_status nb_cast_values(nb_dtype from, const void *src, nb_dtype to, void *dst,
  *
  * **Thread safety:** may be called from any thread.
  */
-size_t nb_results_count(const struct nb_results *results);
+size_t nb_result_list_count(const struct nb_result_list *results);
 
 /**
  * Result block `index`, in batch order.
@@ -1604,12 +1529,12 @@ size_t nb_results_count(const struct nb_results *results);
  * @return `NB_STATUS_OK`; `NB_STATUS_INVALID_ARGUMENT` when `index >= count`;
  *         `NB_STATUS_NULL_ARGUMENT`.
  *
- * **Lifetime:** `*out_view` and its data are valid until `nb_results_free`.
+ * **Lifetime:** `*out_view` and its data are valid until `nb_result_list_free`.
  * **Thread safety:** may be called from any thread.
  */
-nb_status nb_results_get(const struct nb_results *results,
-                         size_t index,
-                         const struct nb_result_view **out_view);
+nb_status nb_result_list_get(const struct nb_result_list *results,
+                             size_t index,
+                             const struct nb_result_view **out_view);
 
 /**
  * Number of output files described (disk mode: 1; pipeline: one per step
@@ -1617,7 +1542,7 @@ nb_status nb_results_get(const struct nb_results *results,
  *
  * **Thread safety:** may be called from any thread.
  */
-size_t nb_results_n_outputs(const struct nb_results *results);
+size_t nb_result_list_n_outputs(const struct nb_result_list *results);
 
 /**
  * Output file `index`: its path and the parameters its sidecar holds.
@@ -1626,12 +1551,12 @@ size_t nb_results_n_outputs(const struct nb_results *results);
  * @return `NB_STATUS_OK`; `NB_STATUS_INVALID_ARGUMENT` when `index >= n_outputs`;
  *         `NB_STATUS_NULL_ARGUMENT`.
  *
- * **Lifetime:** `*out_info` and its path are valid until `nb_results_free`.
+ * **Lifetime:** `*out_info` and its path are valid until `nb_result_list_free`.
  * **Thread safety:** may be called from any thread.
  */
-nb_status nb_results_output(const struct nb_results *results,
-                            size_t index,
-                            const struct nb_output_info **out_info);
+nb_status nb_result_list_output(const struct nb_result_list *results,
+                                size_t index,
+                                const struct nb_output_info **out_info);
 
 /**
  * Frees results. NULL is a no-op; freeing twice is undefined behaviour.
@@ -1639,128 +1564,22 @@ nb_status nb_results_output(const struct nb_results *results,
  * **Ownership:** C code must consider `results` and every view and info it
  * lent unusable after this call.
  */
-void nb_results_free(struct nb_results *results);
+void nb_result_list_free(struct nb_result_list *results);
+
+/* Writer ================================================================
+ *
+ * The result sink on its own, for loops written in another language: append
+ * blocks, then publish data and sidecar atomically.
+ */
 
 /**
- * The batches shard `shard_index` of `shard_count` runs: `[*out_first,
- * *out_stop)` of the plan `opts` gives for `reader` (what `nb_reader_apply`
- * with these shard fields runs). Contiguous, balanced (sizes differ by at
- * most one), and the same in every process given the same inputs.
+ * An output being written: blocks are appended to a temporary file beside
+ * the output; `nb_writer_finish` publishes data and sidecar atomically;
+ * `nb_writer_free` without finish removes the temporary file, leaving no output.
  *
- * @param[in] reader the recording.
- * @param[in] opts batch options, or NULL for the defaults.
- * @param[in] shard_index 0-based shard, `< shard_count`.
- * @param[in] shard_count number of shards, `>= 1`.
- * @param[out] out_first first batch of the shard.
- * @param[out] out_stop one past its last batch (`== *out_first` when the
- *             shard has no batch: more shards than batches).
- * @return `NB_STATUS_OK`; `NB_STATUS_INVALID_ARGUMENT` (shard values); the
- *         statuses of `nb_batch_plan`.
- *
- * **Thread safety:** may be called from any thread.
+ * May be moved between threads but must not be used from two threads at once.
  */
-nb_status nb_shard_batches(const struct nb_reader *reader,
-                           const struct nb_batch_options *opts,
-                           uint64_t shard_index,
-                           uint64_t shard_count,
-                           uint64_t *out_first,
-                           uint64_t *out_stop);
-
-/**
- * Publishes the output of a sharded disk apply once every shard returned
- * `NB_STATUS_OK`: call it once, from one process, after all shards ended
- * (e.g. rank 0 after `MPI_Barrier`). It checks that all `shard_count`
- * shards completed and agree, assembles the output (concatenating parts,
- * or taking the shared file of `NB_SHARD_OUTPUT_SAME_ROWS`), then writes the
- * sidecar and renames data and sidecar into place as a single-process
- * apply does; an existing output is replaced. The output is byte-identical
- * to a single-process apply's. Every hidden piece is removed, on success
- * and on failure; on failure nothing is published.
- *
- * @param[in] output_path the `output_path` every shard was given.
- * @param[in] shard_count the `shard_count` every shard was given.
- * @param[out] out_results on success, an `nb_results` whose one output
- *             (`nb_results_output(..., 0, ...)`) describes the file. May be NULL.
- * @return `NB_STATUS_OK`; `NB_STATUS_SHARD_INCOMPLETE` (a shard did not
- *         complete, or the shards disagree: the message names which);
- *         `NB_STATUS_RESULT_MISMATCH` (shards' results differ in dtype,
- *         columns or series length); `NB_STATUS_IO`;
- *         `NB_STATUS_INVALID_ARGUMENT` (`shard_count` 0).
- *
- * **Ownership:** the caller frees `*out_results` with `nb_results_free`.
- * **Thread safety:** may be called from any thread; not concurrently with
- * shards of the same output still running.
- */
-nb_status nb_shard_finish(const char *output_path,
-                          uint64_t shard_count,
-                          struct nb_results **out_results);
-
-/**
- * Removes every hidden piece of a sharded disk apply (parts, the shared
- * file, manifests): call it once, from one process, when any shard failed,
- * after all shards ended. An existing output is not touched. Pieces that
- * do not exist are fine, so it may be called more than once.
- *
- * @param[in] output_path the `output_path` every shard was given.
- * @param[in] shard_count the `shard_count` every shard was given.
- * @return `NB_STATUS_OK`; `NB_STATUS_NULL_ARGUMENT`.
- *
- * **Thread safety:** may be called from any thread.
- */
-nb_status nb_shard_abort(const char *output_path, uint64_t shard_count);
-
-/**
- * The sidecar YAML path of a data file: its last extension replaced by
- * ".yaml" ("a/b.bin" -> "a/b.yaml", "x.dat" -> "x.yaml", "noext" -> "noext.yaml").
- *
- * Two-call idiom: with `buf` NULL or too small, returns
- * `NB_STATUS_BUFFER_TOO_SMALL` and the needed size (with the NUL) in `*out_len`.
- *
- * @param[in] data_path NUL-terminated path of the data file.
- * @param[out] buf destination, may be NULL when `len` is 0.
- * @param[in] len size of `buf` in bytes.
- * @param[out] out_len bytes needed including the NUL; written on OK and on
- *             `NB_STATUS_BUFFER_TOO_SMALL`. May be NULL.
- * @return `NB_STATUS_OK`, `NB_STATUS_BUFFER_TOO_SMALL`, `NB_STATUS_NULL_ARGUMENT`.
- *
- * **Thread safety:** may be called from any thread.
- */
-nb_status nb_sidecar_path(const char *data_path, char *buf, size_t len, size_t *out_len);
-
-/**
- * Static text for a status value; never NULL, never freed.
- *
- * @param[in] status any integer; unknown values give "unknown status".
- * @return a static NUL-terminated English description.
- *
- * **Thread safety:** may be called from any thread.
- */
-const char *nb_status_str(nb_status status);
-
-/**
- * The library version, e.g. "0.1.0".
- *
- * @return a static NUL-terminated string; never NULL, never freed.
- *
- * **Thread safety:** may be called from any thread.
- */
-const char *nb_version_string(void);
-
-/**
- * The library version as major·10000 + minor·100 + patch (compare with
- * `NB_VERSION_NUMBER` to detect a header/library mismatch).
- *
- * **Thread safety:** may be called from any thread.
- */
-uint32_t nb_version_number(void);
-
-/**
- * The ABI version of the loaded library. Bindings compare it with
- * `NB_ABI_VERSION` at load time and refuse to run on a mismatch.
- *
- * **Thread safety:** may be called from any thread.
- */
-uint32_t nb_abi_version(void);
+typedef struct nb_writer nb_writer;
 
 /**
  * Checks an output path and applies if_file_exists, as apply does before
@@ -1778,10 +1597,10 @@ uint32_t nb_abi_version(void);
  *
  * **Thread safety:** may be called from any thread.
  */
-nb_status nb_output_check(const char *output_path,
-                          const char *input_path,
-                          nb_if_file_exists if_file_exists,
-                          bool *out_skip);
+nb_status nb_writer_check_path(const char *output_path,
+                               const char *input_path,
+                               nb_if_file_exists if_file_exists,
+                               bool *out_skip);
 
 /**
  * Starts an output. Nothing appears at `output_path` until `nb_writer_finish`.
@@ -1851,7 +1670,7 @@ nb_status nb_writer_append_channel(struct nb_writer *writer,
  * Publishes the output: syncs data and sidecar, renames them into place
  * (replacing an existing output of that name), and describes it.
  *
- * @param[out] out_results one output (`nb_results_output(.., 0, ..)`);
+ * @param[out] out_results one output (`nb_result_list_output(.., 0, ..)`);
  *             written on success only. May be NULL.
  * @return `NB_STATUS_OK`; `NB_STATUS_RESULT_MISMATCH` (channels of unequal
  *         length); `NB_STATUS_IO`; `NB_STATUS_INVALID_ARGUMENT` (already
@@ -1859,7 +1678,7 @@ nb_status nb_writer_append_channel(struct nb_writer *writer,
  *
  * **Thread safety:** must not be called on one writer from two threads at once.
  */
-nb_status nb_writer_finish(struct nb_writer *writer, struct nb_results **out_results);
+nb_status nb_writer_finish(struct nb_writer *writer, struct nb_result_list **out_results);
 
 /**
  * Frees a writer. Without a successful `nb_writer_finish`, the temporary
@@ -1869,8 +1688,244 @@ nb_status nb_writer_finish(struct nb_writer *writer, struct nb_results **out_res
  */
 void nb_writer_free(struct nb_writer *writer);
 
+/* Pipelines =============================================================
+ *
+ * Steps chained on one input, each reading the previous step's output
+ * (YASS's BatchPipeline and PipedTransformation).
+ */
+
+/**
+ * How a pipeline step traverses its input (one of the `NB_PIPELINE_MODE_` constants).
+ */
+typedef int32_t nb_pipeline_mode;
+
+/**
+ * Current version of `nb_pipeline_step`.
+ */
+#define NB_PIPELINE_STEP_VERSION 1
+
+/**
+ * Current version of `nb_pipeline_options`.
+ */
+#define NB_PIPELINE_OPTIONS_VERSION 1
+
+/**
+ * Every batch is all observations of one channel (single-channel, force_complete_channel_batch).
+ */
+#define NB_PIPELINE_MODE_SINGLE_CHANNEL_ONE_BATCH 0
+
+/**
+ * Batches of one channel, split to respect max_memory.
+ */
+#define NB_PIPELINE_MODE_SINGLE_CHANNEL 1
+
+/**
+ * Batches of every channel (multi-channel).
+ */
+#define NB_PIPELINE_MODE_MULTI_CHANNEL 2
+
+/**
+ * One step of a pipeline (YASS's PipedTransformation). Fill with
+ * `nb_pipeline_step_init`. Fields are only ever appended.
+ */
+typedef struct nb_pipeline_step {
+  /**
+   * Set by `nb_pipeline_step_init`; do not change.
+   */
+  uint32_t version;
+  /**
+   * The step's function, as for `nb_reader_apply`; must not be NULL.
+   */
+  nb_apply_fn fn;
+  /**
+   * Passed to `fn`.
+   */
+  void *user_data;
+  /**
+   * File name of the step's output inside the pipeline's output_dir.
+   */
+  const char *output_name;
+  /**
+   * `NB_PIPELINE_MODE_SINGLE_CHANNEL_ONE_BATCH` (default), `_SINGLE_CHANNEL` or `_MULTI_CHANNEL`.
+   */
+  nb_pipeline_mode mode;
+  /**
+   * false (default): delete this step's output (data and sidecar) once the
+   * next step has consumed it. The last step's output is always kept.
+   */
+  bool keep;
+  /**
+   * `NB_IF_FILE_EXISTS_OVERWRITE` (default), `_ABORT` or `_SKIP`.
+   */
+  nb_if_file_exists if_file_exists;
+  /**
+   * Cast of the step's results; `NB_DTYPE_UNSET` (default): none.
+   */
+  nb_dtype cast_dtype;
+} nb_pipeline_step;
+
+/**
+ * Options of `nb_pipeline_run`. Fill with `nb_pipeline_options_init`.
+ */
+typedef struct nb_pipeline_options {
+  /**
+   * Set by `nb_pipeline_options_init`; do not change.
+   */
+  uint32_t version;
+  /**
+   * Directory of every step's output; must exist. Borrowed for the call.
+   */
+  const char *output_dir;
+  /**
+   * As `nb_apply_options.n_threads`, for every step.
+   */
+  uint32_t n_threads;
+  /**
+   * Called after each batch of each step (done/total of that step).
+   */
+  nb_progress_fn progress;
+  /**
+   * Passed to `progress`.
+   */
+  void *progress_user_data;
+} nb_pipeline_options;
+
+/**
+ * Fills a step with defaults (see the fields). Set `fn` and `output_name`.
+ *
+ * @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_pipeline_step_init(struct nb_pipeline_step *step, uint32_t version);
+
+/**
+ * Fills pipeline options with defaults: output_dir NULL (must be set),
+ * serial, no progress.
+ *
+ * @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_pipeline_options_init(struct nb_pipeline_options *opts, uint32_t version);
+
+/**
+ * Parses "single_channel_one_batch", "single_channel" or "multi_channel".
+ *
+ * @param[out] out_mode written on success only.
+ * @return `NB_STATUS_OK`, `NB_STATUS_INVALID_ARGUMENT` (quotes the name), `NB_STATUS_NULL_ARGUMENT`.
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_pipeline_mode_from_name(const char *name,
+                                     nb_pipeline_mode *out_mode);
+
+/**
+ * Runs steps on one input (YASS's BatchPipeline): step k reads step k-1's
+ * output through its sidecar and writes `output_dir/output_name` plus its
+ * sidecar. The time range and channels of `batch_opts` apply to the first
+ * step only; max_memory, buffer_size and layout to every step (its
+ * traversal comes from each step's mode). Every step is validated (modes,
+ * names, if_file_exists, cast_dtype, output paths) before the first runs.
+ * The input is never written or deleted.
+ *
+ * @param[in] input_path the input recording.
+ * @param[in] input_opts how to open it; NULL: everything from its sidecar.
+ * @param[in] batch_opts NULL for defaults.
+ * @param[in] pipeline_opts output_dir, threads, progress; must not be NULL.
+ * @param[in] steps `n_steps` pointers to steps (an array of pointers, so
+ *            each step may come from a different header version).
+ * @param[out] out_results on OK and STOPPED: one output per step that ran
+ *             (`kept` false for removed intermediates). May be NULL.
+ * @param[out] out_cb_value the value of a callback that stopped or failed. May be NULL.
+ * @return as `nb_reader_apply`. A failing or stopping step leaves no output
+ *         of its own; earlier steps' outputs remain.
+ *
+ * **Ownership:** free `*out_results` with `nb_result_list_free`.
+ * **Thread safety:** see `nb_apply_options.n_threads`.
+ */
+nb_status nb_pipeline_run(const char *input_path,
+                          const struct nb_open_options *input_opts,
+                          const struct nb_batch_options *batch_opts,
+                          const struct nb_pipeline_options *pipeline_opts,
+                          const struct nb_pipeline_step *const *steps,
+                          size_t n_steps,
+                          struct nb_result_list **out_results,
+                          int *out_cb_value);
+
+/* Shards across processes ===============================================
+ *
+ * One job split between processes (MPI ranks, job-array tasks) that never
+ * talk: each runs its shard of the batches; one process finishes the output.
+ */
+
+/**
+ * The batches shard `shard_index` of `shard_count` runs: `[*out_first,
+ * *out_stop)` of the plan `opts` gives for `reader` (what `nb_reader_apply`
+ * with these shard fields runs). Contiguous, balanced (sizes differ by at
+ * most one), and the same in every process given the same inputs.
+ *
+ * @param[in] reader the recording.
+ * @param[in] opts batch options, or NULL for the defaults.
+ * @param[in] shard_index 0-based shard, `< shard_count`.
+ * @param[in] shard_count number of shards, `>= 1`.
+ * @param[out] out_first first batch of the shard.
+ * @param[out] out_stop one past its last batch (`== *out_first` when the
+ *             shard has no batch: more shards than batches).
+ * @return `NB_STATUS_OK`; `NB_STATUS_INVALID_ARGUMENT` (shard values); the
+ *         statuses of `nb_reader_plan`.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_reader_shard_batches(const struct nb_reader *reader,
+                                  const struct nb_batch_options *opts,
+                                  uint64_t shard_index,
+                                  uint64_t shard_count,
+                                  uint64_t *out_first,
+                                  uint64_t *out_stop);
+
+/**
+ * Publishes the output of a sharded disk apply once every shard returned
+ * `NB_STATUS_OK`: call it once, from one process, after all shards ended
+ * (e.g. rank 0 after `MPI_Barrier`). It checks that all `shard_count`
+ * shards completed and agree, assembles the output (concatenating parts,
+ * or taking the shared file of `NB_SHARD_OUTPUT_SAME_ROWS`), then writes the
+ * sidecar and renames data and sidecar into place as a single-process
+ * apply does; an existing output is replaced. The output is byte-identical
+ * to a single-process apply's. Every hidden piece is removed, on success
+ * and on failure; on failure nothing is published.
+ *
+ * @param[in] output_path the `output_path` every shard was given.
+ * @param[in] shard_count the `shard_count` every shard was given.
+ * @param[out] out_results on success, an `nb_result_list` whose one output
+ *             (`nb_result_list_output(..., 0, ...)`) describes the file. May be NULL.
+ * @return `NB_STATUS_OK`; `NB_STATUS_SHARD_INCOMPLETE` (a shard did not
+ *         complete, or the shards disagree: the message names which);
+ *         `NB_STATUS_RESULT_MISMATCH` (shards' results differ in dtype,
+ *         columns or series length); `NB_STATUS_IO`;
+ *         `NB_STATUS_INVALID_ARGUMENT` (`shard_count` 0).
+ *
+ * **Ownership:** the caller frees `*out_results` with `nb_result_list_free`.
+ * **Thread safety:** may be called from any thread; not concurrently with
+ * shards of the same output still running.
+ */
+nb_status nb_shard_finish(const char *output_path,
+                          uint64_t shard_count,
+                          struct nb_result_list **out_results);
+
+/**
+ * Removes every hidden piece of a sharded disk apply (parts, the shared
+ * file, manifests): call it once, from one process, when any shard failed,
+ * after all shards ended. An existing output is not touched. Pieces that
+ * do not exist are fine, so it may be called more than once.
+ *
+ * @param[in] output_path the `output_path` every shard was given.
+ * @param[in] shard_count the `shard_count` every shard was given.
+ * @return `NB_STATUS_OK`; `NB_STATUS_NULL_ARGUMENT`.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_shard_abort(const char *output_path, uint64_t shard_count);
+
 #ifdef __cplusplus
-}  // extern "C"
-#endif  // __cplusplus
+}  /* extern "C" */
+#endif
 
 #endif  /* NEUROBATCH_H */

@@ -72,7 +72,7 @@ template <class T> void expect_dtype(nb_dtype have) {
 
 struct ReaderFree { void operator()(nb_reader *p) const noexcept { nb_reader_free(p); } };
 struct CursorFree { void operator()(nb_cursor *p) const noexcept { nb_cursor_free(p); } };
-struct ResultsFree { void operator()(nb_results *p) const noexcept { nb_results_free(p); } };
+struct ResultsFree { void operator()(nb_result_list *p) const noexcept { nb_result_list_free(p); } };
 struct WriterFree { void operator()(nb_writer *p) const noexcept { nb_writer_free(p); } };
 
 }  // namespace detail
@@ -97,14 +97,14 @@ inline nb_data_order data_order_from_name(const std::string &name) {
 /// Parses a YASS max_memory string ("300MB", 1024-based) into bytes.
 inline uint64_t parse_max_memory(const std::string &text) {
   uint64_t bytes = 0;
-  detail::check(nb_parse_max_memory(text.c_str(), &bytes));
+  detail::check(nb_max_memory_parse(text.c_str(), &bytes));
   return bytes;
 }
 
 /// Converts values as apply's cast_dtype does.
 template <class To, class From> std::vector<To> cast_values(const std::vector<From> &in) {
   std::vector<To> out(in.size());
-  detail::check(nb_cast_values(dtype_of_v<From>, in.data(), dtype_of_v<To>, out.data(), in.size()));
+  detail::check(nb_dtype_cast(dtype_of_v<From>, in.data(), dtype_of_v<To>, out.data(), in.size()));
   return out;
 }
 
@@ -309,21 +309,21 @@ class ResultView {
 /// Where a callback puts its result.
 class ResultSlot {
  public:
-  explicit ResultSlot(nb_result *r) : r_(r) {}
+  explicit ResultSlot(nb_result_slot *r) : r_(r) {}
   /// Copies rows x cols values in `layout` (row-major by default).
   template <class T> void set(std::size_t rows, std::size_t cols, const T *data, nb_layout layout = NB_LAYOUT_SAMPLE_MAJOR) {
-    detail::check(nb_result_set(r_, dtype_of_v<T>, rows, cols, layout, data));
+    detail::check(nb_result_slot_set(r_, dtype_of_v<T>, rows, cols, layout, data));
   }
   template <class T> void set(std::size_t rows, std::size_t cols, const std::vector<T> &data) { set(rows, cols, data.data()); }
   /// A zeroed rows x cols row-major buffer to fill in place.
   template <class T> T *lend(std::size_t rows, std::size_t cols) {
     void *p = nullptr;
-    detail::check(nb_result_lend(r_, dtype_of_v<T>, rows, cols, &p));
+    detail::check(nb_result_slot_lend(r_, dtype_of_v<T>, rows, cols, &p));
     return static_cast<T *>(p);
   }
 
  private:
-  nb_result *r_;
+  nb_result_slot *r_;
 };
 
 /// An output file, as its sidecar describes it.
@@ -341,20 +341,20 @@ struct OutputInfo {
 class Results {
  public:
   Results() = default;
-  Results(nb_results *r, nb_status status, int callback_value) : r_(r), stopped_(status == NB_STATUS_STOPPED), callback_value_(callback_value) {}
-  nb_results *capi() const noexcept { return r_.get(); }
+  Results(nb_result_list *r, nb_status status, int callback_value) : r_(r), stopped_(status == NB_STATUS_STOPPED), callback_value_(callback_value) {}
+  nb_result_list *capi() const noexcept { return r_.get(); }
   /// Memory mode: the results, in batch order.
-  std::size_t size() const noexcept { return nb_results_count(r_.get()); }
+  std::size_t size() const noexcept { return nb_result_list_count(r_.get()); }
   ResultView operator[](std::size_t i) const {
     const nb_result_view *v = nullptr;
-    detail::check(nb_results_get(r_.get(), i, &v));
+    detail::check(nb_result_list_get(r_.get(), i, &v));
     return ResultView(v);
   }
   std::vector<OutputInfo> outputs() const {
     std::vector<OutputInfo> out;
-    for (std::size_t i = 0; i < nb_results_n_outputs(r_.get()); i++) {
+    for (std::size_t i = 0; i < nb_result_list_n_outputs(r_.get()); i++) {
       const nb_output_info *o = nullptr;
-      detail::check(nb_results_output(r_.get(), i, &o));
+      detail::check(nb_result_list_output(r_.get(), i, &o));
       out.push_back({o->path, o->dtype, o->n_channels, o->data_order, o->n_observations, o->skipped, o->kept});
     }
     return out;
@@ -364,7 +364,7 @@ class Results {
   int callback_value() const noexcept { return callback_value_; }
 
  private:
-  std::unique_ptr<nb_results, detail::ResultsFree> r_;
+  std::unique_ptr<nb_result_list, detail::ResultsFree> r_;
   bool stopped_ = false;
   int callback_value_ = 0;
 };
@@ -392,7 +392,7 @@ struct ApplyOptions {
 namespace detail {
 
 /// Calls `f` as f(batch, previous, slot), returning its int, or 0 for void.
-template <class F> int invoke_user(F &f, const nb_batch *b, const nb_result_view *prev, nb_result *out) {
+template <class F> int invoke_user(F &f, const nb_batch *b, const nb_result_view *prev, nb_result_slot *out) {
   Batch batch(b);
   ResultSlot slot(out);
   std::optional<ResultView> pv;
@@ -417,7 +417,7 @@ template <class F> struct ApplyContext {
     std::lock_guard<std::mutex> lock(mutex);
     if (!error) error = e;
   }
-  static int call(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) noexcept {
+  static int call(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) noexcept {
     auto *c = static_cast<ApplyContext *>(user);
     try {
       return invoke_user(*c->f, b, prev, out);
@@ -426,7 +426,7 @@ template <class F> struct ApplyContext {
       return -1;
     }
   }
-  static int cleanup(const nb_result_view *r, const nb_batch *b, nb_result *out, void *user) noexcept {
+  static int cleanup(const nb_result_view *r, const nb_batch *b, nb_result_slot *out, void *user) noexcept {
     auto *c = static_cast<ApplyContext *>(user);
     try {
       ResultSlot slot(out);
@@ -526,7 +526,7 @@ class Reader {
   /// Number of batches and observations per full batch.
   std::pair<uint64_t, uint64_t> plan(const BatchOptions &opts = {}) const {
     uint64_t n = 0, rows = 0;
-    detail::check(nb_batch_plan(r_.get(), opts.c(), &n, &rows));
+    detail::check(nb_reader_plan(r_.get(), opts.c(), &n, &rows));
     return {n, rows};
   }
 
@@ -549,18 +549,18 @@ class Reader {
     ao.output_path = opts.output_path.empty() ? nullptr : opts.output_path.c_str();
     ao.if_file_exists = opts.if_file_exists;
     ao.cast_dtype = opts.cast_dtype;
-    ao.cleanup = opts.trim_buffer ? nb_cleanup_trim_buffer : (opts.cleanup ? &Ctx::cleanup : nullptr);
+    ao.cleanup = opts.trim_buffer ? nb_result_view_trim_buffer : (opts.cleanup ? &Ctx::cleanup : nullptr);
     ao.pass_batch_results = opts.pass_batch_results;
     ao.n_threads = opts.n_threads;
     ao.progress = opts.progress ? &Ctx::progress : nullptr;
     ao.shard_index = opts.shard_index;
     ao.shard_count = opts.shard_count;
     ao.shard_output = opts.shard_output;
-    nb_results *res = nullptr;
+    nb_result_list *res = nullptr;
     int cbv = 0;
     nb_status s = nb_reader_apply(r_.get(), batch.c(), &ao, &Ctx::call, &ctx, &res, &cbv);
     if (ctx.error) {
-      nb_results_free(res);
+      nb_result_list_free(res);
       std::rethrow_exception(ctx.error);
     }
     detail::check(s);
@@ -599,7 +599,7 @@ class Writer {
     detail::check(nb_writer_append_channel(w_.get(), position, dtype_of_v<T>, n, 1, NB_LAYOUT_SAMPLE_MAJOR, data));
   }
   OutputInfo finish() {
-    nb_results *r = nullptr;
+    nb_result_list *r = nullptr;
     detail::check(nb_writer_finish(w_.get(), &r));
     return Results(r, NB_STATUS_OK, 0).outputs().at(0);
   }
@@ -648,12 +648,12 @@ class Pipeline {
     po.output_dir = output_dir_.c_str();
     po.n_threads = n_threads_;
     nb_open_options oo = open_.c();
-    nb_results *res = nullptr;
+    nb_result_list *res = nullptr;
     int cbv = 0;
     nb_status s = nb_pipeline_run(input_.c_str(), &oo, batch_.c(), &po, ptrs.data(), ptrs.size(), &res, &cbv);
     for (auto &x : ctx)
       if (x.error) {
-        nb_results_free(res);
+        nb_result_list_free(res);
         std::rethrow_exception(x.error);
       }
     detail::check(s);

@@ -11,21 +11,7 @@ use std::ffi::{c_void, CStr, CString};
 use std::path::{Path, PathBuf};
 use std::ptr::{null, null_mut};
 
-use neurobatch::ffi::apply::*;
-use neurobatch::ffi::batch::*;
-use neurobatch::ffi::cursor::*;
-use neurobatch::ffi::dtype::*;
-use neurobatch::ffi::error::*;
-use neurobatch::ffi::memory::*;
-use neurobatch::ffi::options::*;
-use neurobatch::ffi::pipeline::*;
-use neurobatch::ffi::reader::*;
-use neurobatch::ffi::result::*;
-use neurobatch::ffi::results::*;
-use neurobatch::ffi::shard::*;
-use neurobatch::ffi::sidecar::*;
-use neurobatch::ffi::status::*;
-use neurobatch::ffi::writer::*;
+use neurobatch::ffi::*;
 use neurobatch::{DataOrder, Dtype};
 
 const N_CH: usize = 4;
@@ -115,19 +101,19 @@ fn cursor_with(path: &Path, b: nb_batch_options) -> nb_status {
     st
 }
 
-unsafe extern "C" fn copy_batch(b: *const nb_batch, _prev: *const nb_result_view, out: *mut nb_result, _u: *mut c_void) -> i32 {
+unsafe extern "C" fn copy_batch(b: *const nb_batch, _prev: *const nb_result_view, out: *mut nb_result_slot, _u: *mut c_void) -> i32 {
     let b = unsafe { &*b };
-    unsafe { nb_result_set(out, b.dtype, b.n_rows, b.n_channels, b.layout, b.data) }
+    unsafe { nb_result_slot_set(out, b.dtype, b.n_rows, b.n_channels, b.layout, b.data) }
 }
 
 /// Runs `f` on the first batch's result slot and fails the apply with its status.
-fn inside_callback(path: &Path, f: fn(*mut nb_result, &nb_batch) -> nb_status) -> nb_status {
+fn inside_callback(path: &Path, f: fn(*mut nb_result_slot, &nb_batch) -> nb_status) -> nb_status {
     struct Ctx {
-        f: fn(*mut nb_result, &nb_batch) -> nb_status,
+        f: fn(*mut nb_result_slot, &nb_batch) -> nb_status,
         status: nb_status,
         message: String,
     }
-    unsafe extern "C" fn cb(b: *const nb_batch, _p: *const nb_result_view, out: *mut nb_result, u: *mut c_void) -> i32 {
+    unsafe extern "C" fn cb(b: *const nb_batch, _p: *const nb_result_view, out: *mut nb_result_slot, u: *mut c_void) -> i32 {
         let ctx = unsafe { &mut *u.cast::<Ctx>() };
         ctx.status = (ctx.f)(out, unsafe { &*b });
         ctx.message = last_error();
@@ -161,7 +147,7 @@ fn apply_disk(path: &Path, output: &Path, tweak: impl FnOnce(&mut nb_apply_optio
     let mut res = null_mut();
     let st = unsafe { nb_reader_apply(r, null(), &a, Some(copy_batch), null_mut(), &mut res, null_mut()) };
     unsafe {
-        nb_results_free(res);
+        nb_result_list_free(res);
         nb_reader_free(r);
     }
     st
@@ -214,10 +200,10 @@ fn build(dir: &Path) -> Catalogue {
     });
     {
         let p = rec.clone();
-        k.add("nb_results_get", "an nb_reader passed as the results", NB_STATUS_BAD_HANDLE, &["results", "not an nb_results"], move || {
+        k.add("nb_result_list_get", "an nb_reader passed as the results", NB_STATUS_BAD_HANDLE, &["results", "not an nb_result_list"], move || {
             let r = reader(&p);
             let mut v = null();
-            let st = unsafe { nb_results_get(r.cast::<nb_results>(), 0, &mut v) };
+            let st = unsafe { nb_result_list_get(r.cast::<nb_result_list>(), 0, &mut v) };
             unsafe { nb_reader_free(r) };
             st
         });
@@ -352,14 +338,14 @@ fn build(dir: &Path) -> Catalogue {
     k.add("nb_if_file_exists_from_name", "\"replace\"", NB_STATUS_INVALID_ARGUMENT, &["'replace'", "overwrite"], || unsafe { nb_if_file_exists_from_name(s("replace").as_ptr(), &mut 0) });
     k.add("nb_pipeline_mode_from_name", "\"all_channels\"", NB_STATUS_INVALID_ARGUMENT, &["'all_channels'", "multi_channel"], || unsafe { nb_pipeline_mode_from_name(s("all_channels").as_ptr(), &mut 0) });
     for text in ["", "1.5GB", "-1", "+5", "10XB", "GB", " 1GB", "1GB ", "1 GB", "1gb", "1TB", "0x10", "١٢", "99999999999999999999", "17179869184GB"] {
-        k.add("nb_parse_max_memory", &format!("{text:?}"), NB_STATUS_BAD_MEMORY, &[&format!("'{text}'"), "e.g. '300MB'"], move || {
+        k.add("nb_max_memory_parse", &format!("{text:?}"), NB_STATUS_BAD_MEMORY, &[&format!("'{text}'"), "e.g. '300MB'"], move || {
             let mut v = 12345;
-            let st = unsafe { nb_parse_max_memory(s(text).as_ptr(), &mut v) };
+            let st = unsafe { nb_max_memory_parse(s(text).as_ptr(), &mut v) };
             assert_eq!(v, 12345, "output written on failure");
             st
         });
     }
-    k.add("nb_parse_max_memory", "text NULL", NB_STATUS_NULL_ARGUMENT, &["text"], || unsafe { nb_parse_max_memory(null(), &mut 0) });
+    k.add("nb_max_memory_parse", "text NULL", NB_STATUS_NULL_ARGUMENT, &["text"], || unsafe { nb_max_memory_parse(null(), &mut 0) });
     k.add("nb_dtype_from_name", "non-UTF-8 bytes", NB_STATUS_BAD_DTYPE, &["\u{FFFD}"], || unsafe { nb_dtype_from_name(b"int\xff16\0".as_ptr().cast(), &mut 0) });
 
     // --------------------------------------------------------------- sidecars
@@ -577,11 +563,11 @@ fn build(dir: &Path) -> Catalogue {
     }
     {
         let p = rec.clone();
-        k.add("nb_batch_plan", "max_memory 3", NB_STATUS_MEMORY_TOO_SMALL, &["3 bytes"], move || {
+        k.add("nb_reader_plan", "max_memory 3", NB_STATUS_MEMORY_TOO_SMALL, &["3 bytes"], move || {
             let r = reader(&p);
             let mut b = batch_opts();
             b.max_memory = 3;
-            let st = unsafe { nb_batch_plan(r, &b, &mut 0, &mut 0) };
+            let st = unsafe { nb_reader_plan(r, &b, &mut 0, &mut 0) };
             unsafe { nb_reader_free(r) };
             st
         });
@@ -755,37 +741,37 @@ fn build(dir: &Path) -> Catalogue {
     }
 
     // -------------------------------------------------- results inside callbacks
-    let in_cb: Vec<(&str, fn(*mut nb_result, &nb_batch) -> nb_status, nb_status, Vec<&str>)> = vec![
-        ("nb_result_set: dtype value 0 (unset)", |o, b| unsafe { nb_result_set(o, 0, 1, 1, 0, b.data) }, NB_STATUS_BAD_DTYPE, vec!["NB_DTYPE_UNSET (0)"]),
-        ("nb_result_set: n_rows × n_cols overflows", |o, b| unsafe { nb_result_set(o, NB_DTYPE_INT16, usize::MAX, 3, 0, b.data) }, NB_STATUS_INVALID_ARGUMENT, vec!["18446744073709551615"]),
-        ("nb_result_set: data NULL for 4 values", |o, _| unsafe { nb_result_set(o, NB_DTYPE_INT16, 2, 2, 0, null()) }, NB_STATUS_NULL_ARGUMENT, vec!["data"]),
-        ("nb_result_set: layout value 2", |o, b| unsafe { nb_result_set(o, NB_DTYPE_INT16, 1, 1, 2, b.data) }, NB_STATUS_INVALID_ARGUMENT, vec!["layout", "2"]),
-        ("nb_result_lend: out_data NULL", |o, _| unsafe { nb_result_lend(o, NB_DTYPE_INT16, 1, 1, null_mut()) }, NB_STATUS_NULL_ARGUMENT, vec!["out_data"]),
+    let in_cb: Vec<(&str, fn(*mut nb_result_slot, &nb_batch) -> nb_status, nb_status, Vec<&str>)> = vec![
+        ("nb_result_slot_set: dtype value 0 (unset)", |o, b| unsafe { nb_result_slot_set(o, 0, 1, 1, 0, b.data) }, NB_STATUS_BAD_DTYPE, vec!["NB_DTYPE_UNSET (0)"]),
+        ("nb_result_slot_set: n_rows × n_cols overflows", |o, b| unsafe { nb_result_slot_set(o, NB_DTYPE_INT16, usize::MAX, 3, 0, b.data) }, NB_STATUS_INVALID_ARGUMENT, vec!["18446744073709551615"]),
+        ("nb_result_slot_set: data NULL for 4 values", |o, _| unsafe { nb_result_slot_set(o, NB_DTYPE_INT16, 2, 2, 0, null()) }, NB_STATUS_NULL_ARGUMENT, vec!["data"]),
+        ("nb_result_slot_set: layout value 2", |o, b| unsafe { nb_result_slot_set(o, NB_DTYPE_INT16, 1, 1, 2, b.data) }, NB_STATUS_INVALID_ARGUMENT, vec!["layout", "2"]),
+        ("nb_result_slot_lend: out_data NULL", |o, _| unsafe { nb_result_slot_lend(o, NB_DTYPE_INT16, 1, 1, null_mut()) }, NB_STATUS_NULL_ARGUMENT, vec!["out_data"]),
     ];
     for (what, f, expect, names) in in_cb {
         let p = rec.clone();
-        let entry = if what.starts_with("nb_result_set") { "nb_result_set" } else { "nb_result_lend" };
+        let entry = if what.starts_with("nb_result_slot_set") { "nb_result_slot_set" } else { "nb_result_slot_lend" };
         k.add(entry, what.split_once(": ").unwrap().1, expect, &names, move || inside_callback(&p, f));
     }
-    k.add("nb_result_set", "out NULL", NB_STATUS_NULL_ARGUMENT, &["out"], || unsafe { nb_result_set(null_mut(), NB_DTYPE_INT16, 1, 1, 0, [0i16].as_ptr().cast()) });
-    k.add("nb_cast_values", "from dtype value 42", NB_STATUS_BAD_DTYPE, &["42"], || {
+    k.add("nb_result_slot_set", "out NULL", NB_STATUS_NULL_ARGUMENT, &["out"], || unsafe { nb_result_slot_set(null_mut(), NB_DTYPE_INT16, 1, 1, 0, [0i16].as_ptr().cast()) });
+    k.add("nb_dtype_cast", "from dtype value 42", NB_STATUS_BAD_DTYPE, &["42"], || {
         let (src, mut dst) = ([0u8; 8], [0u8; 8]);
-        unsafe { nb_cast_values(42, src.as_ptr().cast(), NB_DTYPE_INT16, dst.as_mut_ptr().cast(), 1) }
+        unsafe { nb_dtype_cast(42, src.as_ptr().cast(), NB_DTYPE_INT16, dst.as_mut_ptr().cast(), 1) }
     });
-    k.add("nb_cast_values", "n_values 2^62 of int64 (overflows)", NB_STATUS_INVALID_ARGUMENT, &["4611686018427387904"], || {
+    k.add("nb_dtype_cast", "n_values 2^62 of int64 (overflows)", NB_STATUS_INVALID_ARGUMENT, &["4611686018427387904"], || {
         let (src, mut dst) = ([0u8; 8], [0u8; 8]);
-        unsafe { nb_cast_values(NB_DTYPE_INT64, src.as_ptr().cast(), NB_DTYPE_INT64, dst.as_mut_ptr().cast(), 1 << 62) }
+        unsafe { nb_dtype_cast(NB_DTYPE_INT64, src.as_ptr().cast(), NB_DTYPE_INT64, dst.as_mut_ptr().cast(), 1 << 62) }
     });
     {
         let p = rec.clone();
-        k.add("nb_results_get", "index 3 of 1", NB_STATUS_INVALID_ARGUMENT, &["index 3", "1 results"], move || {
+        k.add("nb_result_list_get", "index 3 of 1", NB_STATUS_INVALID_ARGUMENT, &["index 3", "1 results"], move || {
             let r = reader(&p);
             let mut res = null_mut();
             assert_eq!(unsafe { nb_reader_apply(r, null(), null(), Some(copy_batch), null_mut(), &mut res, null_mut()) }, NB_STATUS_OK);
             let mut v = null();
-            let st = unsafe { nb_results_get(res, 3, &mut v) };
+            let st = unsafe { nb_result_list_get(res, 3, &mut v) };
             unsafe {
-                nb_results_free(res);
+                nb_result_list_free(res);
                 nb_reader_free(r);
             }
             st
@@ -859,9 +845,9 @@ fn build(dir: &Path) -> Catalogue {
     }
     {
         let p = rec.clone();
-        k.add("nb_output_check", "output equal to the input", NB_STATUS_BAD_OUTPUT_PATH, &["$DIR/rec.bin"], move || {
+        k.add("nb_writer_check_path", "output equal to the input", NB_STATUS_BAD_OUTPUT_PATH, &["$DIR/rec.bin"], move || {
             let cp = c(&p);
-            unsafe { nb_output_check(cp.as_ptr(), cp.as_ptr(), NB_IF_FILE_EXISTS_OVERWRITE, &mut false) }
+            unsafe { nb_writer_check_path(cp.as_ptr(), cp.as_ptr(), NB_IF_FILE_EXISTS_OVERWRITE, &mut false) }
         });
     }
 
@@ -878,9 +864,9 @@ fn build(dir: &Path) -> Catalogue {
     }
     {
         let p = rec.clone();
-        k.add("nb_shard_batches", "shard 9 of 2", NB_STATUS_INVALID_ARGUMENT, &["shard 9 of 2"], move || {
+        k.add("nb_reader_shard_batches", "shard 9 of 2", NB_STATUS_INVALID_ARGUMENT, &["shard 9 of 2"], move || {
             let r = reader(&p);
-            let st = unsafe { nb_shard_batches(r, null(), 9, 2, &mut 0, &mut 0) };
+            let st = unsafe { nb_reader_shard_batches(r, null(), 9, 2, &mut 0, &mut 0) };
             unsafe { nb_reader_free(r) };
             st
         });
@@ -920,7 +906,7 @@ fn run_pipeline(input: &Path, dir: &Path, name: &str, n_steps: usize, f: nb_appl
     let steps = [&step as *const nb_pipeline_step; 2];
     let mut res = null_mut();
     let st = unsafe { nb_pipeline_run(c(input).as_ptr(), null(), null(), &po, steps.as_ptr(), n_steps, &mut res, null_mut()) };
-    unsafe { nb_results_free(res) };
+    unsafe { nb_result_list_free(res) };
     st
 }
 

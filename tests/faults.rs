@@ -12,14 +12,7 @@ use std::ffi::{c_void, CStr, CString};
 use std::path::Path;
 use std::ptr::{null, null_mut};
 
-use neurobatch::ffi::apply::*;
-use neurobatch::ffi::batch::*;
-use neurobatch::ffi::error::*;
-use neurobatch::ffi::options::*;
-use neurobatch::ffi::reader::*;
-use neurobatch::ffi::result::*;
-use neurobatch::ffi::results::*;
-use neurobatch::ffi::status::*;
+use neurobatch::ffi::*;
 use neurobatch::{DataOrder, Dtype};
 
 unsafe extern "C" {
@@ -34,9 +27,9 @@ fn last_error() -> String {
     unsafe { CStr::from_ptr(nb_last_error_message()) }.to_string_lossy().into_owned()
 }
 
-unsafe extern "C" fn copy_rows(b: *const nb_batch, _p: *const nb_result_view, out: *mut nb_result, _u: *mut c_void) -> i32 {
+unsafe extern "C" fn copy_rows(b: *const nb_batch, _p: *const nb_result_view, out: *mut nb_result_slot, _u: *mut c_void) -> i32 {
     let b = unsafe { &*b };
-    unsafe { nb_result_set(out, b.dtype, b.n_rows, b.n_channels, b.layout, b.data) }
+    unsafe { nb_result_slot_set(out, b.dtype, b.n_rows, b.n_channels, b.layout, b.data) }
 }
 
 fn open(path: &Path) -> *mut nb_reader {
@@ -62,7 +55,7 @@ fn apply_to(r: *const nb_reader, output: &Path, threads: u32) -> nb_status {
     a.n_threads = threads;
     let mut res = null_mut();
     let st = unsafe { nb_reader_apply(r, &b, &a, Some(copy_rows), null_mut(), &mut res, null_mut()) };
-    unsafe { nb_results_free(res) };
+    unsafe { nb_result_list_free(res) };
     st
 }
 

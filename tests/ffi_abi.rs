@@ -6,15 +6,7 @@ mod common;
 use std::ffi::{CStr, CString};
 use std::ptr::{null, null_mut};
 
-use neurobatch::ffi::cursor::*;
-use neurobatch::ffi::dtype::*;
-use neurobatch::ffi::error::*;
-use neurobatch::ffi::memory::*;
-use neurobatch::ffi::options::*;
-use neurobatch::ffi::reader::*;
-use neurobatch::ffi::sidecar::*;
-use neurobatch::ffi::status::*;
-use neurobatch::ffi::version::*;
+use neurobatch::ffi::*;
 use neurobatch::{DataOrder, Dtype};
 
 unsafe extern "C" {
@@ -50,7 +42,7 @@ fn null_arguments_are_reported_and_outputs_untouched() {
     assert!(last_error().contains("reader"));
     assert_eq!(unsafe { nb_cursor_new(r, null(), null_mut()) }, NB_STATUS_NULL_ARGUMENT);
     assert_eq!(unsafe { nb_reader_open(null(), null(), &mut null_mut()) }, NB_STATUS_NULL_ARGUMENT);
-    assert_eq!(unsafe { nb_parse_max_memory(null(), &mut 0) }, NB_STATUS_NULL_ARGUMENT);
+    assert_eq!(unsafe { nb_max_memory_parse(null(), &mut 0) }, NB_STATUS_NULL_ARGUMENT);
     assert_eq!(unsafe { nb_cursor_next(null_mut(), &mut null()) }, NB_STATUS_NULL_ARGUMENT);
     assert_eq!(unsafe { nb_reader_read(r, 0, 1, null(), 2, 0, 0, null_mut(), 0, null_mut()) }, NB_STATUS_NULL_ARGUMENT);
     assert_eq!(unsafe { nb_reader_n_observations(null()) }, 0);
@@ -65,7 +57,7 @@ fn null_arguments_are_reported_and_outputs_untouched() {
 #[test]
 fn last_error_is_per_thread_and_copyable() {
     let bad = CString::new("1.5GB").unwrap();
-    assert_eq!(unsafe { nb_parse_max_memory(bad.as_ptr(), &mut 0) }, NB_STATUS_BAD_MEMORY);
+    assert_eq!(unsafe { nb_max_memory_parse(bad.as_ptr(), &mut 0) }, NB_STATUS_BAD_MEMORY);
     assert!(last_error().contains("'1.5GB'"));
     std::thread::spawn(|| {
         assert_eq!(last_error(), "");
@@ -141,4 +133,36 @@ fn status_strings_and_dtype_names() {
     let mut buf = vec![0 as std::ffi::c_char; need];
     assert_eq!(unsafe { nb_sidecar_path(p.as_ptr(), buf.as_mut_ptr(), need, &mut need) }, NB_STATUS_OK);
     assert_eq!(unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap(), "dir/rec.yaml");
+}
+
+/// Every exported function is declared in the header, named `nb_<object>_<verb>`
+/// after the file of its object, and documented there.
+#[test]
+fn every_export_is_declared_in_its_objects_file() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let header = std::fs::read_to_string(format!("{root}/include/neurobatch.h")).unwrap();
+    let mut seen = 0;
+    for entry in std::fs::read_dir(format!("{root}/src/ffi")).unwrap() {
+        let path = entry.unwrap().path();
+        let module = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let Some(at) = line.find("extern \"C\" fn nb_") else { continue };
+            let name: String = line[at + 14..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            if name.starts_with("nb__") {
+                continue; // test-only exports, never in the header
+            }
+            seen += 1;
+            assert!(lines[..i].iter().rev().skip_while(|l| l.starts_with("#[")).next().is_some_and(|l| l.starts_with("///")), "{name} has no doc comment");
+            let declared = header.lines().any(|l| l.contains(&format!(" {name}(")) || l.contains(&format!("*{name}(")));
+            assert!(declared, "{name} (src/ffi/{module}.rs) is not declared in include/neurobatch.h");
+            // The object is the file: nb_reader_* in reader.rs, nb_result_view_* in result_view.rs.
+            let object = module.trim_end_matches("_options");
+            let allowed = name.starts_with(&format!("nb_{module}_")) || name.starts_with(&format!("nb_{object}_"))
+                || matches!(module.as_str(), "version" | "error" | "status");
+            assert!(allowed, "{name} lives in src/ffi/{module}.rs: C functions are nb_<object>_<verb> in the file of their object");
+        }
+    }
+    assert!(seen > 50, "found only {seen} exports");
 }

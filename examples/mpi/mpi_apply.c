@@ -23,7 +23,7 @@
 
 #include "../car_filter.h"
 
-static int fail_at_first_batch(const nb_batch *b, const nb_result_view *p, nb_result *out, void *user) {
+static int fail_at_first_batch(const nb_batch *b, const nb_result_view *p, nb_result_slot *out, void *user) {
   (void)b;
   (void)p;
   (void)out;
@@ -58,7 +58,7 @@ int main(int argc, char **argv) {
   if (s == NB_STATUS_OK) {
     nb_batch_options bo;
     nb_batch_options_init(&bo, NB_BATCH_OPTIONS_VERSION);
-    s = nb_parse_max_memory(max_memory, &bo.max_memory);
+    s = nb_max_memory_parse(max_memory, &bo.max_memory);
     nb_apply_options ao;
     nb_apply_options_init(&ao, NB_APPLY_OPTIONS_VERSION);
     ao.mode = NB_APPLY_MODE_DISK;
@@ -66,7 +66,7 @@ int main(int argc, char **argv) {
     ao.shard_index = (uint64_t)rank;
     ao.shard_count = (uint64_t)size;
     ao.shard_output = NB_SHARD_OUTPUT_SAME_ROWS;
-    if (s == NB_STATUS_OK) s = nb_shard_batches(reader, &bo, ao.shard_index, ao.shard_count, &first, &stop);
+    if (s == NB_STATUS_OK) s = nb_reader_shard_batches(reader, &bo, ao.shard_index, ao.shard_count, &first, &stop);
     if (s == NB_STATUS_OK) s = nb_reader_apply(reader, &bo, &ao, rank == fail_rank ? fail_at_first_batch : car_filter, NULL, NULL, NULL);
   }
   if (s != NB_STATUS_OK) {

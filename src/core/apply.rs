@@ -168,7 +168,7 @@ impl Placer {
         let (have, what) = if self.plan.is_multi_channel() { (result.rows as u64, "rows") } else { ((result.rows * result.cols) as u64, "values") };
         if have != rows {
             return Err(Error::ResultMismatch(format!(
-                "shard_output same_rows needs every result to have its batch's own {what}: batch {} has {rows}, its result {have}; trim the buffer (nb_cleanup_trim_buffer) or use shard_output parts",
+                "shard_output same_rows needs every result to have its batch's own {what}: batch {} has {rows}, its result {have}; trim the buffer (nb_result_view_trim_buffer) or use shard_output parts",
                 slot.index
             )));
         }

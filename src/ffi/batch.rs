@@ -1,7 +1,8 @@
 //! `nb_batch`: the C view of one batch.
 
 use crate::core::cursor::Batch;
-use crate::ffi::dtype::{dtype_to_c, layout_to_c, nb_dtype, nb_layout};
+use crate::ffi::dtype::{dtype_to_c, nb_dtype};
+use crate::ffi::layout::{layout_to_c, nb_layout};
 
 /// One batch: a block of observations × channels with YASS's index
 /// information (`idx_local`, `idx`, batch number and count).

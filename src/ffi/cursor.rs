@@ -4,10 +4,9 @@ use std::sync::atomic::AtomicBool;
 
 use crate::core::cursor::Next;
 use crate::core::cursor::Cursor;
-use crate::core::plan::Plan;
 use crate::ffi::batch::nb_batch;
 use crate::ffi::handle::{borrow, borrow_mut, free, give, Handle};
-use crate::ffi::options::{batch_options_from_c, nb_batch_options};
+use crate::ffi::batch_options::{batch_options_from_c, nb_batch_options};
 use crate::ffi::reader::nb_reader;
 use crate::ffi::status::*;
 use crate::ffi::out_arg;
@@ -44,38 +43,6 @@ const _: fn() = || {
     movable::<nb_cursor>();
 };
 
-/// Plans a traversal without reading anything: how many batches it has and
-/// how many observations a full batch holds (what YASS's IndexGenerator
-/// computes). Every argument is validated as `nb_cursor_new` does.
-///
-/// @param[in] reader an open reader.
-/// @param[in] opts options from `nb_batch_options_init`, or NULL for the defaults.
-/// @param[out] out_n_batches number of batches (0 for an empty range). May be NULL.
-/// @param[out] out_rows_per_batch observations in a full batch, buffer not
-///             counted (the last batch may be shorter). May be NULL.
-/// @return `NB_STATUS_OK`; `NB_STATUS_NULL_ARGUMENT`; `NB_STATUS_BAD_VERSION`;
-///         `NB_STATUS_BAD_RANGE`; `NB_STATUS_BAD_CHANNEL`;
-///         `NB_STATUS_MEMORY_TOO_SMALL` (message gives the minimum);
-///         `NB_STATUS_INVALID_ARGUMENT`; `NB_STATUS_POISONED`. Outputs are
-///         written on success only.
-///
-/// **Thread safety:** may be called from any thread.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_batch_plan(reader: *const nb_reader, opts: *const nb_batch_options, out_n_batches: *mut u64, out_rows_per_batch: *mut u64) -> nb_status {
-    ffi_status!({
-        let r = unsafe { borrow(reader, "reader")? };
-        let opts = unsafe { batch_options_from_c(opts)? };
-        let plan = Plan::new(&r.inner, &opts)?;
-        if let Ok(o) = out_arg(out_n_batches, "out_n_batches") {
-            o.write(plan.n_batches);
-        }
-        if let Ok(o) = out_arg(out_rows_per_batch, "out_rows_per_batch") {
-            o.write(plan.rows_per_batch);
-        }
-        Ok(NB_STATUS_OK)
-    })
-}
-
 /// Creates a cursor over the batches `opts` describes. Every argument is
 /// validated here, before anything is read.
 ///
@@ -84,7 +51,7 @@ pub unsafe extern "C" fn nb_batch_plan(reader: *const nb_reader, opts: *const nb
 ///            defaults. The channel list is copied; `opts` may be freed after
 ///            the call.
 /// @param[out] out_cursor the new cursor, written on success only.
-/// @return as `nb_batch_plan`.
+/// @return as `nb_reader_plan`.
 ///
 /// **Ownership:** the caller owns `*out_cursor` and frees it with `nb_cursor_free`.
 /// **Thread safety:** may be called from any thread.

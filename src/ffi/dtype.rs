@@ -1,13 +1,14 @@
-//! `nb_dtype`, `nb_data_order`, `nb_layout`, `nb_loader`: plain integers with
-//! named constants, so a wrong value from C is a clear error, never undefined behaviour.
+//! `nb_dtype`: element types, their names, and the cast every binding uses.
+//! Enum-like C types are plain integers with named constants, so a wrong
+//! value from C is a clear error, never undefined behaviour.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 
-use crate::core::dtype::{DataOrder, Dtype, Layout};
-use crate::core::io::Loader;
+use crate::core::dtype::Dtype;
+use crate::core::result::ResultBlock;
 use crate::ffi::error::Fail;
 use crate::ffi::status::*;
-use crate::ffi::out_arg;
+use crate::ffi::{out_arg, slice_arg, slice_mut_arg};
 
 /// Element type of a recording or result (one of the `NB_DTYPE_` constants).
 pub type nb_dtype = i32;
@@ -23,31 +24,6 @@ pub const NB_DTYPE_INT64: nb_dtype = 7;
 pub const NB_DTYPE_UINT64: nb_dtype = 8;
 pub const NB_DTYPE_FLOAT32: nb_dtype = 9;
 pub const NB_DTYPE_FLOAT64: nb_dtype = 10;
-
-/// Order of values in a file (one of the `NB_DATA_ORDER_` constants).
-pub type nb_data_order = i32;
-/// Not given: take it from the sidecar YAML.
-pub const NB_DATA_ORDER_UNSET: nb_data_order = 0;
-/// Observation 0 of every channel, then observation 1, ... (alias "long").
-pub const NB_DATA_ORDER_SAMPLES: nb_data_order = 1;
-/// All of channel 0, then all of channel 1, ... (alias "wide").
-pub const NB_DATA_ORDER_CHANNELS: nb_data_order = 2;
-
-/// Memory layout of a block; both hold the same [observation, channel] matrix
-/// (one of the `NB_LAYOUT_` constants).
-pub type nb_layout = i32;
-/// `data[row * n_channels + channel]`: C and numpy row-major. The default.
-pub const NB_LAYOUT_SAMPLE_MAJOR: nb_layout = 0;
-/// `data[channel * n_rows + row]`: MATLAB's and Julia's column-major rows × channels.
-pub const NB_LAYOUT_CHANNEL_MAJOR: nb_layout = 1;
-
-/// How the reader gets bytes from the file (one of the `NB_LOADER_` constants).
-pub type nb_loader = i32;
-/// Positioned reads (`pread`) into reused page-aligned buffers. The default.
-pub const NB_LOADER_PREAD: nb_loader = 0;
-/// Maps only the byte range each read needs and unmaps it right after. A file
-/// truncated by another process during a read raises SIGBUS.
-pub const NB_LOADER_MMAP: nb_loader = 1;
 
 const DTYPES: [(nb_dtype, Dtype); 10] = [
     (NB_DTYPE_INT8, Dtype::I8),
@@ -76,45 +52,6 @@ pub(crate) fn optional_dtype(v: nb_dtype, field: &str) -> Result<Option<Dtype>, 
         return Ok(None);
     }
     dtype_from_c(v).map(Some).ok_or_else(|| Fail::Status(NB_STATUS_BAD_DTYPE, format!("{field} = {v} is not an nb_dtype: expected NB_DTYPE_INT8 (1) .. NB_DTYPE_FLOAT64 (10)")))
-}
-
-pub(crate) fn optional_order(v: nb_data_order, field: &str) -> Result<Option<DataOrder>, Fail> {
-    match v {
-        NB_DATA_ORDER_UNSET => Ok(None),
-        NB_DATA_ORDER_SAMPLES => Ok(Some(DataOrder::Samples)),
-        NB_DATA_ORDER_CHANNELS => Ok(Some(DataOrder::Channels)),
-        _ => Err(Fail::Status(NB_STATUS_BAD_DATA_ORDER, format!("{field} = {v} is not an nb_data_order: expected NB_DATA_ORDER_SAMPLES (1) or NB_DATA_ORDER_CHANNELS (2)"))),
-    }
-}
-
-pub(crate) fn order_to_c(o: DataOrder) -> nb_data_order {
-    match o {
-        DataOrder::Samples => NB_DATA_ORDER_SAMPLES,
-        DataOrder::Channels => NB_DATA_ORDER_CHANNELS,
-    }
-}
-
-pub(crate) fn layout_from_c(v: nb_layout, field: &str) -> Result<Layout, Fail> {
-    match v {
-        NB_LAYOUT_SAMPLE_MAJOR => Ok(Layout::SampleMajor),
-        NB_LAYOUT_CHANNEL_MAJOR => Ok(Layout::ChannelMajor),
-        _ => Err(Fail::Invalid(format!("{field} = {v} is not an nb_layout: expected NB_LAYOUT_SAMPLE_MAJOR (0) or NB_LAYOUT_CHANNEL_MAJOR (1)"))),
-    }
-}
-
-pub(crate) fn layout_to_c(l: Layout) -> nb_layout {
-    match l {
-        Layout::SampleMajor => NB_LAYOUT_SAMPLE_MAJOR,
-        Layout::ChannelMajor => NB_LAYOUT_CHANNEL_MAJOR,
-    }
-}
-
-pub(crate) fn loader_from_c(v: nb_loader, field: &str) -> Result<Loader, Fail> {
-    match v {
-        NB_LOADER_PREAD => Ok(Loader::Pread),
-        NB_LOADER_MMAP => Ok(Loader::Mmap),
-        _ => Err(Fail::Invalid(format!("{field} = {v} is not an nb_loader: expected NB_LOADER_PREAD (0) or NB_LOADER_MMAP (1)"))),
-    }
 }
 
 /// Parses a numpy dtype name ("int16", "float32", ...).
@@ -174,23 +111,32 @@ pub extern "C" fn nb_dtype_size(dtype: nb_dtype) -> usize {
     ffi_boundary!(0, { dtype_from_c(dtype).map_or(0, Dtype::itemsize) })
 }
 
-/// Parses a data order name: "samples" (alias "long") or "channels" (alias "wide").
+/// A dtype that must be given: `NB_DTYPE_UNSET` is an error too.
+pub(crate) fn required_dtype(v: nb_dtype, field: &str) -> Result<Dtype, Fail> {
+    optional_dtype(v, field)?.ok_or_else(|| Fail::Status(NB_STATUS_BAD_DTYPE, format!("{field} is NB_DTYPE_UNSET (0); expected a dtype such as NB_DTYPE_INT16 or NB_DTYPE_FLOAT32")))
+}
+
+/// Converts `n_values` values of `from` at `src` to `to` at `dst`, exactly as
+/// `cast_dtype` does in apply: integers wrap to the target width, floats
+/// truncate toward zero (saturating at the target's limits; NaN becomes 0).
+/// Bindings use it so casts give the same values in every language.
 ///
-/// @param[in] name NUL-terminated name.
-/// @param[out] out_order `NB_DATA_ORDER_SAMPLES` or `NB_DATA_ORDER_CHANNELS`,
-///             written on success only.
-/// @return `NB_STATUS_OK`, `NB_STATUS_BAD_DATA_ORDER` (message quotes the name),
-///         `NB_STATUS_NULL_ARGUMENT`.
+/// @param[in] src `n_values` values of `from`; any alignment.
+/// @param[out] dst room for `n_values` values of `to`; any alignment; must not
+///             overlap `src`. Written on success only.
+/// @return `NB_STATUS_OK`; `NB_STATUS_BAD_DTYPE`; `NB_STATUS_INVALID_ARGUMENT`
+///         (too many values); `NB_STATUS_NULL_ARGUMENT`.
 ///
 /// **Thread safety:** may be called from any thread.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_data_order_from_name(name: *const c_char, out_order: *mut nb_data_order) -> nb_status {
+pub unsafe extern "C" fn nb_dtype_cast(from: nb_dtype, src: *const c_void, to: nb_dtype, dst: *mut c_void, n_values: usize) -> nb_status {
     ffi_status!({
-        let out = out_arg(out_order, "out_order")?;
-        let name = unsafe { crate::ffi::cstr_arg(name, "name")? };
-        let o = DataOrder::parse(&name.to_string_lossy())?;
-        out.write(order_to_c(o));
+        let (f, t) = (required_dtype(from, "from")?, required_dtype(to, "to")?);
+        let bytes = |d: Dtype| n_values.checked_mul(d.itemsize()).ok_or_else(|| Fail::Invalid(format!("{n_values} values are too many")));
+        let input = unsafe { slice_arg(src.cast::<u8>(), bytes(f)?, "src")? };
+        let output = unsafe { slice_mut_arg(dst.cast::<u8>(), bytes(t)?, "dst")? };
+        let block = ResultBlock::from_bytes(f, n_values, 1, crate::core::dtype::Layout::SampleMajor, input)?;
+        output.copy_from_slice(block.cast(t).bytes());
         Ok(NB_STATUS_OK)
     })
 }
-

@@ -30,25 +30,61 @@ macro_rules! ffi_status {
     };
 }
 
-pub mod apply;
+// One file per C type, in the order the header presents them.
+pub mod version;
+pub mod status;
+pub mod error;
+pub mod dtype;
+pub mod data_order;
+pub mod layout;
+pub mod max_memory;
+pub mod sidecar;
+pub mod loader;
+pub mod open_options;
+pub mod reader;
+pub mod batch_options;
 pub mod batch;
 pub mod cursor;
-pub mod dtype;
-pub mod error;
-pub(crate) mod handle;
+pub mod if_file_exists;
+pub mod apply_options;
+pub mod result_view;
+pub mod result_slot;
+pub mod result_list;
+pub mod callbacks;
+pub mod writer;
 pub mod pipeline;
-pub mod memory;
-pub mod options;
-pub mod reader;
-pub mod result;
-pub mod results;
 pub mod shard;
-pub mod sidecar;
-pub mod status;
+pub(crate) mod handle;
+pub(crate) mod versioned;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod version;
-pub mod writer;
+
+// Every C item under one path, for Rust code that calls the C ABI (tests, benches).
+pub use self::{
+    version::*,
+    status::*,
+    error::*,
+    dtype::*,
+    data_order::*,
+    layout::*,
+    max_memory::*,
+    sidecar::*,
+    loader::*,
+    open_options::*,
+    reader::*,
+    batch_options::*,
+    batch::*,
+    cursor::*,
+    if_file_exists::*,
+    apply_options::*,
+    result_view::*,
+    result_slot::*,
+    result_list::*,
+    callbacks::*,
+    writer::*,
+    pipeline::*,
+    shard::*,
+};
 
 use std::ffi::{c_char, CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;

@@ -6,12 +6,15 @@ use std::path::PathBuf;
 use crate::core::cursor::Batch;
 use crate::core::pipeline::{run_pipeline, Step, StepMode};
 use crate::core::result::ResultBlock;
-use crate::ffi::apply::{if_exists_from_c, nb_apply_fn, nb_if_file_exists, nb_progress_fn, progress_fn, report_cb_value, CCallbacks, NB_IF_FILE_EXISTS_OVERWRITE};
+use crate::ffi::callbacks::{nb_apply_fn, nb_progress_fn, progress_fn, report_cb_value, CCallbacks};
+use crate::ffi::if_file_exists::{if_exists_from_c, nb_if_file_exists, NB_IF_FILE_EXISTS_OVERWRITE};
 use crate::ffi::dtype::*;
 use crate::ffi::error::Fail;
 use crate::ffi::handle::give;
-use crate::ffi::options::{batch_options_from_c, check_version, nb_batch_options, nb_open_options, open_options_from_c};
-use crate::ffi::results::nb_results;
+use crate::ffi::batch_options::{batch_options_from_c, nb_batch_options};
+use crate::ffi::open_options::{nb_open_options, open_options_from_c};
+use crate::ffi::versioned::check_version;
+use crate::ffi::result_list::nb_result_list;
 use crate::ffi::status::*;
 use crate::ffi::{out_arg, path_arg, slice_arg};
 
@@ -155,7 +158,7 @@ pub unsafe extern "C" fn nb_pipeline_mode_from_name(name: *const c_char, out_mod
 /// @return as `nb_reader_apply`. A failing or stopping step leaves no output
 ///         of its own; earlier steps' outputs remain.
 ///
-/// **Ownership:** free `*out_results` with `nb_results_free`.
+/// **Ownership:** free `*out_results` with `nb_result_list_free`.
 /// **Thread safety:** see `nb_apply_options.n_threads`.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
@@ -166,7 +169,7 @@ pub unsafe extern "C" fn nb_pipeline_run(
     pipeline_opts: *const nb_pipeline_options,
     steps: *const *const nb_pipeline_step,
     n_steps: usize,
-    out_results: *mut *mut nb_results,
+    out_results: *mut *mut nb_result_list,
     out_cb_value: *mut c_int,
 ) -> nb_status {
     ffi_status!({
@@ -201,7 +204,7 @@ pub unsafe extern "C" fn nb_pipeline_run(
             o.write(code);
         }
         if let Ok(o) = out_arg(out_results, "out_results") {
-            give(nb_results::new(Vec::new(), outcome.outputs.into_iter().map(|s| (s.info, s.kept)).collect()), o);
+            give(nb_result_list::new(Vec::new(), outcome.outputs.into_iter().map(|s| (s.info, s.kept)).collect()), o);
         }
         Ok(if outcome.stopped.is_some() { NB_STATUS_STOPPED } else { NB_STATUS_OK })
     })

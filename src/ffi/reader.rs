@@ -1,15 +1,26 @@
 //! `nb_reader`: an open recording.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+use crate::core::apply::apply;
+use crate::core::cursor::Batch;
+use crate::core::plan::Plan;
 use crate::core::reader::Reader;
+use crate::core::result::ResultBlock;
 use crate::core::select::ChannelSel;
+use crate::core::shard::Shard;
+use crate::ffi::apply_options::{apply_options_from_c, nb_apply_options};
+use crate::ffi::batch_options::{batch_options_from_c, nb_batch_options};
+use crate::ffi::callbacks::{nb_apply_fn, progress_fn, report_cb_value, CCallbacks};
+use crate::ffi::data_order::*;
 use crate::ffi::dtype::*;
 use crate::ffi::error::Fail;
 use crate::ffi::handle::{borrow, free, give, Handle};
-use crate::ffi::options::{open_options_from_c, nb_open_options};
+use crate::ffi::layout::*;
+use crate::ffi::open_options::{nb_open_options, open_options_from_c};
+use crate::ffi::result_list::nb_result_list;
 use crate::ffi::status::*;
 use crate::ffi::{out_arg, path_arg, slice_arg};
 
@@ -356,6 +367,152 @@ pub unsafe extern "C" fn nb_reader_end_follow(reader: *const nb_reader) -> nb_st
     ffi_status!({
         let r = unsafe { borrow(reader, "reader")? };
         r.inner.end_follow();
+        Ok(NB_STATUS_OK)
+    })
+}
+
+/// Plans a traversal without reading anything: how many batches it has and
+/// how many observations a full batch holds (what YASS's IndexGenerator
+/// computes). Every argument is validated as `nb_cursor_new` does.
+///
+/// @param[in] reader an open reader.
+/// @param[in] opts options from `nb_batch_options_init`, or NULL for the defaults.
+/// @param[out] out_n_batches number of batches (0 for an empty range). May be NULL.
+/// @param[out] out_rows_per_batch observations in a full batch, buffer not
+///             counted (the last batch may be shorter). May be NULL.
+/// @return `NB_STATUS_OK`; `NB_STATUS_NULL_ARGUMENT`; `NB_STATUS_BAD_VERSION`;
+///         `NB_STATUS_BAD_RANGE`; `NB_STATUS_BAD_CHANNEL`;
+///         `NB_STATUS_MEMORY_TOO_SMALL` (message gives the minimum);
+///         `NB_STATUS_INVALID_ARGUMENT`; `NB_STATUS_POISONED`. Outputs are
+///         written on success only.
+///
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_reader_plan(reader: *const nb_reader, opts: *const nb_batch_options, out_n_batches: *mut u64, out_rows_per_batch: *mut u64) -> nb_status {
+    ffi_status!({
+        let r = unsafe { borrow(reader, "reader")? };
+        let opts = unsafe { batch_options_from_c(opts)? };
+        let plan = Plan::new(&r.inner, &opts)?;
+        if let Ok(o) = out_arg(out_n_batches, "out_n_batches") {
+            o.write(plan.n_batches);
+        }
+        if let Ok(o) = out_arg(out_rows_per_batch, "out_rows_per_batch") {
+            o.write(plan.rows_per_batch);
+        }
+        Ok(NB_STATUS_OK)
+    })
+}
+
+/// Runs `fn` over every batch `batch_opts` plans (YASS `multi_channel_apply`
+/// with `NB_TRAVERSAL_MULTI_CHANNEL`, `single_channel_apply` with
+/// `NB_TRAVERSAL_SINGLE_CHANNEL`): per batch, `fn`, then the optional cast,
+/// then the optional cleanup; the result goes to memory or to the output file.
+///
+/// Every argument (batch options, apply options, output path, if_file_exists,
+/// cast_dtype) is validated before the first batch is read, before any
+/// callback runs and before any file is created.
+///
+/// Disk mode writes to a temporary file beside `output_path` and renames it
+/// (data and sidecar) only on success. Multi-channel: results are appended
+/// row after row; the sidecar says n_channels = the results' column count,
+/// data_order samples. Single-channel: each channel's series is appended
+/// whole, channel after channel; n_channels = channels selected, data_order
+/// channels, and every channel must yield the same total length. Results must
+/// agree in dtype (and column count). Zero batches give an empty output
+/// (dtype = cast_dtype or the input's, n_channels = channels selected).
+///
+/// A failing callback, a stop, a cancel or a write error leaves no output
+/// file and no sidecar (an existing output is left untouched); the input is
+/// never written.
+///
+/// @param[in] reader the input recording.
+/// @param[in] batch_opts traversal, range, channels, buffer, max_memory; NULL for defaults.
+/// @param[in] apply_opts NULL for defaults (memory mode).
+/// @param[in] fn the user function; must not be NULL.
+/// @param[in] user_data passed to `fn`, the cleanup and the progress callback.
+/// @param[out] out_results on `NB_STATUS_OK` and `NB_STATUS_STOPPED`, the
+///             results (memory mode: the blocks so far when stopped; disk mode:
+///             the output, none when stopped). May be NULL if not wanted.
+/// @param[out] out_cb_value the callback's value when it stopped or failed
+///             the run. May be NULL.
+/// @return `NB_STATUS_OK`; `NB_STATUS_STOPPED`; `NB_STATUS_CALLBACK_FAILED`;
+///         `NB_STATUS_CANCELLED`; `NB_STATUS_NO_RESULT`; `NB_STATUS_RESULT_MISMATCH`;
+///         `NB_STATUS_FILE_EXISTS`; `NB_STATUS_BAD_OUTPUT_PATH`;
+///         `NB_STATUS_SIDECAR_MISSING` (skip without sidecar); `NB_STATUS_IO`
+///         (e.g. disk full, file size limit); `NB_STATUS_INPUT_CHANGED`; the
+///         statuses of `nb_cursor_new`. On every failure nothing is left at
+///         the output path (an existing output is untouched).
+///
+/// **Ownership:** the caller frees `*out_results` with `nb_result_list_free`.
+/// **Thread safety:** the reader may be shared; see `nb_apply_options.n_threads`
+/// for where callbacks run.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_reader_apply(
+    reader: *const nb_reader,
+    batch_opts: *const nb_batch_options,
+    apply_opts: *const nb_apply_options,
+    r#fn: nb_apply_fn,
+    user_data: *mut c_void,
+    out_results: *mut *mut nb_result_list,
+    out_cb_value: *mut c_int,
+) -> nb_status {
+    ffi_status!({
+        let r = unsafe { borrow(reader, "reader")? };
+        let batch = unsafe { batch_options_from_c(batch_opts)? };
+        let (opts, cleanup, progress) = unsafe { apply_options_from_c(apply_opts)? };
+        let callbacks = CCallbacks::new(r#fn, cleanup, user_data)?;
+        let f = |b: &Batch<'_>, p: Option<&ResultBlock>| callbacks.call(b, p);
+        let cleanup = callbacks.cleanup();
+        let mut progress = progress_fn(progress, user_data);
+        let outcome = report_cb_value(
+            apply(&r.inner, &batch, &opts, &f, cleanup.as_deref(), progress.as_mut().map(|p| p as &mut crate::core::apply::ProgressFn<'_>)),
+            out_cb_value,
+        )?;
+        if let (Some(code), Ok(o)) = (outcome.stopped, out_arg(out_cb_value, "out_cb_value")) {
+            o.write(code);
+        }
+        let status = if outcome.stopped.is_some() { NB_STATUS_STOPPED } else { NB_STATUS_OK };
+        if let Ok(o) = out_arg(out_results, "out_results") {
+            give(nb_result_list::new(outcome.results, outcome.output.into_iter().map(|o| (o, true)).collect()), o);
+        }
+        Ok(status)
+    })
+}
+
+/// The batches shard `shard_index` of `shard_count` runs: `[*out_first,
+/// *out_stop)` of the plan `opts` gives for `reader` (what `nb_reader_apply`
+/// with these shard fields runs). Contiguous, balanced (sizes differ by at
+/// most one), and the same in every process given the same inputs.
+///
+/// @param[in] reader the recording.
+/// @param[in] opts batch options, or NULL for the defaults.
+/// @param[in] shard_index 0-based shard, `< shard_count`.
+/// @param[in] shard_count number of shards, `>= 1`.
+/// @param[out] out_first first batch of the shard.
+/// @param[out] out_stop one past its last batch (`== *out_first` when the
+///             shard has no batch: more shards than batches).
+/// @return `NB_STATUS_OK`; `NB_STATUS_INVALID_ARGUMENT` (shard values); the
+///         statuses of `nb_reader_plan`.
+///
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_reader_shard_batches(
+    reader: *const nb_reader,
+    opts: *const nb_batch_options,
+    shard_index: u64,
+    shard_count: u64,
+    out_first: *mut u64,
+    out_stop: *mut u64,
+) -> nb_status {
+    ffi_status!({
+        let r = unsafe { borrow(reader, "reader")? };
+        let first = out_arg(out_first, "out_first")?;
+        let stop = out_arg(out_stop, "out_stop")?;
+        let opts = unsafe { batch_options_from_c(opts)? };
+        let shard = Shard::new(shard_index, shard_count)?;
+        let range = shard.batches(Plan::new(&r.inner, &opts)?.n_batches);
+        first.write(range.start);
+        stop.write(range.end);
         Ok(NB_STATUS_OK)
     })
 }

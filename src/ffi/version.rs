@@ -4,8 +4,20 @@
 use std::ffi::c_char;
 
 /// Bumped only when the ABI changes incompatibly; also the SONAME suffix
-/// (`libneurobatch.so.<NB_ABI_VERSION>`). Keep in sync with build.rs.
-pub(crate) const ABI_VERSION: u32 = 0;
+/// (`libneurobatch.so.<NB_ABI_VERSION>`). Written once, in build.rs.
+pub(crate) const ABI_VERSION: u32 = parse_u32(env!("NB_ABI_VERSION"));
+
+const fn parse_u32(text: &str) -> u32 {
+    let bytes = text.as_bytes();
+    let mut value = 0u32;
+    let mut i = 0;
+    while i < bytes.len() {
+        assert!(bytes[i].is_ascii_digit(), "NB_ABI_VERSION must be a decimal number");
+        value = value * 10 + (bytes[i] - b'0') as u32;
+        i += 1;
+    }
+    value
+}
 
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
 

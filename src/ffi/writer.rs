@@ -7,11 +7,13 @@ use std::sync::atomic::AtomicBool;
 use crate::core::dtype::DataOrder;
 use crate::core::output::{check_output_path, resolve_existing};
 use crate::core::writer::Writer;
-use crate::ffi::apply::{if_exists_from_c, nb_if_file_exists};
+use crate::ffi::if_file_exists::{if_exists_from_c, nb_if_file_exists};
+use crate::ffi::data_order::*;
 use crate::ffi::dtype::*;
+use crate::ffi::layout::*;
 use crate::ffi::error::Fail;
 use crate::ffi::handle::{borrow_mut, free, give, Handle};
-use crate::ffi::results::nb_results;
+use crate::ffi::result_list::nb_result_list;
 use crate::ffi::status::*;
 use crate::ffi::{out_arg, path_arg, slice_arg};
 
@@ -53,7 +55,7 @@ const _: fn() = || {
 ///
 /// **Thread safety:** may be called from any thread.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_output_check(output_path: *const c_char, input_path: *const c_char, if_file_exists: nb_if_file_exists, out_skip: *mut bool) -> nb_status {
+pub unsafe extern "C" fn nb_writer_check_path(output_path: *const c_char, input_path: *const c_char, if_file_exists: nb_if_file_exists, out_skip: *mut bool) -> nb_status {
     ffi_status!({
         let out = out_arg(out_skip, "out_skip")?;
         let output = unsafe { path_arg(output_path, "output_path")? };
@@ -89,7 +91,7 @@ pub unsafe extern "C" fn nb_writer_open(output_path: *const c_char, order: nb_da
         let out = out_arg(out_writer, "out_writer")?;
         let path = unsafe { path_arg(output_path, "output_path")? };
         let order: DataOrder = optional_order(order, "order")?.ok_or_else(|| Fail::Status(NB_STATUS_BAD_DATA_ORDER, "order is NB_DATA_ORDER_UNSET (0); expected NB_DATA_ORDER_SAMPLES (1) or NB_DATA_ORDER_CHANNELS (2)".into()))?;
-        let dtype = optional_dtype(dtype, "dtype")?.ok_or_else(|| Fail::Status(NB_STATUS_BAD_DTYPE, "dtype is NB_DTYPE_UNSET (0); expected a dtype such as NB_DTYPE_INT16".into()))?;
+        let dtype = required_dtype(dtype, "dtype")?;
         let w = Writer::create(path, order, n_channels, dtype)?;
         give(nb_writer { inner: Some(w), poisoned: AtomicBool::new(false) }, out);
         Ok(NB_STATUS_OK)
@@ -97,7 +99,7 @@ pub unsafe extern "C" fn nb_writer_open(output_path: *const c_char, order: nb_da
 }
 
 fn block_args<'a>(dtype: nb_dtype, n_rows: usize, n_cols: usize, layout: nb_layout, data: *const c_void) -> Result<(crate::core::dtype::Dtype, crate::core::dtype::Layout, &'a [u8]), Fail> {
-    let d = optional_dtype(dtype, "dtype")?.ok_or_else(|| Fail::Status(NB_STATUS_BAD_DTYPE, "dtype is NB_DTYPE_UNSET (0); expected a dtype such as NB_DTYPE_INT16".into()))?;
+    let d = required_dtype(dtype, "dtype")?;
     let layout = layout_from_c(layout, "layout")?;
     let n = n_rows.checked_mul(n_cols).and_then(|n| n.checked_mul(d.itemsize())).ok_or_else(|| Fail::Invalid(format!("a {n_rows} × {n_cols} block is too large")))?;
     Ok((d, layout, unsafe { slice_arg(data.cast::<u8>(), n, "data")? }))
@@ -149,7 +151,7 @@ pub unsafe extern "C" fn nb_writer_append_channel(writer: *mut nb_writer, positi
 /// Publishes the output: syncs data and sidecar, renames them into place
 /// (replacing an existing output of that name), and describes it.
 ///
-/// @param[out] out_results one output (`nb_results_output(.., 0, ..)`);
+/// @param[out] out_results one output (`nb_result_list_output(.., 0, ..)`);
 ///             written on success only. May be NULL.
 /// @return `NB_STATUS_OK`; `NB_STATUS_RESULT_MISMATCH` (channels of unequal
 ///         length); `NB_STATUS_IO`; `NB_STATUS_INVALID_ARGUMENT` (already
@@ -157,13 +159,13 @@ pub unsafe extern "C" fn nb_writer_append_channel(writer: *mut nb_writer, positi
 ///
 /// **Thread safety:** must not be called on one writer from two threads at once.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_writer_finish(writer: *mut nb_writer, out_results: *mut *mut nb_results) -> nb_status {
+pub unsafe extern "C" fn nb_writer_finish(writer: *mut nb_writer, out_results: *mut *mut nb_result_list) -> nb_status {
     ffi_status!({
         let mut w = unsafe { borrow_mut(writer, "writer")? };
         live(&mut w)?;
         let info = w.inner.take().expect("checked live").finish()?;
         if let Ok(o) = out_arg(out_results, "out_results") {
-            give(nb_results::new(Vec::new(), vec![(info, true)]), o);
+            give(nb_result_list::new(Vec::new(), vec![(info, true)]), o);
         }
         Ok(NB_STATUS_OK)
     })

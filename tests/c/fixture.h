@@ -240,18 +240,18 @@ static inline nb_reader *nbt_open_with(const char *path, nb_dtype dtype, size_t 
 }
 
 /* An apply function whose result is the whole block, as it is. */
-static inline int nbt_copy_rows(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static inline int nbt_copy_rows(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)prev;
   (void)user;
-  return nb_result_set(out, b->dtype, b->n_rows, b->n_channels, b->layout, b->data);
+  return nb_result_slot_set(out, b->dtype, b->n_rows, b->n_channels, b->layout, b->data);
 }
 
 /* An apply function whose result is the block's first row only. */
-static inline int nbt_first_row(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static inline int nbt_first_row(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)prev;
   (void)user;
   if (b->layout != NB_LAYOUT_SAMPLE_MAJOR) return -1;
-  return nb_result_set(out, b->dtype, 1, b->n_channels, NB_LAYOUT_SAMPLE_MAJOR, b->data);
+  return nb_result_slot_set(out, b->dtype, 1, b->n_channels, NB_LAYOUT_SAMPLE_MAJOR, b->data);
 }
 
 /* Opens `path` with explicit parameters and the default loader. */

@@ -11,12 +11,12 @@ static const char *input;       /* samples order, int16 */
 static const char *input_wide;  /* channels order, int16 */
 
 /* result = block + 1 (same shape, same dtype), row-major */
-static int add_one(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int add_one(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)prev;
   int *calls = user;
   if (calls) (*calls)++;
   int16_t *dst = NULL;
-  if (nb_result_lend(out, NB_DTYPE_INT16, b->n_rows, b->n_channels, (void **)&dst) != NB_STATUS_OK) return -1;
+  if (nb_result_slot_lend(out, NB_DTYPE_INT16, b->n_rows, b->n_channels, (void **)&dst) != NB_STATUS_OK) return -1;
   const int16_t *src = b->data;
   for (size_t r = 0; r < b->n_rows; r++)
     for (size_t j = 0; j < b->n_channels; j++)
@@ -24,14 +24,14 @@ static int add_one(const nb_batch *b, const nb_result_view *prev, nb_result *out
   return 0;
 }
 
-/* result = the block itself, in its own layout (exercises nb_result_set's layouts) */
-static int identity(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+/* result = the block itself, in its own layout (exercises nb_result_slot_set's layouts) */
+static int identity(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)prev; (void)user;
-  return nb_result_set(out, b->dtype, b->n_rows, b->n_channels, b->layout, b->data) == NB_STATUS_OK ? 0 : -1;
+  return nb_result_slot_set(out, b->dtype, b->n_rows, b->n_channels, b->layout, b->data) == NB_STATUS_OK ? 0 : -1;
 }
 
 /* result = 1 x n_channels maximum of the batch's own rows */
-static int max_in_channel(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int max_in_channel(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)prev; (void)user;
   int16_t m[64];
   const int16_t *v = b->data;
@@ -40,26 +40,26 @@ static int max_in_channel(const nb_batch *b, const nb_result_view *prev, nb_resu
     for (uint64_t r = b->idx_local_start; r < b->idx_local_stop; r++)
       if (v[r * b->n_channels + j] > m[j]) m[j] = v[r * b->n_channels + j];
   }
-  return nb_result_set(out, NB_DTYPE_INT16, 1, b->n_channels, NB_LAYOUT_SAMPLE_MAJOR, m) == NB_STATUS_OK ? 0 : -1;
+  return nb_result_slot_set(out, NB_DTYPE_INT16, 1, b->n_channels, NB_LAYOUT_SAMPLE_MAJOR, m) == NB_STATUS_OK ? 0 : -1;
 }
 
 /* running sum (1 x 1 int64) of channel 0 using the previous batch's result */
-static int running_sum(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int running_sum(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   int *saw_null_first = user;
   if (b->batch_index == 0) *saw_null_first = prev == NULL;
   else if (!prev || prev->dtype != NB_DTYPE_INT64 || prev->n_rows != 1 || prev->n_cols != 1) return -2;
   int64_t s = prev ? *(const int64_t *)prev->data : 0;
   const int16_t *v = b->data;
   for (size_t r = 0; r < b->n_rows; r++) s += v[r * b->n_channels];
-  return nb_result_set(out, NB_DTYPE_INT64, 1, 1, NB_LAYOUT_SAMPLE_MAJOR, &s) == NB_STATUS_OK ? 0 : -1;
+  return nb_result_slot_set(out, NB_DTYPE_INT64, 1, 1, NB_LAYOUT_SAMPLE_MAJOR, &s) == NB_STATUS_OK ? 0 : -1;
 }
 
 /* a hand-written cleanup, as YASS users write: keep rows idx_local */
-static int my_trim(const nb_result_view *res, const nb_batch *b, nb_result *out, void *user) {
+static int my_trim(const nb_result_view *res, const nb_batch *b, nb_result_slot *out, void *user) {
   (void)user;
   size_t row = res->n_bytes / res->n_rows;
   const unsigned char *d = res->data;
-  return nb_result_set(out, res->dtype, (size_t)(b->idx_local_stop - b->idx_local_start), res->n_cols, NB_LAYOUT_SAMPLE_MAJOR,
+  return nb_result_slot_set(out, res->dtype, (size_t)(b->idx_local_stop - b->idx_local_start), res->n_cols, NB_LAYOUT_SAMPLE_MAJOR,
                        d + b->idx_local_start * row) == NB_STATUS_OK ? 0 : -1;
 }
 
@@ -95,10 +95,10 @@ static void multi_channel_disk(void) {
       nb_apply_options_init(&ao, NB_APPLY_OPTIONS_VERSION);
       ao.mode = NB_APPLY_MODE_DISK;
       ao.output_path = out;
-      if (variant == 1 || variant == 3) { bo.buffer_size = 7; ao.cleanup = nb_cleanup_trim_buffer; }
+      if (variant == 1 || variant == 3) { bo.buffer_size = 7; ao.cleanup = nb_result_view_trim_buffer; }
       if (variant == 2) { bo.buffer_size = 5; ao.cleanup = my_trim; }
       int calls = 0;
-      nb_results *res = NULL;
+      nb_result_list *res = NULL;
       NBT_OK(nb_reader_apply(r, &bo, &ao, add_one, &calls, &res, NULL));
       NBT_CHECK(calls == 10);
       size_t len = 0;
@@ -109,11 +109,11 @@ static void multi_channel_disk(void) {
       free(want);
       NBT_FILE_TEXT(nbt_path("added.yaml"), "data_order: samples\ndtype: int16\nn_channels: 3\n");
       const nb_output_info *info = NULL;
-      NBT_CHECK(nb_results_n_outputs(res) == 1 && nb_results_count(res) == 0);
-      NBT_OK(nb_results_output(res, 0, &info));
+      NBT_CHECK(nb_result_list_n_outputs(res) == 1 && nb_result_list_count(res) == 0);
+      NBT_OK(nb_result_list_output(res, 0, &info));
       NBT_CHECK(info && strcmp(info->path, out) == 0 && info->n_channels == 3 && info->dtype == NB_DTYPE_INT16 &&
                 info->data_order == NB_DATA_ORDER_SAMPLES && info->n_observations == N_OBS && !info->skipped);
-      nb_results_free(res);
+      nb_result_list_free(res);
       /* read back through the reader and its sidecar */
       nb_reader *back = open_input(out);
       int16_t row[3];
@@ -158,13 +158,13 @@ static void memory_mode_and_previous(void) {
   bo.n_channels = 2;
   bo.max_memory = 4 * 128; /* 128 rows per batch: 8 batches */
   bo.buffer_size = 3;
-  nb_results *res = NULL;
+  nb_result_list *res = NULL;
   NBT_OK(nb_reader_apply(r, &bo, NULL, max_in_channel, NULL, &res, NULL));
-  NBT_CHECK(nb_results_count(res) == 8);
+  NBT_CHECK(nb_result_list_count(res) == 8);
   int16_t overall[2] = {INT16_MIN, INT16_MIN};
-  for (size_t k = 0; k < nb_results_count(res); k++) {
+  for (size_t k = 0; k < nb_result_list_count(res); k++) {
     const nb_result_view *v = NULL;
-    NBT_OK(nb_results_get(res, k, &v));
+    NBT_OK(nb_result_list_get(res, k, &v));
     NBT_CHECK(v->n_rows == 1 && v->n_cols == 2 && v->dtype == NB_DTYPE_INT16 && v->n_bytes == 4);
     for (size_t j = 0; j < 2; j++) {
       int16_t want = INT16_MIN;
@@ -175,9 +175,9 @@ static void memory_mode_and_previous(void) {
     }
   }
   const nb_result_view *v = NULL;
-  NBT_EXPECT(nb_results_get(res, 8, &v), NB_STATUS_INVALID_ARGUMENT);
+  NBT_EXPECT(nb_result_list_get(res, 8, &v), NB_STATUS_INVALID_ARGUMENT);
   NBT_CHECK(overall[0] > 0 && overall[1] > 0);
-  nb_results_free(res);
+  nb_result_list_free(res);
 
   /* pass_batch_results: running sums; only the last result comes back */
   nb_batch_options_init(&bo, NB_BATCH_OPTIONS_VERSION);
@@ -189,18 +189,18 @@ static void memory_mode_and_previous(void) {
   res = NULL;
   NBT_OK(nb_reader_apply(r, &bo, &ao, running_sum, &saw_null_first, &res, NULL));
   NBT_CHECK(saw_null_first);
-  NBT_CHECK(nb_results_count(res) == 1);
+  NBT_CHECK(nb_result_list_count(res) == 1);
   int64_t want = 0;
   for (uint64_t s = 0; s < N_OBS; s++) want += nbt_value(NB_DTYPE_INT16, N_CH, s, 0);
-  NBT_OK(nb_results_get(res, 0, &v));
+  NBT_OK(nb_result_list_get(res, 0, &v));
   NBT_CHECK(v && *(const int64_t *)v->data == want);
-  nb_results_free(res);
+  nb_result_list_free(res);
   /* ... and none with zero batches */
   bo.from_time = bo.to_time = 10;
   res = NULL;
   NBT_OK(nb_reader_apply(r, &bo, &ao, running_sum, &saw_null_first, &res, NULL));
-  NBT_CHECK(nb_results_count(res) == 0);
-  nb_results_free(res);
+  NBT_CHECK(nb_result_list_count(res) == 0);
+  nb_result_list_free(res);
   /* pass_batch_results needs the serial path */
   ao.n_threads = 2;
   NBT_EXPECT(nb_reader_apply(r, NULL, &ao, running_sum, &saw_null_first, NULL, NULL), NB_STATUS_INVALID_ARGUMENT);
@@ -209,9 +209,9 @@ static void memory_mode_and_previous(void) {
 }
 
 /* result = the channel's series, n x 1 */
-static int series(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int series(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)prev; (void)user;
-  return nb_result_set(out, b->dtype, (size_t)(b->idx_local_stop - b->idx_local_start), 1, NB_LAYOUT_SAMPLE_MAJOR,
+  return nb_result_slot_set(out, b->dtype, (size_t)(b->idx_local_stop - b->idx_local_start), 1, NB_LAYOUT_SAMPLE_MAJOR,
                        (const int16_t *)b->data + b->idx_local_start) == NB_STATUS_OK ? 0 : -1;
 }
 
@@ -279,13 +279,13 @@ static void if_file_exists(void) {
   NBT_ERROR_MENTIONS("exists.bin");
   /* skip: the existing output's parameters, callback never called */
   ao.if_file_exists = NB_IF_FILE_EXISTS_SKIP;
-  nb_results *res = NULL;
+  nb_result_list *res = NULL;
   NBT_OK(nb_reader_apply(r, NULL, &ao, add_one, &calls, &res, NULL));
   NBT_CHECK(calls == 0);
   const nb_output_info *info = NULL;
-  NBT_OK(nb_results_output(res, 0, &info));
+  NBT_OK(nb_result_list_output(res, 0, &info));
   NBT_CHECK(info && info->skipped && info->n_channels == N_CH && info->n_observations == N_OBS);
-  nb_results_free(res);
+  nb_result_list_free(res);
   size_t len1 = 0;
   unsigned char *after = nbt_read_file(out, &len1);
   NBT_CHECK(len0 == len1 && memcmp(before, after, len0) == 0);
@@ -334,42 +334,42 @@ static void zero_batches(void) {
     NBT_CHECK(len == 0);
     NBT_FILE_TEXT(nbt_path("empty.yaml"), single ? "data_order: channels\ndtype: int16\nn_channels: 3\n"
                                                  : "data_order: samples\ndtype: float64\nn_channels: 3\n");
-    nb_results *res = NULL;
+    nb_result_list *res = NULL;
     ao.mode = NB_APPLY_MODE_MEMORY;
     NBT_OK(nb_reader_apply(r, &bo, &ao, add_one, &calls, &res, NULL));
-    NBT_CHECK(nb_results_count(res) == 0 && nb_results_n_outputs(res) == 0);
-    nb_results_free(res);
+    NBT_CHECK(nb_result_list_count(res) == 0 && nb_result_list_n_outputs(res) == 0);
+    nb_result_list_free(res);
   }
   nb_reader_free(r);
 }
 
-static int changing_columns(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int changing_columns(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)prev; (void)user;
   int16_t z[4] = {0};
-  return nb_result_set(out, NB_DTYPE_INT16, 1, b->batch_index == 2 ? 4 : 3, NB_LAYOUT_SAMPLE_MAJOR, z) ? -1 : 0;
+  return nb_result_slot_set(out, NB_DTYPE_INT16, 1, b->batch_index == 2 ? 4 : 3, NB_LAYOUT_SAMPLE_MAJOR, z) ? -1 : 0;
 }
 
-static int changing_dtype(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int changing_dtype(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)prev; (void)user;
   int32_t z[3] = {0};
-  return nb_result_set(out, b->batch_index == 1 ? NB_DTYPE_INT32 : NB_DTYPE_UINT32, 1, 3, NB_LAYOUT_SAMPLE_MAJOR, z) ? -1 : 0;
+  return nb_result_slot_set(out, b->batch_index == 1 ? NB_DTYPE_INT32 : NB_DTYPE_UINT32, 1, 3, NB_LAYOUT_SAMPLE_MAJOR, z) ? -1 : 0;
 }
 
-static int uneven_series(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int uneven_series(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)prev; (void)user;
   int16_t z[8] = {0};
-  return nb_result_set(out, NB_DTYPE_INT16, b->channel == 3 ? 7 : 8, 1, NB_LAYOUT_SAMPLE_MAJOR, z) ? -1 : 0;
+  return nb_result_slot_set(out, NB_DTYPE_INT16, b->channel == 3 ? 7 : 8, 1, NB_LAYOUT_SAMPLE_MAJOR, z) ? -1 : 0;
 }
 
-static int no_result(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int no_result(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)b; (void)prev; (void)out; (void)user;
   return 0;
 }
 
-static int bad_result(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int bad_result(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)b; (void)prev; (void)user;
   int16_t z = 0;
-  nb_result_set(out, 99, 1, 1, NB_LAYOUT_SAMPLE_MAJOR, &z); /* ignores the error */
+  nb_result_slot_set(out, 99, 1, 1, NB_LAYOUT_SAMPLE_MAJOR, &z); /* ignores the error */
   return 0;
 }
 
@@ -425,7 +425,7 @@ static void errors_create_nothing(void) {
   NBT_ERROR_MENTIONS("batch 0");
   NBT_EXPECT(nb_reader_apply(r, &bo, &ao, bad_result, NULL, NULL, NULL), NB_STATUS_INVALID_ARGUMENT);
   NBT_ERROR_MENTIONS("99");
-  ao.cleanup = nb_cleanup_trim_buffer; /* result rows != block rows */
+  ao.cleanup = nb_result_view_trim_buffer; /* result rows != block rows */
   NBT_EXPECT(nb_reader_apply(r, &bo, &ao, changing_columns, NULL, NULL, NULL), NB_STATUS_RESULT_MISMATCH);
   NBT_ERROR_MENTIONS("trim_buffer");
   ao.cleanup = NULL;
@@ -439,14 +439,14 @@ static void errors_create_nothing(void) {
 static void cast_values(void) {
   const double f[4] = {1.9, -1.9, 300.7, 0.0 / 0.0};
   int16_t i[4] = {9, 9, 9, 9};
-  NBT_OK(nb_cast_values(NB_DTYPE_FLOAT64, f, NB_DTYPE_INT16, i, 4));
+  NBT_OK(nb_dtype_cast(NB_DTYPE_FLOAT64, f, NB_DTYPE_INT16, i, 4));
   NBT_CHECK(i[0] == 1 && i[1] == -1 && i[2] == 300 && i[3] == 0);
   const int32_t w[2] = {300, -1};
   uint8_t u[2];
-  NBT_OK(nb_cast_values(NB_DTYPE_INT32, w, NB_DTYPE_UINT8, u, 2));
+  NBT_OK(nb_dtype_cast(NB_DTYPE_INT32, w, NB_DTYPE_UINT8, u, 2));
   NBT_CHECK(u[0] == 44 && u[1] == 255);
-  NBT_EXPECT(nb_cast_values(NB_DTYPE_UNSET, w, NB_DTYPE_UINT8, u, 2), NB_STATUS_BAD_DTYPE);
-  NBT_EXPECT(nb_cast_values(NB_DTYPE_INT32, NULL, NB_DTYPE_UINT8, u, 2), NB_STATUS_NULL_ARGUMENT);
+  NBT_EXPECT(nb_dtype_cast(NB_DTYPE_UNSET, w, NB_DTYPE_UINT8, u, 2), NB_STATUS_BAD_DTYPE);
+  NBT_EXPECT(nb_dtype_cast(NB_DTYPE_INT32, NULL, NB_DTYPE_UINT8, u, 2), NB_STATUS_NULL_ARGUMENT);
 }
 
 int main(void) {

@@ -9,7 +9,7 @@ static uint64_t walk(nb_reader *r, const nb_batch_options *o, nb_dtype dtype, si
   NBT_OK(nb_cursor_new(r, o, &c));
   if (!c) return 0;
   uint64_t n_plan = 0, rows = 0;
-  NBT_OK(nb_batch_plan(r, o, &n_plan, &rows));
+  NBT_OK(nb_reader_plan(r, o, &n_plan, &rows));
   NBT_CHECK(nb_cursor_n_batches(c) == n_plan);
   const nb_batch *b = NULL;
   uint64_t k = 0;
@@ -47,7 +47,7 @@ static void worked_example(void) {
         o.buffer_size = buffer;
         o.layout = layout;
         uint64_t n = 0, rows = 0;
-        NBT_OK(nb_batch_plan(r, &o, &n, &rows));
+        NBT_OK(nb_reader_plan(r, &o, &n, &rows));
         NBT_CHECK(n == 4 && rows == 300);
         uint64_t starts[8], stops[8];
         int64_t chans[8];
@@ -65,9 +65,9 @@ static void neuropixels_300mb(void) {
   nb_reader *r = nbt_open(p, NB_DTYPE_INT16, 385, NB_DATA_ORDER_SAMPLES);
   nb_batch_options o;
   nb_batch_options_init(&o, NB_BATCH_OPTIONS_VERSION);
-  NBT_OK(nb_parse_max_memory("300MB", &o.max_memory));
+  NBT_OK(nb_max_memory_parse("300MB", &o.max_memory));
   uint64_t n = 0, rows = 0;
-  NBT_OK(nb_batch_plan(r, &o, &n, &rows));
+  NBT_OK(nb_reader_plan(r, &o, &n, &rows));
   NBT_CHECK(rows == 408536 && n == 1);
   nb_reader_free(r);
 }
@@ -157,7 +157,7 @@ static void planning_errors(void) {
   o.max_memory = 19; /* one row of 10 int16 channels is 20 bytes */
   NBT_EXPECT(nb_cursor_new(r, &o, &c), NB_STATUS_MEMORY_TOO_SMALL);
   NBT_ERROR_MENTIONS("at least 20 bytes");
-  NBT_EXPECT(nb_batch_plan(r, &o, &n, NULL), NB_STATUS_MEMORY_TOO_SMALL);
+  NBT_EXPECT(nb_reader_plan(r, &o, &n, NULL), NB_STATUS_MEMORY_TOO_SMALL);
   NBT_CHECK(n == 99);
   nb_batch_options_init(&o, NB_BATCH_OPTIONS_VERSION);
   o.from_time = 10;

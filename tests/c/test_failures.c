@@ -12,11 +12,11 @@
 
 struct plan { uint64_t at; int value; int calls; };
 
-static int fail_or_stop_at(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int fail_or_stop_at(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)prev;
   struct plan *p = user;
   p->calls++;
-  if (nb_result_set(out, b->dtype, b->n_rows, b->n_channels, b->layout, b->data) != NB_STATUS_OK) return -100;
+  if (nb_result_slot_set(out, b->dtype, b->n_rows, b->n_channels, b->layout, b->data) != NB_STATUS_OK) return -100;
   return b->batch_index == p->at ? p->value : 0;
 }
 
@@ -59,7 +59,7 @@ int main(void) {
       /* fails at batch 5 */
       struct plan p = {5, -7, 0};
       int cb = 0;
-      nb_results *res = NULL;
+      nb_result_list *res = NULL;
       NBT_EXPECT(nb_reader_apply(r, &bo, &ao, fail_or_stop_at, &p, &res, &cb), NB_STATUS_CALLBACK_FAILED);
       NBT_CHECK(cb == -7 && p.calls == 6 && res == NULL);
       NBT_ERROR_MENTIONS("returned -7 at batch 5");
@@ -68,8 +68,8 @@ int main(void) {
       cb = 0;
       NBT_EXPECT(nb_reader_apply(r, &bo, &ao, fail_or_stop_at, &p, &res, &cb), NB_STATUS_STOPPED);
       NBT_CHECK(cb == 3 && p.calls == 3);
-      NBT_CHECK(res && nb_results_n_outputs(res) == 0);
-      nb_results_free(res);
+      NBT_CHECK(res && nb_result_list_n_outputs(res) == 0);
+      nb_result_list_free(res);
       res = NULL;
       /* progress cancels after 3 batches */
       p = (struct plan){99, 0, 0};
@@ -98,12 +98,12 @@ int main(void) {
     }
   }
   /* memory mode: a stop returns the results so far, including the stopping batch's */
-  nb_results *res = NULL;
+  nb_result_list *res = NULL;
   struct plan p = {2, 1, 0};
   bo.traversal = NB_TRAVERSAL_MULTI_CHANNEL;
   NBT_EXPECT(nb_reader_apply(r, &bo, NULL, fail_or_stop_at, &p, &res, NULL), NB_STATUS_STOPPED);
-  NBT_CHECK(nb_results_count(res) == 3);
-  nb_results_free(res);
+  NBT_CHECK(nb_result_list_count(res) == 3);
+  nb_result_list_free(res);
   /* the writer on its own: freed without finish leaves nothing */
   nb_writer *w = NULL;
   int16_t block[6] = {1, 2, 3, 4, 5, 6};

@@ -11,10 +11,10 @@ int main(void) {
 
   nb_batch_options opts;
   NBT_OK(nb_batch_options_init(&opts, NB_BATCH_OPTIONS_VERSION));
-  NBT_OK(nb_parse_max_memory("20KB", &opts.max_memory));
+  NBT_OK(nb_max_memory_parse("20KB", &opts.max_memory));
   opts.buffer_size = 8;
   uint64_t n_batches = 0, rows = 0;
-  NBT_OK(nb_batch_plan(reader, &opts, &n_batches, &rows));
+  NBT_OK(nb_reader_plan(reader, &opts, &n_batches, &rows));
   NBT_CHECK(rows == 20480 / 64 && n_batches == (5000 + rows - 1) / rows);
 
   nb_cursor *cursor = NULL;

@@ -103,11 +103,11 @@ static void following_cursor(void) {
   nb_reader_free(r);
 }
 
-static int plus_one(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int plus_one(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)prev;
   (void)user;
   int16_t *dst = NULL;
-  int st = nb_result_lend(out, NB_DTYPE_INT16, b->n_rows, b->n_channels, (void **)&dst);
+  int st = nb_result_slot_lend(out, NB_DTYPE_INT16, b->n_rows, b->n_channels, (void **)&dst);
   if (st) return st;
   const int16_t *src = b->data;
   for (size_t i = 0; i < b->n_rows * b->n_channels; i++) dst[i] = (int16_t)(src[i] + 1);
@@ -131,7 +131,7 @@ static void following_apply(nb_edge edge, const char *tag) {
   snprintf(name, sizeof name, "live-%s-out.bin", tag);
   const char *live_out = nbt_path(name);
   ao.output_path = live_out;
-  ao.cleanup = nb_cleanup_trim_buffer;
+  ao.cleanup = nb_result_view_trim_buffer;
   NBT_OK(nb_reader_apply(r, &bo, &ao, plus_one, NULL, NULL, NULL));
   pthread_join(t, NULL);
   nb_reader_free(r);

@@ -65,10 +65,10 @@ static void truncate_while_walking(nb_data_order order, nb_loader loader, int sp
   nb_reader_free(r);
 }
 
-static int copy_rows(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int copy_rows(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)prev;
   (void)user;
-  return nb_result_set(out, b->dtype, b->n_rows, b->n_channels, b->layout, b->data);
+  return nb_result_slot_set(out, b->dtype, b->n_rows, b->n_channels, b->layout, b->data);
 }
 
 static void truncate_during_apply(nb_loader loader, unsigned threads) {
@@ -87,7 +87,7 @@ static void truncate_during_apply(nb_loader loader, unsigned threads) {
   ao.output_path = nbt_path("trunc-out.bin");
   ao.n_threads = threads;
   const int entries = nbt_count_entries();
-  nb_results *res = NULL;
+  nb_result_list *res = NULL;
   NBT_EXPECT(nb_reader_apply(r, &bo, &ao, copy_rows, NULL, &res, NULL), NB_STATUS_INPUT_CHANGED);
   NBT_ERROR_MENTIONS("trunc-apply.bin");
   NBT_CHECK(res == NULL);
@@ -96,8 +96,8 @@ static void truncate_during_apply(nb_loader loader, unsigned threads) {
   bo.to_time = N_OBS / 2;
   ao.mode = NB_APPLY_MODE_MEMORY;
   NBT_OK(nb_reader_apply(r, &bo, &ao, copy_rows, NULL, &res, NULL));
-  NBT_CHECK(res && nb_results_count(res) == 10);
-  nb_results_free(res);
+  NBT_CHECK(res && nb_result_list_count(res) == 10);
+  nb_result_list_free(res);
   nb_reader_free(r);
 }
 

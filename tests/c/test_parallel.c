@@ -11,10 +11,10 @@
 #define N_OBS 20000
 
 /* a per-batch transform that depends on the batch's position: value*3 + row - column */
-static int transform(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int transform(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)prev; (void)user;
   int32_t *dst = NULL;
-  if (nb_result_lend(out, NB_DTYPE_INT32, b->n_rows, b->n_channels, (void **)&dst)) return -1;
+  if (nb_result_slot_lend(out, NB_DTYPE_INT32, b->n_rows, b->n_channels, (void **)&dst)) return -1;
   const int16_t *src = b->data;
   for (size_t r = 0; r < b->n_rows; r++)
     for (size_t j = 0; j < b->n_channels; j++)
@@ -22,7 +22,7 @@ static int transform(const nb_batch *b, const nb_result_view *prev, nb_result *o
   return 0;
 }
 
-static int fail_on_worker(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int fail_on_worker(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   atomic_int *calls = user;
   atomic_fetch_add(calls, 1);
   if (b->batch_index == 5) return -42;
@@ -32,7 +32,7 @@ static int fail_on_worker(const nb_batch *b, const nb_result_view *prev, nb_resu
 
 /* records which thread ran each batch */
 static _Atomic unsigned long threads_seen[256];
-static int record_thread(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int record_thread(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)user;
   if (b->batch_index < 256) threads_seen[b->batch_index] = (unsigned long)pthread_self();
   struct timespec t = {0, 1000000};
@@ -46,7 +46,7 @@ static unsigned char *run(nb_reader *r, const nb_batch_options *bo, unsigned thr
   ao.mode = NB_APPLY_MODE_DISK;
   ao.output_path = nbt_path(name);
   ao.n_threads = threads;
-  ao.cleanup = cleanup ? nb_cleanup_trim_buffer : NULL;
+  ao.cleanup = cleanup ? nb_result_view_trim_buffer : NULL;
   NBT_OK(nb_reader_apply(r, bo, &ao, transform, NULL, NULL, NULL));
   return nbt_read_file(ao.output_path, len);
 }
@@ -75,21 +75,21 @@ int main(void) {
       NBT_CHECK(s1 && s2 && y1 == y2 && memcmp(s1, s2, y1) == 0);
       free(s1); free(s2);
       /* memory mode: same results in the same order */
-      nb_results *a = NULL, *b = NULL;
+      nb_result_list *a = NULL, *b = NULL;
       nb_apply_options ao;
       nb_apply_options_init(&ao, NB_APPLY_OPTIONS_VERSION);
       NBT_OK(nb_reader_apply(r, &bo, &ao, transform, NULL, &a, NULL));
       ao.n_threads = 2;
       NBT_OK(nb_reader_apply(r, &bo, &ao, transform, NULL, &b, NULL));
-      NBT_CHECK(nb_results_count(a) == nb_results_count(b) && nb_results_count(a) > 2);
-      for (size_t k = 0; k < nb_results_count(a); k++) {
+      NBT_CHECK(nb_result_list_count(a) == nb_result_list_count(b) && nb_result_list_count(a) > 2);
+      for (size_t k = 0; k < nb_result_list_count(a); k++) {
         const nb_result_view *va = NULL, *vb = NULL;
-        nb_results_get(a, k, &va);
-        nb_results_get(b, k, &vb);
+        nb_result_list_get(a, k, &va);
+        nb_result_list_get(b, k, &vb);
         NBT_CHECK(va && vb && va->n_bytes == vb->n_bytes && memcmp(va->data, vb->data, va->n_bytes) == 0);
       }
-      nb_results_free(a);
-      nb_results_free(b);
+      nb_result_list_free(a);
+      nb_result_list_free(b);
     }
     /* callbacks really ran on more than one worker thread, none on this one */
     {
@@ -99,9 +99,9 @@ int main(void) {
       nb_apply_options ao;
       nb_apply_options_init(&ao, NB_APPLY_OPTIONS_VERSION);
       ao.n_threads = 2;
-      nb_results *res = NULL;
+      nb_result_list *res = NULL;
       NBT_OK(nb_reader_apply(r, &bo, &ao, record_thread, NULL, &res, NULL));
-      nb_results_free(res);
+      nb_result_list_free(res);
       int distinct = 0, on_caller = 0;
       for (int k = 0; k < 20; k++) {
         on_caller += threads_seen[k] == (unsigned long)pthread_self();

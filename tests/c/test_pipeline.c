@@ -6,23 +6,23 @@
 #define N_CH 6
 #define N_OBS 3000
 
-static int plus_one_series(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int plus_one_series(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)prev;
   int *calls = user;
   (*calls)++;
   int16_t *dst = NULL;
   size_t n = (size_t)(b->idx_local_stop - b->idx_local_start);
-  if (nb_result_lend(out, NB_DTYPE_INT16, n, 1, (void **)&dst)) return -1;
+  if (nb_result_slot_lend(out, NB_DTYPE_INT16, n, 1, (void **)&dst)) return -1;
   for (size_t r = 0; r < n; r++) dst[r] = (int16_t)(((const int16_t *)b->data)[b->idx_local_start + r] + 1);
   return 0;
 }
 
-static int times_two(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int times_two(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)prev;
   int *calls = user;
   (*calls)++;
   int32_t *dst = NULL;
-  if (nb_result_lend(out, NB_DTYPE_INT32, b->n_rows, b->n_channels, (void **)&dst)) return -1;
+  if (nb_result_slot_lend(out, NB_DTYPE_INT32, b->n_rows, b->n_channels, (void **)&dst)) return -1;
   for (size_t i = 0; i < b->n_rows * b->n_channels; i++) dst[i] = 2 * ((const int16_t *)b->data)[i];
   return 0;
 }
@@ -57,17 +57,17 @@ int main(void) {
   bo.from_time = 100;
   bo.to_time = 2900;
 
-  nb_results *res = NULL;
+  nb_result_list *res = NULL;
   NBT_OK(nb_pipeline_run(input, NULL, &bo, &po, steps, 2, &res, NULL));
   NBT_CHECK(calls1 == 4 && calls2 == 2); /* step 2 holds 1500 rows of 4 channels per batch */
-  NBT_CHECK(nb_results_n_outputs(res) == 2);
+  NBT_CHECK(nb_result_list_n_outputs(res) == 2);
   const nb_output_info *o1 = NULL, *o2 = NULL;
-  NBT_OK(nb_results_output(res, 0, &o1));
-  NBT_OK(nb_results_output(res, 1, &o2));
+  NBT_OK(nb_result_list_output(res, 0, &o1));
+  NBT_OK(nb_result_list_output(res, 1, &o2));
   NBT_CHECK(o1 && !o1->kept && o1->data_order == NB_DATA_ORDER_CHANNELS && o1->n_channels == 4 && o1->n_observations == 2800);
   NBT_CHECK(o2 && o2->kept && o2->data_order == NB_DATA_ORDER_SAMPLES && o2->dtype == NB_DTYPE_INT32 && o2->n_channels == 4);
   NBT_CHECK(o2 && strcmp(o2->path, nbt_path("scaled.bin")) == 0);
-  nb_results_free(res);
+  nb_result_list_free(res);
   NBT_CHECK(!nbt_exists(nbt_path("filtered.bin")) && !nbt_exists(nbt_path("filtered.yaml")));
   NBT_CHECK(nbt_exists(input) && nbt_exists(nbt_path("pipe-in.yaml")));
   size_t len = 0;

@@ -165,13 +165,13 @@ static void memory_strings(void) {
   struct { const char *s; uint64_t v; } good[] = {{"1GB", 1073741824ULL}, {"300MB", 314572800ULL}, {"100KB", 102400}, {"160B", 160}, {"160", 160}, {"2G", 2147483648ULL}};
   for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
     uint64_t v = 0;
-    NBT_OK(nb_parse_max_memory(good[i].s, &v));
+    NBT_OK(nb_max_memory_parse(good[i].s, &v));
     NBT_CHECK(v == good[i].v);
   }
   const char *bad[] = {"1.5GB", "1kB", "1TB", "", "-5", "+5", "99999999999999999999", "1 GB"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     uint64_t v = 77;
-    NBT_EXPECT(nb_parse_max_memory(bad[i], &v), NB_STATUS_BAD_MEMORY);
+    NBT_EXPECT(nb_max_memory_parse(bad[i], &v), NB_STATUS_BAD_MEMORY);
     char quoted[64];
     snprintf(quoted, sizeof quoted, "'%s'", bad[i]);
     NBT_ERROR_MENTIONS(quoted);

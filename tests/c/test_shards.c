@@ -12,12 +12,12 @@
 static const char *input;
 
 /* The batch's own rows plus 1: the same rows as the batch. */
-static int own_rows_plus_one(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int own_rows_plus_one(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)prev;
   (void)user;
   size_t rows = (size_t)(b->idx_stop - b->idx_start), n = b->n_channels;
   int16_t *dst = NULL;
-  int st = nb_result_lend(out, NB_DTYPE_INT16, rows, n, (void **)&dst);
+  int st = nb_result_slot_lend(out, NB_DTYPE_INT16, rows, n, (void **)&dst);
   if (st) return st;
   const int16_t *src = b->data;
   for (size_t r = 0; r < rows; r++)
@@ -29,7 +29,7 @@ static int own_rows_plus_one(const nb_batch *b, const nb_result_view *prev, nb_r
 }
 
 /* One row per batch (a per-channel maximum): a size the plan does not give. */
-static int max_per_channel(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int max_per_channel(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)prev;
   (void)user;
   int32_t m[N_CH];
@@ -41,10 +41,10 @@ static int max_per_channel(const nb_batch *b, const nb_result_view *prev, nb_res
       if (v > m[j]) m[j] = v;
     }
   }
-  return nb_result_set(out, NB_DTYPE_INT32, 1, b->n_channels, NB_LAYOUT_SAMPLE_MAJOR, m);
+  return nb_result_slot_set(out, NB_DTYPE_INT32, 1, b->n_channels, NB_LAYOUT_SAMPLE_MAJOR, m);
 }
 
-static int fail_in_shard(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int fail_in_shard(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)prev;
   if (b->batch_index == *(const uint64_t *)user) return -5;
   return own_rows_plus_one(b, prev, out, NULL);
@@ -79,10 +79,10 @@ static nb_status run(nb_reader *r, const struct setup *s, const char *out, uint6
   ao.shard_index = k;
   ao.shard_count = n;
   ao.shard_output = s->how;
-  nb_results *res = NULL;
+  nb_result_list *res = NULL;
   nb_status st = nb_reader_apply(r, &bo, &ao, s->fn, user, &res, NULL);
-  if (st == NB_STATUS_OK && n >= 1) NBT_CHECK(res && nb_results_n_outputs(res) == 0); /* published by finish */
-  nb_results_free(res);
+  if (st == NB_STATUS_OK && n >= 1) NBT_CHECK(res && nb_result_list_n_outputs(res) == 0); /* published by finish */
+  nb_result_list_free(res);
   return st;
 }
 
@@ -95,7 +95,7 @@ static void sharded_equals_single(nb_reader *r, const struct setup *s, const cha
   const char *single_yaml = nbt_path(name);
   uint64_t n_batches = 0, rows = 0;
   nb_batch_options bo = batch_options(s);
-  NBT_OK(nb_batch_plan(r, &bo, &n_batches, &rows));
+  NBT_OK(nb_reader_plan(r, &bo, &n_batches, &rows));
   const uint64_t counts[] = {1, 2, 3, 4, 7, n_batches + 2};
   for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
     uint64_t n = counts[c];
@@ -105,17 +105,17 @@ static void sharded_equals_single(nb_reader *r, const struct setup *s, const cha
     /* Shards run in reverse order, alternately serial and parallel. */
     for (uint64_t k = n; k-- > 0;) {
       uint64_t first = 0, stop = 0;
-      NBT_OK(nb_shard_batches(r, &bo, k, n, &first, &stop));
+      NBT_OK(nb_reader_shard_batches(r, &bo, k, n, &first, &stop));
       NBT_CHECK(stop - first <= n_batches / n + 1);
       NBT_OK(run(r, s, out, k, n, (unsigned)(k % 2 + 1), NULL));
       NBT_CHECK(!nbt_exists(out)); /* nothing visible before finish */
     }
-    nb_results *res = NULL;
+    nb_result_list *res = NULL;
     NBT_OK(nb_shard_finish(out, n, &res));
     const nb_output_info *info = NULL;
-    NBT_OK(nb_results_output(res, 0, &info));
+    NBT_OK(nb_result_list_output(res, 0, &info));
     NBT_CHECK(info && strcmp(info->path, out) == 0);
-    nb_results_free(res);
+    nb_result_list_free(res);
     if (!nbt_same_file(out, single)) {
       fprintf(stderr, "%s with %llu shards differs from the single-process output\n", tag, (unsigned long long)n);
       nbt_failures++;
@@ -160,7 +160,7 @@ static void failing_shard_leaves_nothing(nb_reader *r) {
   NBT_ERROR_MENTIONS("shard 2 of 2");
 }
 
-static int copy_own_rows(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int copy_own_rows(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   return own_rows_plus_one(b, prev, out, user);
 }
 
@@ -168,7 +168,7 @@ static void memory_shards_concatenate(nb_reader *r) {
   nb_batch_options bo;
   nb_batch_options_init(&bo, NB_BATCH_OPTIONS_VERSION);
   bo.max_memory = N_CH * 2 * 1000;
-  nb_results *all = NULL;
+  nb_result_list *all = NULL;
   NBT_OK(nb_reader_apply(r, &bo, NULL, copy_own_rows, NULL, &all, NULL));
   size_t next = 0;
   for (uint64_t k = 0; k < 4; k++) {
@@ -176,18 +176,18 @@ static void memory_shards_concatenate(nb_reader *r) {
     nb_apply_options_init(&ao, NB_APPLY_OPTIONS_VERSION);
     ao.shard_index = k;
     ao.shard_count = 4;
-    nb_results *part = NULL;
+    nb_result_list *part = NULL;
     NBT_OK(nb_reader_apply(r, &bo, &ao, copy_own_rows, NULL, &part, NULL));
-    for (size_t i = 0; i < nb_results_count(part); i++, next++) {
+    for (size_t i = 0; i < nb_result_list_count(part); i++, next++) {
       const nb_result_view *a = NULL, *b = NULL;
-      NBT_OK(nb_results_get(part, i, &a));
-      NBT_OK(nb_results_get(all, next, &b));
+      NBT_OK(nb_result_list_get(part, i, &a));
+      NBT_OK(nb_result_list_get(all, next, &b));
       NBT_CHECK(a->n_bytes == b->n_bytes && memcmp(a->data, b->data, a->n_bytes) == 0);
     }
-    nb_results_free(part);
+    nb_result_list_free(part);
   }
-  NBT_CHECK(next == nb_results_count(all));
-  nb_results_free(all);
+  NBT_CHECK(next == nb_result_list_count(all));
+  nb_result_list_free(all);
 }
 
 /* A caller built against version 1 of the header passes a shorter struct. */
@@ -200,10 +200,10 @@ static void version_1_options(nb_reader *r) {
   nb_batch_options bo;
   nb_batch_options_init(&bo, NB_BATCH_OPTIONS_VERSION);
   bo.max_memory = N_CH * 2 * 1000;
-  nb_results *res = NULL;
+  nb_result_list *res = NULL;
   NBT_OK(nb_reader_apply(r, &bo, small, copy_own_rows, NULL, &res, NULL));
-  NBT_CHECK(nb_results_count(res) == (N_OBS + 999) / 1000); /* every batch: no sharding */
-  nb_results_free(res);
+  NBT_CHECK(nb_result_list_count(res) == (N_OBS + 999) / 1000); /* every batch: no sharding */
+  nb_result_list_free(res);
   free(small);
 }
 

@@ -12,10 +12,10 @@
 
 static nb_reader *shared_reader;
 
-static int copy_rows(const nb_batch *b, const nb_result_view *prev, nb_result *out, void *user) {
+static int copy_rows(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) {
   (void)prev;
   (void)user;
-  return nb_result_set(out, b->dtype, b->n_rows, b->n_channels, b->layout, b->data);
+  return nb_result_slot_set(out, b->dtype, b->n_rows, b->n_channels, b->layout, b->data);
 }
 
 struct job {
@@ -63,24 +63,24 @@ static void *hammer(void *arg) {
       nb_apply_options ao;
       nb_apply_options_init(&ao, NB_APPLY_OPTIONS_VERSION);
       ao.n_threads = 2;
-      nb_results *res = NULL;
+      nb_result_list *res = NULL;
       if (nb_reader_apply(shared_reader, &bo, &ao, copy_rows, NULL, &res, NULL) != NB_STATUS_OK) job->failures++;
       uint64_t first = 0;
-      for (size_t i = 0; res && i < nb_results_count(res); i++) {
+      for (size_t i = 0; res && i < nb_result_list_count(res); i++) {
         const nb_result_view *v = NULL;
         size_t all[N_CH] = {0, 1, 2, 3, 4, 5, 6, 7};
-        nb_results_get(res, i, &v);
+        nb_result_list_get(res, i, &v);
         if (nbt_check_block(NB_DTYPE_INT16, N_CH, N_OBS, v->data, NB_LAYOUT_SAMPLE_MAJOR, v->n_rows, all, N_CH, first, 0)) job->failures++;
         first += v->n_rows;
       }
       if (first != N_OBS) job->failures++;
-      nb_results_free(res);
+      nb_result_list_free(res);
     }
     /* Each thread's last error is its own. */
     char text[32];
     snprintf(text, sizeof text, "%uXB", job->seed % 1000);
     uint64_t v = 0;
-    if (nb_parse_max_memory(text, &v) != NB_STATUS_BAD_MEMORY || !strstr(nb_last_error_message(), text)) job->failures++;
+    if (nb_max_memory_parse(text, &v) != NB_STATUS_BAD_MEMORY || !strstr(nb_last_error_message(), text)) job->failures++;
   }
   free(buf);
   return NULL;

@@ -1,6 +1,6 @@
 /* The sink on its own (what the MATLAB and Julia bindings use): both layouts
  * in, row-major out, channels-order series, finish publishes atomically,
- * free without finish leaves nothing, and nb_output_check's rules. */
+ * free without finish leaves nothing, and nb_writer_check_path's rules. */
 #include "fixture.h"
 
 int main(void) {
@@ -15,12 +15,12 @@ int main(void) {
   NBT_OK(nb_writer_append(w, NB_DTYPE_FLOAT64, 1, 2, NB_LAYOUT_SAMPLE_MAJOR, rm));
   NBT_EXPECT(nb_writer_append_channel(w, 0, NB_DTYPE_FLOAT64, 1, 2, NB_LAYOUT_SAMPLE_MAJOR, rm), NB_STATUS_INVALID_ARGUMENT);
   NBT_CHECK(!nbt_exists(out));
-  nb_results *res = NULL;
+  nb_result_list *res = NULL;
   NBT_OK(nb_writer_finish(w, &res));
   const nb_output_info *info = NULL;
-  NBT_OK(nb_results_output(res, 0, &info));
+  NBT_OK(nb_result_list_output(res, 0, &info));
   NBT_CHECK(info && info->n_observations == 4 && info->n_channels == 2 && info->dtype == NB_DTYPE_FLOAT64);
-  nb_results_free(res);
+  nb_result_list_free(res);
   NBT_EXPECT(nb_writer_append(w, NB_DTYPE_FLOAT64, 1, 2, NB_LAYOUT_SAMPLE_MAJOR, rm), NB_STATUS_INVALID_ARGUMENT);
   NBT_ERROR_MENTIONS("finished");
   nb_writer_free(w);
@@ -67,20 +67,20 @@ int main(void) {
   NBT_EXPECT(nb_writer_open(nbt_path("x.bin"), NB_DATA_ORDER_SAMPLES, 1, NB_DTYPE_UNSET, &w), NB_STATUS_BAD_DTYPE);
   NBT_EXPECT(nb_writer_open(NULL, NB_DATA_ORDER_SAMPLES, 1, NB_DTYPE_INT16, &w), NB_STATUS_NULL_ARGUMENT);
 
-  /* nb_output_check */
+  /* nb_writer_check_path */
   bool skip = true;
-  NBT_OK(nb_output_check(nbt_path("new.bin"), out, NB_IF_FILE_EXISTS_ABORT, &skip));
+  NBT_OK(nb_writer_check_path(nbt_path("new.bin"), out, NB_IF_FILE_EXISTS_ABORT, &skip));
   NBT_CHECK(!skip);
-  NBT_EXPECT(nb_output_check(out, NULL, NB_IF_FILE_EXISTS_ABORT, &skip), NB_STATUS_FILE_EXISTS);
-  NBT_OK(nb_output_check(out, NULL, NB_IF_FILE_EXISTS_SKIP, &skip));
+  NBT_EXPECT(nb_writer_check_path(out, NULL, NB_IF_FILE_EXISTS_ABORT, &skip), NB_STATUS_FILE_EXISTS);
+  NBT_OK(nb_writer_check_path(out, NULL, NB_IF_FILE_EXISTS_SKIP, &skip));
   NBT_CHECK(skip);
-  NBT_OK(nb_output_check(out, NULL, NB_IF_FILE_EXISTS_OVERWRITE, &skip));
+  NBT_OK(nb_writer_check_path(out, NULL, NB_IF_FILE_EXISTS_OVERWRITE, &skip));
   NBT_CHECK(!skip);
-  NBT_EXPECT(nb_output_check(out, out, NB_IF_FILE_EXISTS_OVERWRITE, &skip), NB_STATUS_BAD_OUTPUT_PATH);
-  NBT_EXPECT(nb_output_check(nbt_path("w.dat"), out, NB_IF_FILE_EXISTS_OVERWRITE, &skip), NB_STATUS_BAD_OUTPUT_PATH);
+  NBT_EXPECT(nb_writer_check_path(out, out, NB_IF_FILE_EXISTS_OVERWRITE, &skip), NB_STATUS_BAD_OUTPUT_PATH);
+  NBT_EXPECT(nb_writer_check_path(nbt_path("w.dat"), out, NB_IF_FILE_EXISTS_OVERWRITE, &skip), NB_STATUS_BAD_OUTPUT_PATH);
   NBT_ERROR_MENTIONS("sidecar");
-  NBT_EXPECT(nb_output_check(out, NULL, 3, &skip), NB_STATUS_INVALID_ARGUMENT);
+  NBT_EXPECT(nb_writer_check_path(out, NULL, 3, &skip), NB_STATUS_INVALID_ARGUMENT);
   remove(nbt_path("w.yaml"));
-  NBT_EXPECT(nb_output_check(out, NULL, NB_IF_FILE_EXISTS_SKIP, &skip), NB_STATUS_SIDECAR_MISSING);
+  NBT_EXPECT(nb_writer_check_path(out, NULL, NB_IF_FILE_EXISTS_SKIP, &skip), NB_STATUS_SIDECAR_MISSING);
   return nbt_finish("test_writer");
 }

@@ -205,7 +205,7 @@ struct nb_pipeline_options
     progress_user_data::Ptr{Cvoid}
 end
 
-# Opaque handles (nb_reader, nb_cursor, nb_result, nb_results, nb_writer) are Ptr{Cvoid} here;
+# Opaque handles (nb_reader, nb_cursor, nb_result_slot, nb_result_list, nb_writer) are Ptr{Cvoid} here;
 # C strings are Ptr{UInt8} (or Cstring for inputs).
 
 # version.rs
@@ -223,7 +223,7 @@ nb_dtype_from_name(name, out_dtype) = ccall(sym(:nb_dtype_from_name), nb_status,
 nb_dtype_name(dtype) = ccall(sym(:nb_dtype_name), Ptr{UInt8}, (nb_dtype,), dtype)
 nb_dtype_size(dtype) = ccall(sym(:nb_dtype_size), Csize_t, (nb_dtype,), dtype)
 nb_data_order_from_name(name, out_order) = ccall(sym(:nb_data_order_from_name), nb_status, (Cstring, Ptr{nb_data_order}), name, out_order)
-nb_parse_max_memory(text, out_bytes) = ccall(sym(:nb_parse_max_memory), nb_status, (Cstring, Ptr{UInt64}), text, out_bytes)
+nb_max_memory_parse(text, out_bytes) = ccall(sym(:nb_max_memory_parse), nb_status, (Cstring, Ptr{UInt64}), text, out_bytes)
 nb_sidecar_path(data_path, buf, len, out_len) = ccall(sym(:nb_sidecar_path), nb_status, (Cstring, Ptr{UInt8}, Csize_t, Ptr{Csize_t}), data_path, buf, len, out_len)
 
 # options.rs
@@ -250,7 +250,7 @@ nb_reader_read(reader, from_time, to_time, channels, n_channels, buffer_size, la
           reader, from_time, to_time, channels, n_channels, buffer_size, layout, out, out_bytes, out_needed)
 
 # cursor.rs
-nb_batch_plan(reader, opts, out_n_batches, out_rows_per_batch) = ccall(sym(:nb_batch_plan), nb_status, (Ptr{Cvoid}, Ptr{nb_batch_options}, Ptr{UInt64}, Ptr{UInt64}), reader, opts, out_n_batches, out_rows_per_batch)
+nb_reader_plan(reader, opts, out_n_batches, out_rows_per_batch) = ccall(sym(:nb_reader_plan), nb_status, (Ptr{Cvoid}, Ptr{nb_batch_options}, Ptr{UInt64}, Ptr{UInt64}), reader, opts, out_n_batches, out_rows_per_batch)
 nb_cursor_new(reader, opts, out_cursor) = ccall(sym(:nb_cursor_new), nb_status, (Ptr{Cvoid}, Ptr{nb_batch_options}, Ptr{Ptr{Cvoid}}), reader, opts, out_cursor)
 nb_cursor_next_wait(cursor, timeout_ms, out_batch) = ccall(sym(:nb_cursor_next_wait), nb_status, (Ptr{Cvoid}, UInt32, Ptr{Ptr{nb_batch}}), cursor, timeout_ms, out_batch)
 nb_cursor_next(cursor, out_batch) = ccall(sym(:nb_cursor_next), nb_status, (Ptr{Cvoid}, Ptr{Ptr{nb_batch}}), cursor, out_batch)
@@ -259,15 +259,15 @@ nb_cursor_n_batches(cursor) = ccall(sym(:nb_cursor_n_batches), UInt64, (Ptr{Cvoi
 nb_cursor_free(cursor) = ccall(sym(:nb_cursor_free), Cvoid, (Ptr{Cvoid},), cursor)
 
 # result.rs, results.rs
-nb_result_set(out, dtype, n_rows, n_cols, layout, data) = ccall(sym(:nb_result_set), nb_status, (Ptr{Cvoid}, nb_dtype, Csize_t, Csize_t, nb_layout, Ptr{Cvoid}), out, dtype, n_rows, n_cols, layout, data)
-nb_result_lend(out, dtype, n_rows, n_cols, out_data) = ccall(sym(:nb_result_lend), nb_status, (Ptr{Cvoid}, nb_dtype, Csize_t, Csize_t, Ptr{Ptr{Cvoid}}), out, dtype, n_rows, n_cols, out_data)
-nb_cleanup_trim_buffer(result, batch, out, user_data) = ccall(sym(:nb_cleanup_trim_buffer), Cint, (Ptr{nb_result_view}, Ptr{nb_batch}, Ptr{Cvoid}, Ptr{Cvoid}), result, batch, out, user_data)
-nb_cast_values(from, src, to, dst, n_values) = ccall(sym(:nb_cast_values), nb_status, (nb_dtype, Ptr{Cvoid}, nb_dtype, Ptr{Cvoid}, Csize_t), from, src, to, dst, n_values)
-nb_results_count(results) = ccall(sym(:nb_results_count), Csize_t, (Ptr{Cvoid},), results)
-nb_results_get(results, index, out_view) = ccall(sym(:nb_results_get), nb_status, (Ptr{Cvoid}, Csize_t, Ptr{Ptr{nb_result_view}}), results, index, out_view)
-nb_results_n_outputs(results) = ccall(sym(:nb_results_n_outputs), Csize_t, (Ptr{Cvoid},), results)
-nb_results_output(results, index, out_info) = ccall(sym(:nb_results_output), nb_status, (Ptr{Cvoid}, Csize_t, Ptr{Ptr{nb_output_info}}), results, index, out_info)
-nb_results_free(results) = ccall(sym(:nb_results_free), Cvoid, (Ptr{Cvoid},), results)
+nb_result_slot_set(out, dtype, n_rows, n_cols, layout, data) = ccall(sym(:nb_result_slot_set), nb_status, (Ptr{Cvoid}, nb_dtype, Csize_t, Csize_t, nb_layout, Ptr{Cvoid}), out, dtype, n_rows, n_cols, layout, data)
+nb_result_slot_lend(out, dtype, n_rows, n_cols, out_data) = ccall(sym(:nb_result_slot_lend), nb_status, (Ptr{Cvoid}, nb_dtype, Csize_t, Csize_t, Ptr{Ptr{Cvoid}}), out, dtype, n_rows, n_cols, out_data)
+nb_result_view_trim_buffer(result, batch, out, user_data) = ccall(sym(:nb_result_view_trim_buffer), Cint, (Ptr{nb_result_view}, Ptr{nb_batch}, Ptr{Cvoid}, Ptr{Cvoid}), result, batch, out, user_data)
+nb_dtype_cast(from, src, to, dst, n_values) = ccall(sym(:nb_dtype_cast), nb_status, (nb_dtype, Ptr{Cvoid}, nb_dtype, Ptr{Cvoid}, Csize_t), from, src, to, dst, n_values)
+nb_result_list_count(results) = ccall(sym(:nb_result_list_count), Csize_t, (Ptr{Cvoid},), results)
+nb_result_list_get(results, index, out_view) = ccall(sym(:nb_result_list_get), nb_status, (Ptr{Cvoid}, Csize_t, Ptr{Ptr{nb_result_view}}), results, index, out_view)
+nb_result_list_n_outputs(results) = ccall(sym(:nb_result_list_n_outputs), Csize_t, (Ptr{Cvoid},), results)
+nb_result_list_output(results, index, out_info) = ccall(sym(:nb_result_list_output), nb_status, (Ptr{Cvoid}, Csize_t, Ptr{Ptr{nb_output_info}}), results, index, out_info)
+nb_result_list_free(results) = ccall(sym(:nb_result_list_free), Cvoid, (Ptr{Cvoid},), results)
 
 # apply.rs
 nb_apply_options_init(opts, version) = ccall(sym(:nb_apply_options_init), nb_status, (Ptr{nb_apply_options}, UInt32), opts, version)
@@ -279,8 +279,8 @@ nb_reader_apply(reader, batch_opts, apply_opts, fn, user_data, out_results, out_
           reader, batch_opts, apply_opts, fn, user_data, out_results, out_cb_value)
 
 # shard.rs
-nb_shard_batches(reader, opts, shard_index, shard_count, out_first, out_stop) =
-    ccall(sym(:nb_shard_batches), nb_status, (Ptr{Cvoid}, Ptr{nb_batch_options}, UInt64, UInt64, Ptr{UInt64}, Ptr{UInt64}),
+nb_reader_shard_batches(reader, opts, shard_index, shard_count, out_first, out_stop) =
+    ccall(sym(:nb_reader_shard_batches), nb_status, (Ptr{Cvoid}, Ptr{nb_batch_options}, UInt64, UInt64, Ptr{UInt64}, Ptr{UInt64}),
           reader, opts, shard_index, shard_count, out_first, out_stop)
 nb_shard_finish(output_path, shard_count, out_results) = ccall(sym(:nb_shard_finish), nb_status, (Cstring, UInt64, Ptr{Ptr{Cvoid}}), output_path, shard_count, out_results)
 nb_shard_abort(output_path, shard_count) = ccall(sym(:nb_shard_abort), nb_status, (Cstring, UInt64), output_path, shard_count)
@@ -295,7 +295,7 @@ nb_pipeline_run(input_path, input_opts, batch_opts, pipeline_opts, steps, n_step
           input_path, input_opts, batch_opts, pipeline_opts, steps, n_steps, out_results, out_cb_value)
 
 # writer.rs
-nb_output_check(output_path, input_path, if_file_exists, out_skip) = ccall(sym(:nb_output_check), nb_status, (Cstring, Ptr{UInt8}, nb_if_file_exists, Ptr{Bool}), output_path, input_path, if_file_exists, out_skip)
+nb_writer_check_path(output_path, input_path, if_file_exists, out_skip) = ccall(sym(:nb_writer_check_path), nb_status, (Cstring, Ptr{UInt8}, nb_if_file_exists, Ptr{Bool}), output_path, input_path, if_file_exists, out_skip)
 nb_writer_open(output_path, order, n_channels, dtype, out_writer) = ccall(sym(:nb_writer_open), nb_status, (Cstring, nb_data_order, Csize_t, nb_dtype, Ptr{Ptr{Cvoid}}), output_path, order, n_channels, dtype, out_writer)
 nb_writer_append(writer, dtype, n_rows, n_cols, layout, data) = ccall(sym(:nb_writer_append), nb_status, (Ptr{Cvoid}, nb_dtype, Csize_t, Csize_t, nb_layout, Ptr{Cvoid}), writer, dtype, n_rows, n_cols, layout, data)
 nb_writer_append_channel(writer, position, dtype, n_rows, n_cols, layout, data) = ccall(sym(:nb_writer_append_channel), nb_status, (Ptr{Cvoid}, Csize_t, nb_dtype, Csize_t, Csize_t, nb_layout, Ptr{Cvoid}), writer, position, dtype, n_rows, n_cols, layout, data)

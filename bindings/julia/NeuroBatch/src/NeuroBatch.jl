@@ -123,7 +123,7 @@ YASS's `max_memory` text ("300MB", "1GB", "100KB", "160B"; 1024-based) in bytes.
 """
 function parse_max_memory(text::AbstractString)
     out = Ref{UInt64}(0)
-    check(L.nb_parse_max_memory(String(text), out))
+    check(L.nb_max_memory_parse(String(text), out))
     return out[]
 end
 
@@ -143,7 +143,7 @@ zero (saturating; NaN becomes 0). `T.(x)` in Julia throws instead.
 function cast_values(::Type{T}, x::AbstractArray{S}) where {T,S}
     src = collect(x)
     dst = similar(src, T)
-    check(L.nb_cast_values(dtype_code(S), src, dtype_code(T), dst, length(src)))
+    check(L.nb_dtype_cast(dtype_code(S), src, dtype_code(T), dst, length(src)))
     return dst
 end
 
@@ -472,11 +472,11 @@ end
 # one row (YASS's 1-D results), a number as 1 × 1.
 function set_result(out::Ptr{Cvoid}, r::AbstractMatrix{T}) where {T<:Real}
     a = Matrix{T}(r)
-    check(L.nb_result_set(out, dtype_code(T), size(a, 1), size(a, 2), L.NB_LAYOUT_CHANNEL_MAJOR, a))
+    check(L.nb_result_slot_set(out, dtype_code(T), size(a, 1), size(a, 2), L.NB_LAYOUT_CHANNEL_MAJOR, a))
 end
 function set_result(out::Ptr{Cvoid}, r::AbstractVector{T}) where {T<:Real}
     a = Vector{T}(r)
-    check(L.nb_result_set(out, dtype_code(T), 1, length(a), L.NB_LAYOUT_SAMPLE_MAJOR, a))
+    check(L.nb_result_slot_set(out, dtype_code(T), 1, length(a), L.NB_LAYOUT_SAMPLE_MAJOR, a))
 end
 set_result(out::Ptr{Cvoid}, r::Real) = set_result(out, [r])
 set_result(out::Ptr{Cvoid}, r) =
@@ -544,7 +544,7 @@ end
 
 function output_tuple(results::Ptr{Cvoid}, index)
     out = Ref{Ptr{L.nb_output_info}}(C_NULL)
-    check(L.nb_results_output(results, index, out))
+    check(L.nb_result_list_output(results, index, out))
     o = unsafe_load(out[])
     params = (dtype=Symbol(unsafe_string(L.nb_dtype_name(o.dtype))), n_channels=Int(o.n_channels),
               data_order=order_name(o.data_order))
@@ -573,7 +573,7 @@ function run_apply(f, bp::BatchProcessor, traversal, force_complete::Bool; mode:
     ctx = ApplyContext(f, cleanup_function, progress_fn, pass_batch_info, pass_batch_results, nothing)
     cb = @cfunction(apply_callback, Cint, (Ptr{L.nb_batch}, Ptr{L.nb_result_view}, Ptr{Cvoid}, Any))
     cleanup = cleanup_function === nothing ? C_NULL :
-              cleanup_function === :trim_buffer ? L.sym(:nb_cleanup_trim_buffer) :
+              cleanup_function === :trim_buffer ? L.sym(:nb_result_view_trim_buffer) :
               @cfunction(cleanup_callback, Cint, (Ptr{L.nb_result_view}, Ptr{L.nb_batch}, Ptr{Cvoid}, Any))
     prog = progress_fn === nothing ? C_NULL : @cfunction(progress_callback, Cint, (UInt64, UInt64, Any))
     path = mode === :disk ? String(output_path) : ""
@@ -587,7 +587,7 @@ function run_apply(f, bp::BatchProcessor, traversal, force_complete::Bool; mode:
         L.nb_reader_apply(bp.reader, Ref(batch), Ref(opts), cb, ctx, res, C_NULL)
     end
     if ctx.error !== nothing
-        L.nb_results_free(res[])
+        L.nb_result_list_free(res[])
         throw(ctx.error)
     end
     check(status)
@@ -596,14 +596,14 @@ function run_apply(f, bp::BatchProcessor, traversal, force_complete::Bool; mode:
         mode === :disk && return shard === nothing ? output_tuple(res[], 0) : nothing
         views = Ref{Ptr{L.nb_result_view}}(C_NULL)
         out = Any[]
-        for i in 0:Int(L.nb_results_count(res[])) - 1
-            check(L.nb_results_get(res[], i, views))
+        for i in 0:Int(L.nb_result_list_count(res[])) - 1
+            check(L.nb_result_list_get(res[], i, views))
             push!(out, result_array(unsafe_load(views[])))
         end
         pass_batch_results && return isempty(out) ? nothing : out[end]
         return out
     finally
-        L.nb_results_free(res[])
+        L.nb_result_list_free(res[])
     end
 end
 
@@ -683,7 +683,7 @@ function finish!(w::Writer)
     try
         return output_tuple(res[], 0)
     finally
-        L.nb_results_free(res[])
+        L.nb_result_list_free(res[])
         close(w)
     end
 end
@@ -774,16 +774,16 @@ function Base.run(p::BatchPipeline)
         end
         for c in ctxs
             if c.error !== nothing
-                L.nb_results_free(res[])
+                L.nb_result_list_free(res[])
                 throw(c.error)
             end
         end
         check(status)
         try
-            outs = [output_tuple(res[], i) for i in 0:Int(L.nb_results_n_outputs(res[])) - 1]
+            outs = [output_tuple(res[], i) for i in 0:Int(L.nb_result_list_n_outputs(res[])) - 1]
             return first.(outs), last.(outs)
         finally
-            L.nb_results_free(res[])
+            L.nb_result_list_free(res[])
         end
     finally
         close(bp)
@@ -806,7 +806,7 @@ function shard_finish(output_path, n::Integer)
     try
         return output_tuple(res[], 0)
     finally
-        L.nb_results_free(res[])
+        L.nb_result_list_free(res[])
     end
 end
 

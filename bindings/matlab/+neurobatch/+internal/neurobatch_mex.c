@@ -250,7 +250,7 @@ static void batch_options(const mxArray *s, nb_batch_options *o, size_t **channe
   if (field_set(f = field(s, "max_memory"))) {
     if (mxIsChar(f)) {
       char buf[64];
-      check(nb_parse_max_memory(text(f, buf, sizeof buf, "max_memory"), &o->max_memory), "arg");
+      check(nb_max_memory_parse(text(f, buf, sizeof buf, "max_memory"), &o->max_memory), "arg");
     } else {
       o->max_memory = count(f, "max_memory");
     }
@@ -388,7 +388,7 @@ static void cmd_cursor_new(int nlhs, mxArray **plhs, int nrhs, const mxArray **p
   nb_cursor *c = NULL;
   uint64_t n = 0, rows = 0;
   nb_status s = nb_cursor_new(r, &o, &c);
-  if (s >= 0) s = nb_batch_plan(r, &o, &n, &rows);
+  if (s >= 0) s = nb_reader_plan(r, &o, &n, &rows);
   mxFree(ch);
   if (s < 0) nb_cursor_free(c);
   check(s, "cursor");
@@ -468,12 +468,12 @@ static void cmd_writer_finish(int nlhs, mxArray **plhs, int nrhs, const mxArray 
   (void)nlhs;
   if (nrhs < 2) arg_error("writer_finish needs a handle");
   nb_writer *w = lookup(prhs[1], K_WRITER);
-  nb_results *res = NULL;
+  nb_result_list *res = NULL;
   nb_status s = nb_writer_finish(w, &res);
   const nb_output_info *o = NULL;
-  if (s >= 0) s = nb_results_output(res, 0, &o);
+  if (s >= 0) s = nb_result_list_output(res, 0, &o);
   if (s >= 0) plhs[0] = info_struct(o);
-  nb_results_free(res);
+  nb_result_list_free(res);
   check(s, "writer");
 }
 
@@ -486,7 +486,7 @@ static void cmd_output_check(int nlhs, mxArray **plhs, int nrhs, const mxArray *
   nb_if_file_exists v = 0;
   check(nb_if_file_exists_from_name(text(prhs[3], how, sizeof how, "if_file_exists"), &v), "output");
   bool skip = false;
-  check(nb_output_check(out, in[0] ? in : NULL, v, &skip), "output");
+  check(nb_writer_check_path(out, in[0] ? in : NULL, v, &skip), "output");
   plhs[0] = mxCreateLogicalScalar(skip);
 }
 
@@ -496,7 +496,7 @@ static void cmd_cast(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
   if (nrhs < 3) arg_error("cast needs a matrix and a dtype");
   nb_dtype from = matrix_dtype(prhs[1], "the value to cast"), to = dtype_arg(prhs[2], "arg");
   mxArray *m = mxCreateNumericMatrix(mxGetM(prhs[1]), mxGetN(prhs[1]), class_of_dtype(to), mxREAL);
-  nb_status s = nb_cast_values(from, mxGetData(prhs[1]), to, mxGetData(m), mxGetNumberOfElements(prhs[1]));
+  nb_status s = nb_dtype_cast(from, mxGetData(prhs[1]), to, mxGetData(m), mxGetNumberOfElements(prhs[1]));
   if (s < 0) mxDestroyArray(m);
   check(s, "arg");
   plhs[0] = m;
@@ -514,7 +514,7 @@ static void cmd_parse_max_memory(int nlhs, mxArray **plhs, int nrhs, const mxArr
   if (nrhs < 2) arg_error("parse_max_memory needs a string");
   char buf[64];
   uint64_t v = 0;
-  check(nb_parse_max_memory(text(prhs[1], buf, sizeof buf, "max_memory"), &v), "arg");
+  check(nb_max_memory_parse(text(prhs[1], buf, sizeof buf, "max_memory"), &v), "arg");
   plhs[0] = mxCreateDoubleScalar((double)v);
 }
 

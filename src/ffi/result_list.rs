@@ -1,4 +1,4 @@
-//! `nb_results`: what an apply, writer or pipeline produced.
+//! `nb_result_list`: what an apply, writer or pipeline produced.
 
 use std::ffi::{c_char, CString};
 use std::os::unix::ffi::OsStrExt;
@@ -6,14 +6,15 @@ use std::sync::atomic::AtomicBool;
 
 use crate::core::output::OutputInfo;
 use crate::core::result::ResultBlock;
+use crate::ffi::data_order::*;
 use crate::ffi::dtype::*;
 use crate::ffi::handle::{borrow, free, Handle};
-use crate::ffi::result::nb_result_view;
+use crate::ffi::result_view::nb_result_view;
 use crate::ffi::status::*;
 use crate::ffi::out_arg;
 
 /// An output file written (or found and skipped), as its sidecar describes it.
-/// Lent by an `nb_results`; valid as long as it. Fields are only ever appended.
+/// Lent by an `nb_result_list`; valid as long as it. Fields are only ever appended.
 #[repr(C)]
 pub struct nb_output_info {
     /// NUL-terminated path of the data file.
@@ -31,10 +32,10 @@ pub struct nb_output_info {
 
 /// The results of an apply call, a writer or a pipeline: result blocks in
 /// batch order (memory mode) and output files (disk mode: one; pipeline: one
-/// per step that ran). Immutable; free with `nb_results_free`.
+/// per step that ran). Immutable; free with `nb_result_list_free`.
 ///
 /// May be used from multiple threads simultaneously.
-pub struct nb_results {
+pub struct nb_result_list {
     blocks: Vec<ResultBlock>,
     views: Vec<nb_result_view>,
     _paths: Vec<CString>,
@@ -44,19 +45,19 @@ pub struct nb_results {
 
 // SAFETY: the raw pointers in `views` and `outputs` point into `blocks` and
 // `_paths`, which the struct owns and never mutates after construction.
-unsafe impl Send for nb_results {}
-unsafe impl Sync for nb_results {}
+unsafe impl Send for nb_result_list {}
+unsafe impl Sync for nb_result_list {}
 
-impl Handle for nb_results {
-    const KIND: &'static str = "nb_results";
+impl Handle for nb_result_list {
+    const KIND: &'static str = "nb_result_list";
     const TAG: u64 = 0x6e62726573756c74;
     fn poison_flag(&self) -> &AtomicBool {
         &self.poisoned
     }
 }
 
-impl nb_results {
-    pub(crate) fn new(blocks: Vec<ResultBlock>, outputs: Vec<(OutputInfo, bool)>) -> nb_results {
+impl nb_result_list {
+    pub(crate) fn new(blocks: Vec<ResultBlock>, outputs: Vec<(OutputInfo, bool)>) -> nb_result_list {
         let views = blocks.iter().map(nb_result_view::of).collect();
         let paths: Vec<CString> = outputs
             .iter()
@@ -75,7 +76,7 @@ impl nb_results {
                 kept: *kept,
             })
             .collect();
-        nb_results { blocks, views, _paths: paths, outputs, poisoned: AtomicBool::new(false) }
+        nb_result_list { blocks, views, _paths: paths, outputs, poisoned: AtomicBool::new(false) }
     }
 }
 
@@ -84,7 +85,7 @@ impl nb_results {
 ///
 /// **Thread safety:** may be called from any thread.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_results_count(results: *const nb_results) -> usize {
+pub unsafe extern "C" fn nb_result_list_count(results: *const nb_result_list) -> usize {
     ffi_boundary!(0, { unsafe { borrow(results, "results") }.map_or(0, |r| r.blocks.len()) })
 }
 
@@ -94,10 +95,10 @@ pub unsafe extern "C" fn nb_results_count(results: *const nb_results) -> usize {
 /// @return `NB_STATUS_OK`; `NB_STATUS_INVALID_ARGUMENT` when `index >= count`;
 ///         `NB_STATUS_NULL_ARGUMENT`.
 ///
-/// **Lifetime:** `*out_view` and its data are valid until `nb_results_free`.
+/// **Lifetime:** `*out_view` and its data are valid until `nb_result_list_free`.
 /// **Thread safety:** may be called from any thread.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_results_get(results: *const nb_results, index: usize, out_view: *mut *const nb_result_view) -> nb_status {
+pub unsafe extern "C" fn nb_result_list_get(results: *const nb_result_list, index: usize, out_view: *mut *const nb_result_view) -> nb_status {
     ffi_status!({
         let out = out_arg(out_view, "out_view")?;
         let r = unsafe { borrow(results, "results")? };
@@ -112,7 +113,7 @@ pub unsafe extern "C" fn nb_results_get(results: *const nb_results, index: usize
 ///
 /// **Thread safety:** may be called from any thread.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_results_n_outputs(results: *const nb_results) -> usize {
+pub unsafe extern "C" fn nb_result_list_n_outputs(results: *const nb_result_list) -> usize {
     ffi_boundary!(0, { unsafe { borrow(results, "results") }.map_or(0, |r| r.outputs.len()) })
 }
 
@@ -122,10 +123,10 @@ pub unsafe extern "C" fn nb_results_n_outputs(results: *const nb_results) -> usi
 /// @return `NB_STATUS_OK`; `NB_STATUS_INVALID_ARGUMENT` when `index >= n_outputs`;
 ///         `NB_STATUS_NULL_ARGUMENT`.
 ///
-/// **Lifetime:** `*out_info` and its path are valid until `nb_results_free`.
+/// **Lifetime:** `*out_info` and its path are valid until `nb_result_list_free`.
 /// **Thread safety:** may be called from any thread.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_results_output(results: *const nb_results, index: usize, out_info: *mut *const nb_output_info) -> nb_status {
+pub unsafe extern "C" fn nb_result_list_output(results: *const nb_result_list, index: usize, out_info: *mut *const nb_output_info) -> nb_status {
     ffi_status!({
         let out = out_arg(out_info, "out_info")?;
         let r = unsafe { borrow(results, "results")? };
@@ -140,6 +141,6 @@ pub unsafe extern "C" fn nb_results_output(results: *const nb_results, index: us
 /// **Ownership:** C code must consider `results` and every view and info it
 /// lent unusable after this call.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_results_free(results: *mut nb_results) {
+pub unsafe extern "C" fn nb_result_list_free(results: *mut nb_result_list) {
     ffi_boundary!((), { unsafe { free(results) } })
 }

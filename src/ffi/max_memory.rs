@@ -1,4 +1,4 @@
-//! `nb_parse_max_memory`.
+//! `nb_max_memory_parse`.
 
 use std::ffi::c_char;
 
@@ -20,7 +20,7 @@ use crate::ffi::{cstr_arg, out_arg};
 ///
 /// **Thread safety:** may be called from any thread.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_parse_max_memory(text: *const c_char, out_bytes: *mut u64) -> nb_status {
+pub unsafe extern "C" fn nb_max_memory_parse(text: *const c_char, out_bytes: *mut u64) -> nb_status {
     ffi_status!({
         let out = out_arg(out_bytes, "out_bytes")?;
         let text = unsafe { cstr_arg(text, "text")? };
