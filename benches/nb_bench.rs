@@ -19,10 +19,10 @@ use std::ptr::{null, null_mut};
 use std::sync::Arc;
 use std::time::Instant;
 
-use neurobatch::core::apply::{apply, ApplyOptions, CallOutput, Mode};
-use neurobatch::core::result::ResultBlock;
+use neurobatch_core::apply::{apply, ApplyOptions, CallOutput, Mode};
+use neurobatch_core::result::ResultBlock;
 use neurobatch::ffi::*;
-use neurobatch::*;
+use neurobatch_core::*;
 
 const N_CH: usize = 385;
 

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::ptr::{null, null_mut};
 
 use neurobatch::ffi::*;
-use neurobatch::{DataOrder, Dtype};
+use neurobatch_core::{DataOrder, Dtype};
 
 const N_CH: usize = 4;
 const N_OBS: u64 = 100;

@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use neurobatch::core::apply::{apply, trim_buffer, ApplyOptions, CallOutput, Mode};
-use neurobatch::core::result::ResultBlock;
-use neurobatch::*;
+use neurobatch_core::apply::{apply, trim_buffer, ApplyOptions, CallOutput, Mode};
+use neurobatch_core::result::ResultBlock;
+use neurobatch_core::*;
 
 fn reader(dir: &std::path::Path) -> Arc<Reader> {
     let path = write_fixture(dir, "a.bin", Dtype::I16, 5, 3000, DataOrder::Samples);
@@ -41,7 +41,7 @@ fn parallel_runs_keep_a_bounded_window_and_match_serial() {
             false
         };
         let opts = ApplyOptions { n_threads: threads, ..Default::default() };
-        let cleanup: &neurobatch::core::apply::CleanupFn<'_> = &trim_buffer;
+        let cleanup: &neurobatch_core::apply::CleanupFn<'_> = &trim_buffer;
         let out = apply(&r, &batch, &opts, &f, Some(cleanup), Some(&mut progress)).unwrap();
         delivered.store(0, Ordering::SeqCst);
         out.results

@@ -5,7 +5,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use neurobatch::*;
+use neurobatch_core::*;
 
 fn open(path: &std::path::Path, dtype: Dtype, n_ch: usize, order: DataOrder, loader: Loader) -> Reader {
     Reader::open(path, &OpenOptions { dtype: Some(dtype), n_channels: Some(n_ch), data_order: Some(order), loader, ..Default::default() }).unwrap()

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::ptr::{null, null_mut};
 
 use neurobatch::ffi::*;
-use neurobatch::{DataOrder, Dtype};
+use neurobatch_core::{DataOrder, Dtype};
 
 unsafe extern "C" {
     fn nb__test_inject_panic(point: u32, skip: u64);

@@ -7,7 +7,7 @@ use std::ffi::{CStr, CString};
 use std::ptr::{null, null_mut};
 
 use neurobatch::ffi::*;
-use neurobatch::{DataOrder, Dtype};
+use neurobatch_core::{DataOrder, Dtype};
 
 unsafe extern "C" {
     fn nb__test_panic(reader: *const std::ffi::c_void) -> nb_status;

@@ -9,8 +9,8 @@ mod common;
 use std::path::Path;
 use std::sync::Arc;
 
-use neurobatch::core::plan::Shape;
-use neurobatch::{BatchOptions, ChannelSel, Cursor, DataOrder, Dtype, Edge, Layout, Loader, OpenOptions, Plan, Reader, Traversal};
+use neurobatch_core::plan::Shape;
+use neurobatch_core::{BatchOptions, ChannelSel, Cursor, DataOrder, Dtype, Edge, Layout, Loader, OpenOptions, Plan, Reader, Traversal};
 use proptest::prelude::*;
 
 fn dtype() -> impl Strategy<Value = Dtype> {

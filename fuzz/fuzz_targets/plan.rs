@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use neurobatch::core::plan::Shape;
-use neurobatch::{BatchOptions, ChannelSel, Dtype, Edge, Layout, Plan, Traversal};
+use neurobatch_core::plan::Shape;
+use neurobatch_core::{BatchOptions, ChannelSel, Dtype, Edge, Layout, Plan, Traversal};
 
 /// Reads little-endian integers off the input, zeros when it runs out.
 struct Bytes<'a>(&'a [u8]);

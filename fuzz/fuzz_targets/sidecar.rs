@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use neurobatch::core::sidecar::parse_sidecar;
+use neurobatch_core::sidecar::parse_sidecar;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };

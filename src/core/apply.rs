@@ -8,17 +8,17 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
-use crate::core::cursor::{Batch, BatchInfo, Cursor};
-use crate::core::dtype::{DataOrder, Dtype, Layout};
-use crate::core::error::{Error, Result};
-use crate::core::fault;
-use crate::core::io::AlignedBuf;
-use crate::core::output::{check_output_path, resolve_existing, IfExists, OutputInfo};
-use crate::core::plan::{BatchOptions, Plan};
-use crate::core::reader::Reader;
-use crate::core::result::ResultBlock;
-use crate::core::shard::{Manifest, Shard, ShardFiles, ShardOutput};
-use crate::core::writer::{FileUse, Writer};
+use crate::cursor::{Batch, BatchInfo, Cursor};
+use crate::dtype::{DataOrder, Dtype, Layout};
+use crate::error::{Error, Result};
+use crate::fault;
+use crate::io::AlignedBuf;
+use crate::output::{check_output_path, resolve_existing, IfExists, OutputInfo};
+use crate::plan::{BatchOptions, Plan};
+use crate::reader::Reader;
+use crate::result::ResultBlock;
+use crate::shard::{Manifest, Shard, ShardFiles, ShardOutput};
+use crate::writer::{FileUse, Writer};
 
 /// Where results go.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,11 +3,11 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::core::dtype::{DataOrder, Dtype, Layout};
-use crate::core::error::{Error, Result};
-use crate::core::io::{AlignedBuf, PAGE};
-use crate::core::plan::{BatchOptions, BatchSpec, Plan};
-use crate::core::reader::Reader;
+use crate::dtype::{DataOrder, Dtype, Layout};
+use crate::error::{Error, Result};
+use crate::io::{AlignedBuf, PAGE};
+use crate::plan::{BatchOptions, BatchSpec, Plan};
+use crate::reader::Reader;
 
 /// Where a batch sits and what it holds (YASS's `idx_local`, `idx`, batch number).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,7 +50,7 @@ impl Batch<'_> {
     }
 
     /// The block as an `[observation, channel]` array of `T`, whatever the layout.
-    pub fn view<T: crate::core::dtype::Element>(&self) -> Result<ndarray::ArrayView2<'_, T>> {
+    pub fn view<T: crate::dtype::Element>(&self) -> Result<ndarray::ArrayView2<'_, T>> {
         if T::DTYPE != self.dtype {
             return Err(Error::InvalidArgument(format!("batch holds {}, not {}", self.dtype, T::DTYPE)));
         }
@@ -113,14 +113,14 @@ impl Cursor {
     pub fn new(reader: Arc<Reader>, opts: &BatchOptions) -> Result<Cursor> {
         let follow = if opts.follow {
             let bad = |why: &str| Err(Error::InvalidArgument(format!("follow: {why}")));
-            if opts.traversal != crate::core::plan::Traversal::MultiChannel {
+            if opts.traversal != crate::plan::Traversal::MultiChannel {
                 return bad("only multi-channel traversals can follow a growing recording (a channel is never complete)");
             }
             if opts.to.is_some() {
                 return bad("to_time must be NB_TO_END: a followed recording has no known end");
             }
             if !reader.opened_to_follow() {
-                return Err(Error::InvalidArgument(format!("follow: {} was not opened with follow", crate::core::error::show(reader.path()))));
+                return Err(Error::InvalidArgument(format!("follow: {} was not opened with follow", crate::error::show(reader.path()))));
             }
             reader.refresh()?;
             Some(Follow { opts: opts.clone(), last_len: reader.n_observations(), last_change: std::time::Instant::now(), ended: false })
@@ -136,7 +136,7 @@ impl Cursor {
             Some(reader.metadata().scale_uv.clone().ok_or_else(|| {
                 Error::NoMetadata(format!(
                     "microvolts were asked for, but {} has no scale to microvolts: only SpikeGLX and Open Ephys recordings carry gains",
-                    crate::core::error::show(reader.path())
+                    crate::error::show(reader.path())
                 ))
             })?)
         } else {
@@ -277,7 +277,7 @@ impl Cursor {
         let mut wide = [0f64; 1024];
         for (k, chunk) in raw.chunks(isz * wide.len()).enumerate() {
             let m = chunk.len() / isz;
-            crate::core::result::cast_values(dtype, chunk, Dtype::F64, bytemuck::cast_slice_mut(&mut wide[..m]));
+            crate::result::cast_values(dtype, chunk, Dtype::F64, bytemuck::cast_slice_mut(&mut wide[..m]));
             for (i, v) in wide[..m].iter().enumerate() {
                 let at = k * 1024 + i;
                 let col = match self.plan.layout {

@@ -1,6 +1,6 @@
 //! Element types a recording may hold (behaviour.md §1).
 
-use crate::core::error::Error;
+use crate::error::Error;
 
 /// One of the ten little-endian element types recordings use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -164,12 +164,12 @@ pub enum Edge {
 }
 
 impl Edge {
-    pub fn parse(name: &str) -> crate::core::error::Result<Edge> {
+    pub fn parse(name: &str) -> crate::error::Result<Edge> {
         match name {
             "zeros" => Ok(Edge::Zeros),
             "reflect" => Ok(Edge::Reflect),
             "replicate" => Ok(Edge::Replicate),
-            other => Err(crate::core::error::Error::InvalidArgument(format!("unknown edge '{other}': expected 'zeros', 'reflect' or 'replicate'"))),
+            other => Err(crate::error::Error::InvalidArgument(format!("unknown edge '{other}': expected 'zeros', 'reflect' or 'replicate'"))),
         }
     }
 

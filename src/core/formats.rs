@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::core::dtype::{DataOrder, Dtype};
-use crate::core::error::{show, Error, Result};
-use crate::core::sidecar::PartialParams;
+use crate::dtype::{DataOrder, Dtype};
+use crate::error::{show, Error, Result};
+use crate::sidecar::PartialParams;
 
 /// Where a recording's parameters came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

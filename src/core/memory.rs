@@ -1,6 +1,6 @@
 //! `max_memory` strings (behaviour.md §3).
 
-use crate::core::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Parses `<integer><unit>` where unit is `B` or nothing (bytes), `K`/`KB`,
 /// `M`/`MB`, `G`/`GB` (1024-based, as YASS). Anything else, including signs,

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::core::error::{show, Error, Result};
-use crate::core::reader::{OpenOptions, Reader};
-use crate::core::sidecar::{sidecar_path, RecordingParams};
+use crate::error::{show, Error, Result};
+use crate::reader::{OpenOptions, Reader};
+use crate::sidecar::{sidecar_path, RecordingParams};
 
 /// What to do when the output data file already exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -4,14 +4,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::core::apply::{apply, ApplyOptions, BatchFn, Mode, ProgressFn};
-use crate::core::dtype::Dtype;
-use crate::core::error::{show, Error, Result};
-use crate::core::output::{check_output_path, IfExists, OutputInfo};
-use crate::core::plan::{BatchOptions, Traversal};
-use crate::core::reader::{OpenOptions, Reader};
-use crate::core::select::ChannelSel;
-use crate::core::sidecar::sidecar_path;
+use crate::apply::{apply, ApplyOptions, BatchFn, Mode, ProgressFn};
+use crate::dtype::Dtype;
+use crate::error::{show, Error, Result};
+use crate::output::{check_output_path, IfExists, OutputInfo};
+use crate::plan::{BatchOptions, Traversal};
+use crate::reader::{OpenOptions, Reader};
+use crate::select::ChannelSel;
+use crate::sidecar::sidecar_path;
 
 /// How a step traverses its input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,7 +106,7 @@ pub fn run_pipeline(
         }
     }
     // The first step's plan is checked now; later inputs do not exist yet.
-    crate::core::plan::Plan::new(&first, &BatchOptions { traversal: steps[0].mode.traversal(), ..batch_opts.clone() })?;
+    crate::plan::Plan::new(&first, &BatchOptions { traversal: steps[0].mode.traversal(), ..batch_opts.clone() })?;
 
     let mut outcome = PipelineOutcome::default();
     let mut reader = first;

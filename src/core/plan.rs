@@ -2,12 +2,12 @@
 
 use std::ops::Range;
 
-use crate::core::dtype::{Dtype, Edge, Layout};
-use crate::core::error::{show, Error, Result};
+use crate::dtype::{Dtype, Edge, Layout};
+use crate::error::{show, Error, Result};
 use std::path::Path;
 
-use crate::core::reader::{block_bytes, Reader};
-use crate::core::select::{resolve_range, ChannelSel};
+use crate::reader::{block_bytes, Reader};
+use crate::select::{resolve_range, ChannelSel};
 
 /// YASS's default `max_memory`, "1GB".
 pub const DEFAULT_MAX_MEMORY: u64 = 1 << 30;

@@ -5,13 +5,13 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::core::copy::{gather, Strides};
-use crate::core::dtype::{DataOrder, Dtype, Edge, Layout};
-use crate::core::error::{show, Error, Result};
-use crate::core::io::{pread_exact, with_bytes, AlignedBuf, Loader};
-use crate::core::select::{resolve_range, ChannelSel, MAX_CHANNELS};
-use crate::core::formats::{locate, Metadata, StreamSel};
-use crate::core::sidecar::{complete, merge, resolve, PartialParams, RecordingParams};
+use crate::copy::{gather, Strides};
+use crate::dtype::{DataOrder, Dtype, Edge, Layout};
+use crate::error::{show, Error, Result};
+use crate::io::{pread_exact, with_bytes, AlignedBuf, Loader};
+use crate::select::{resolve_range, ChannelSel, MAX_CHANNELS};
+use crate::formats::{locate, Metadata, StreamSel};
+use crate::sidecar::{complete, merge, resolve, PartialParams, RecordingParams};
 
 /// Bytes read per step when a block has to be rearranged on the way in
 /// (channel subset, transposed layout, other file order). Keeps the staging

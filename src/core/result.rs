@@ -3,10 +3,10 @@
 
 use std::ops::Range;
 
-use crate::core::copy::{gather, Strides};
-use crate::core::dtype::{Dtype, Layout};
-use crate::core::error::{Error, Result};
-use crate::core::io::AlignedBuf;
+use crate::copy::{gather, Strides};
+use crate::dtype::{Dtype, Layout};
+use crate::error::{Error, Result};
+use crate::io::AlignedBuf;
 
 /// A `rows × cols` matrix of `dtype`, row-major.
 #[derive(Debug)]

@@ -1,6 +1,6 @@
 //! Validated time ranges and channel selections (behaviour.md §4, §9).
 
-use crate::core::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// The most channels a recording may have (2^24). Far above any probe, and
 /// it keeps per-channel tables allocatable: without it, an empty file opened

@@ -23,11 +23,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::dtype::{DataOrder, Dtype};
-use crate::core::error::{show, Error, Result};
-use crate::core::output::OutputInfo;
-use crate::core::sidecar::RecordingParams;
-use crate::core::writer::{publish, WrittenStats};
+use crate::dtype::{DataOrder, Dtype};
+use crate::error::{show, Error, Result};
+use crate::output::OutputInfo;
+use crate::sidecar::RecordingParams;
+use crate::writer::{publish, WrittenStats};
 
 /// Shard `index` of `count`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

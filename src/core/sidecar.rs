@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::dtype::{DataOrder, Dtype};
-use crate::core::error::{show, Error, Result};
+use crate::dtype::{DataOrder, Dtype};
+use crate::error::{show, Error, Result};
 
 /// What a headerless recording needs to be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,7 +84,7 @@ pub fn parse_sidecar(text: &str) -> std::result::Result<SidecarValues, String> {
     let data_order = order_text.as_deref().map(DataOrder::parse).transpose().map_err(|e| e.to_string())?;
     let n_channels = match fields.n_channels {
         Some(0) => return Err("n_channels must be at least 1, got 0".into()),
-        Some(n) if n > crate::core::select::MAX_CHANNELS as u64 => return Err(Error::TooManyChannels { n_channels: n }.to_string()),
+        Some(n) if n > crate::select::MAX_CHANNELS as u64 => return Err(Error::TooManyChannels { n_channels: n }.to_string()),
         Some(n) => Some(n as usize),
         None => None,
     };

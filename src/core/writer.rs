@@ -8,13 +8,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::core::copy::{gather, Strides};
-use crate::core::dtype::{DataOrder, Dtype, Layout};
-use crate::core::error::{show, Error, Result};
-use crate::core::io::{AlignedBuf, PAGE};
-use crate::core::output::{check_output_path, OutputInfo};
-use crate::core::result::ResultBlock;
-use crate::core::sidecar::{sidecar_path, sidecar_text, RecordingParams};
+use crate::copy::{gather, Strides};
+use crate::dtype::{DataOrder, Dtype, Layout};
+use crate::error::{show, Error, Result};
+use crate::io::{AlignedBuf, PAGE};
+use crate::output::{check_output_path, OutputInfo};
+use crate::result::ResultBlock;
+use crate::sidecar::{sidecar_path, sidecar_text, RecordingParams};
 
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -105,7 +105,7 @@ impl Writer {
         if order == DataOrder::Channels && n_channels == 0 {
             return Err(Error::InvalidArgument("a channels-order output needs n_channels >= 1, got 0".into()));
         }
-        if n_channels > crate::core::select::MAX_CHANNELS {
+        if n_channels > crate::select::MAX_CHANNELS {
             return Err(Error::TooManyChannels { n_channels: n_channels as u64 });
         }
         let mut options = File::options();
@@ -302,7 +302,7 @@ impl Writer {
                 }
             };
             let dst = &mut buf[at..at + n * to_row];
-            crate::core::result::cast_values(block.dtype, &block.bytes()[r0 * from_row..(r0 + n) * from_row], to, dst);
+            crate::result::cast_values(block.dtype, &block.bytes()[r0 * from_row..(r0 + n) * from_row], to, dst);
             result = self.append_part(to, n, block.cols, &stage.bytes()[at..at + n * to_row], channel_position);
             if result.is_err() {
                 break;

@@ -3,8 +3,8 @@
 use std::ffi::c_char;
 use std::path::PathBuf;
 
-use crate::core::apply::{ApplyOptions, Mode};
-use crate::core::shard::{Shard, ShardOutput};
+use neurobatch_core::apply::{ApplyOptions, Mode};
+use neurobatch_core::shard::{Shard, ShardOutput};
 use crate::ffi::callbacks::{nb_cleanup_fn, nb_progress_fn};
 use crate::ffi::dtype::*;
 use crate::ffi::error::Fail;

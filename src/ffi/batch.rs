@@ -1,6 +1,6 @@
 //! `nb_batch`: the C view of one batch.
 
-use crate::core::cursor::Batch;
+use neurobatch_core::cursor::Batch;
 use crate::ffi::dtype::{dtype_to_c, nb_dtype};
 use crate::ffi::layout::{layout_to_c, nb_layout};
 

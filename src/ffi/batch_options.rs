@@ -1,8 +1,8 @@
 //! `nb_batch_options`: how to walk a recording in batches.
 
-use crate::core::dtype::Edge;
-use crate::core::plan::{BatchOptions, Traversal, DEFAULT_MAX_MEMORY};
-use crate::core::select::ChannelSel;
+use neurobatch_core::dtype::Edge;
+use neurobatch_core::plan::{BatchOptions, Traversal, DEFAULT_MAX_MEMORY};
+use neurobatch_core::select::ChannelSel;
 use crate::ffi::error::Fail;
 use crate::ffi::layout::*;
 use crate::ffi::slice_arg;

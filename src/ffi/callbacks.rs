@@ -3,17 +3,17 @@
 
 use std::ffi::{c_int, c_void};
 
-use crate::core::apply::{trim_buffer, CallOutput};
-use crate::core::cursor::Batch;
-use crate::core::error::Error;
-use crate::core::result::ResultBlock;
+use neurobatch_core::apply::{trim_buffer, CallOutput};
+use neurobatch_core::cursor::Batch;
+use neurobatch_core::error::Error;
+use neurobatch_core::result::ResultBlock;
 use crate::ffi::batch::nb_batch;
 use crate::ffi::error::Fail;
 use crate::ffi::out_arg;
 use crate::ffi::result_slot::nb_result_slot;
 use crate::ffi::result_view::{nb_result_view, nb_result_view_trim_buffer};
 
-type CoreResult<T> = crate::core::error::Result<T>;
+type CoreResult<T> = neurobatch_core::error::Result<T>;
 
 /// The user function of an apply call or pipeline step.
 ///
@@ -79,7 +79,7 @@ impl CCallbacks {
     }
 
     /// The cleanup as the core takes it; the ready trim runs in Rust, with its own message.
-    pub(crate) fn cleanup(&self) -> Option<Box<crate::core::apply::CleanupFn<'_>>> {
+    pub(crate) fn cleanup(&self) -> Option<Box<neurobatch_core::apply::CleanupFn<'_>>> {
         let c = self.cleanup?;
         if c as *const () == nb_result_view_trim_buffer as *const () {
             return Some(Box::new(trim_buffer));

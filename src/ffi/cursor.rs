@@ -2,8 +2,8 @@
 
 use std::sync::atomic::AtomicBool;
 
-use crate::core::cursor::Next;
-use crate::core::cursor::Cursor;
+use neurobatch_core::cursor::Next;
+use neurobatch_core::cursor::Cursor;
 use crate::ffi::batch::nb_batch;
 use crate::ffi::handle::{borrow, borrow_mut, free, give, Handle};
 use crate::ffi::batch_options::{batch_options_from_c, nb_batch_options};

@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use crate::core::dtype::DataOrder;
+use neurobatch_core::dtype::DataOrder;
 use crate::ffi::error::Fail;
 use crate::ffi::out_arg;
 use crate::ffi::status::*;

@@ -4,8 +4,8 @@
 
 use std::ffi::{c_char, c_void};
 
-use crate::core::dtype::Dtype;
-use crate::core::result::ResultBlock;
+use neurobatch_core::dtype::Dtype;
+use neurobatch_core::result::ResultBlock;
 use crate::ffi::error::Fail;
 use crate::ffi::status::*;
 use crate::ffi::{out_arg, slice_arg, slice_mut_arg};
@@ -135,7 +135,7 @@ pub unsafe extern "C" fn nb_dtype_cast(from: nb_dtype, src: *const c_void, to: n
         let bytes = |d: Dtype| n_values.checked_mul(d.itemsize()).ok_or_else(|| Fail::Invalid(format!("{n_values} values are too many")));
         let input = unsafe { slice_arg(src.cast::<u8>(), bytes(f)?, "src")? };
         let output = unsafe { slice_mut_arg(dst.cast::<u8>(), bytes(t)?, "dst")? };
-        let block = ResultBlock::from_bytes(f, n_values, 1, crate::core::dtype::Layout::SampleMajor, input)?;
+        let block = ResultBlock::from_bytes(f, n_values, 1, neurobatch_core::dtype::Layout::SampleMajor, input)?;
         output.copy_from_slice(block.cast(t).bytes());
         Ok(NB_STATUS_OK)
     })

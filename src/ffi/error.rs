@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::ffi::{c_char, CString};
 
-use crate::core::error::Error;
+use neurobatch_core::error::Error;
 use crate::ffi::status::*;
 
 /// Why an exported call failed, before it becomes a status and a message.

@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use crate::core::output::IfExists;
+use neurobatch_core::output::IfExists;
 use crate::ffi::error::Fail;
 use crate::ffi::status::*;
 use crate::ffi::{cstr_arg, out_arg};

@@ -1,6 +1,6 @@
 //! `nb_layout`: the memory layout of a block.
 
-use crate::core::dtype::Layout;
+use neurobatch_core::dtype::Layout;
 use crate::ffi::error::Fail;
 
 /// Memory layout of a block; both hold the same [observation, channel] matrix

@@ -1,6 +1,6 @@
 //! `nb_loader`: how a reader gets bytes from the file.
 
-use crate::core::io::Loader;
+use neurobatch_core::io::Loader;
 use crate::ffi::error::Fail;
 
 /// How the reader gets bytes from the file (one of the `NB_LOADER_` constants).

@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use crate::core::memory::parse_max_memory;
+use neurobatch_core::memory::parse_max_memory;
 use crate::ffi::status::*;
 use crate::ffi::{cstr_arg, out_arg};
 

@@ -1,7 +1,7 @@
 //! `nb_open_options`: how to open a recording.
 
-use crate::core::formats::StreamSel;
-use crate::core::reader::OpenOptions;
+use neurobatch_core::formats::StreamSel;
+use neurobatch_core::reader::OpenOptions;
 use crate::ffi::data_order::*;
 use crate::ffi::dtype::*;
 use crate::ffi::error::Fail;

@@ -3,9 +3,9 @@
 use std::ffi::{c_char, c_int, c_void};
 use std::path::PathBuf;
 
-use crate::core::cursor::Batch;
-use crate::core::pipeline::{run_pipeline, Step, StepMode};
-use crate::core::result::ResultBlock;
+use neurobatch_core::cursor::Batch;
+use neurobatch_core::pipeline::{run_pipeline, Step, StepMode};
+use neurobatch_core::result::ResultBlock;
 use crate::ffi::callbacks::{nb_apply_fn, nb_progress_fn, progress_fn, report_cb_value, CCallbacks};
 use crate::ffi::if_file_exists::{if_exists_from_c, nb_if_file_exists, NB_IF_FILE_EXISTS_OVERWRITE};
 use crate::ffi::dtype::*;
@@ -197,7 +197,7 @@ pub unsafe extern "C" fn nb_pipeline_run(
             .collect();
         let mut progress = progress_fn(p.progress, p.progress_user_data);
         let outcome = report_cb_value(
-            run_pipeline(input, &open, output_dir, &batch, &steps, p.n_threads as usize, progress.as_mut().map(|f| f as &mut crate::core::apply::ProgressFn<'_>)),
+            run_pipeline(input, &open, output_dir, &batch, &steps, p.n_threads as usize, progress.as_mut().map(|f| f as &mut neurobatch_core::apply::ProgressFn<'_>)),
             out_cb_value,
         )?;
         if let (Some(code), Ok(o)) = (outcome.stopped, out_arg(out_cb_value, "out_cb_value")) {

@@ -4,13 +4,13 @@ use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use crate::core::apply::apply;
-use crate::core::cursor::Batch;
-use crate::core::plan::Plan;
-use crate::core::reader::Reader;
-use crate::core::result::ResultBlock;
-use crate::core::select::ChannelSel;
-use crate::core::shard::Shard;
+use neurobatch_core::apply::apply;
+use neurobatch_core::cursor::Batch;
+use neurobatch_core::plan::Plan;
+use neurobatch_core::reader::Reader;
+use neurobatch_core::result::ResultBlock;
+use neurobatch_core::select::ChannelSel;
+use neurobatch_core::shard::Shard;
 use crate::ffi::apply_options::{apply_options_from_c, nb_apply_options};
 use crate::ffi::batch_options::{batch_options_from_c, nb_batch_options};
 use crate::ffi::callbacks::{nb_apply_fn, progress_fn, report_cb_value, CCallbacks};
@@ -223,7 +223,7 @@ pub unsafe extern "C" fn nb_reader_read(
             (false, _) => ChannelSel::List(unsafe { slice_arg(channels, n_channels, "channels")? }.to_vec()),
         };
         let reader = &r.inner;
-        let (from, to) = crate::core::select::resolve_range(Some(from_time), Some(to_time), reader.n_observations())?;
+        let (from, to) = neurobatch_core::select::resolve_range(Some(from_time), Some(to_time), reader.n_observations())?;
         let n_sel = sel.resolve(reader.n_channels())?.len();
         let need = reader.block_bytes(Reader::block_rows(from, to, buffer_size)?, n_sel)?;
         if let Ok(o) = out_arg(out_needed, "out_needed") {
@@ -254,9 +254,9 @@ pub unsafe extern "C" fn nb_reader_sampling_rate(reader: *const nb_reader, out_h
         let r = unsafe { borrow(reader, "reader")? };
         let out = out_arg(out_hz, "out_hz")?;
         let rate = r.inner.metadata().sampling_rate.ok_or_else(|| {
-            crate::core::error::Error::NoMetadata(format!(
+            neurobatch_core::error::Error::NoMetadata(format!(
                 "the sampling rate of {} is not known: give nb_open_options.sampling_rate, or add sampling_rate to its sidecar",
-                crate::core::error::show(r.inner.path())
+                neurobatch_core::error::show(r.inner.path())
             ))
         })?;
         out.write(rate);
@@ -281,9 +281,9 @@ pub unsafe extern "C" fn nb_reader_scales_uv(reader: *const nb_reader, out: *mut
     ffi_status!({
         let r = unsafe { borrow(reader, "reader")? };
         let scales = r.inner.metadata().scale_uv.as_ref().ok_or_else(|| {
-            crate::core::error::Error::NoMetadata(format!(
+            neurobatch_core::error::Error::NoMetadata(format!(
                 "{} has no scale to microvolts: only SpikeGLX and Open Ephys recordings carry gains",
-                crate::core::error::show(r.inner.path())
+                neurobatch_core::error::show(r.inner.path())
             ))
         })?;
         if n < scales.len() {
@@ -304,9 +304,9 @@ pub unsafe extern "C" fn nb_reader_format(reader: *const nb_reader) -> *const c_
     ffi_boundary!(c"".as_ptr(), {
         match unsafe { borrow(reader, "reader") } {
             Ok(r) => match r.inner.metadata().format {
-                crate::core::formats::Format::Raw => c"raw".as_ptr(),
-                crate::core::formats::Format::SpikeGlx => c"spikeglx".as_ptr(),
-                crate::core::formats::Format::OpenEphys => c"openephys".as_ptr(),
+                neurobatch_core::formats::Format::Raw => c"raw".as_ptr(),
+                neurobatch_core::formats::Format::SpikeGlx => c"spikeglx".as_ptr(),
+                neurobatch_core::formats::Format::OpenEphys => c"openephys".as_ptr(),
             },
             Err(_) => c"".as_ptr(),
         }
@@ -465,7 +465,7 @@ pub unsafe extern "C" fn nb_reader_apply(
         let cleanup = callbacks.cleanup();
         let mut progress = progress_fn(progress, user_data);
         let outcome = report_cb_value(
-            apply(&r.inner, &batch, &opts, &f, cleanup.as_deref(), progress.as_mut().map(|p| p as &mut crate::core::apply::ProgressFn<'_>)),
+            apply(&r.inner, &batch, &opts, &f, cleanup.as_deref(), progress.as_mut().map(|p| p as &mut neurobatch_core::apply::ProgressFn<'_>)),
             out_cb_value,
         )?;
         if let (Some(code), Ok(o)) = (outcome.stopped, out_arg(out_cb_value, "out_cb_value")) {

@@ -4,8 +4,8 @@ use std::ffi::{c_char, CString};
 use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::AtomicBool;
 
-use crate::core::output::OutputInfo;
-use crate::core::result::ResultBlock;
+use neurobatch_core::output::OutputInfo;
+use neurobatch_core::result::ResultBlock;
 use crate::ffi::data_order::*;
 use crate::ffi::dtype::*;
 use crate::ffi::handle::{borrow, free, Handle};

@@ -2,8 +2,8 @@
 
 use std::ffi::c_void;
 
-use crate::core::error::Error;
-use crate::core::result::ResultBlock;
+use neurobatch_core::error::Error;
+use neurobatch_core::result::ResultBlock;
 use crate::ffi::dtype::*;
 use crate::ffi::error::Fail;
 use crate::ffi::layout::*;

@@ -3,7 +3,7 @@
 
 use std::ffi::{c_int, c_void};
 
-use crate::core::result::ResultBlock;
+use neurobatch_core::result::ResultBlock;
 use crate::ffi::batch::nb_batch;
 use crate::ffi::dtype::*;
 use crate::ffi::result_slot::nb_result_slot;
@@ -54,7 +54,7 @@ pub unsafe extern "C" fn nb_result_view_trim_buffer(result: *const nb_result_vie
         let all = unsafe { slice_arg(r.data.cast::<u8>(), r.n_bytes, "result") }.unwrap_or(&[]);
         let (a, z) = (b.idx_local_start as usize * row, b.idx_local_stop as usize * row);
         let Some(d) = dtype_from_c(r.dtype) else { return -1 };
-        match ResultBlock::from_bytes(d, (b.idx_local_stop - b.idx_local_start) as usize, r.n_cols, crate::core::dtype::Layout::SampleMajor, &all[a..z]) {
+        match ResultBlock::from_bytes(d, (b.idx_local_stop - b.idx_local_start) as usize, r.n_cols, neurobatch_core::dtype::Layout::SampleMajor, &all[a..z]) {
             Ok(block) => {
                 slot.block = Some(block);
                 0

@@ -3,7 +3,7 @@
 
 use std::ffi::c_char;
 
-use crate::core::shard::{abort, finish};
+use neurobatch_core::shard::{abort, finish};
 use crate::ffi::handle::give;
 use crate::ffi::result_list::nb_result_list;
 use crate::ffi::status::*;

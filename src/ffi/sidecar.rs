@@ -3,7 +3,7 @@
 use std::ffi::c_char;
 use std::os::unix::ffi::OsStrExt;
 
-use crate::core::sidecar::sidecar_path;
+use neurobatch_core::sidecar::sidecar_path;
 use crate::ffi::status::*;
 use crate::ffi::{copy_out_str, out_arg, path_arg};
 

@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use crate::core::error::Error;
+use neurobatch_core::error::Error;
 
 /// Result of every fallible `nb_` function: `NB_STATUS_OK` (0), a small
 /// positive non-error outcome, or a negative error. Values are stable: they

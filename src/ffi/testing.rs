@@ -18,5 +18,5 @@ pub unsafe extern "C" fn nb__test_panic(reader: *const nb_reader) -> nb_status {
 /// `skip` passes. It fires once.
 #[unsafe(no_mangle)]
 pub extern "C" fn nb__test_inject_panic(point: u32, skip: u64) {
-    crate::core::fault::arm(point, skip)
+    neurobatch_core::fault::arm(point, skip)
 }

@@ -4,9 +4,9 @@
 use std::ffi::{c_char, c_void};
 use std::sync::atomic::AtomicBool;
 
-use crate::core::dtype::DataOrder;
-use crate::core::output::{check_output_path, resolve_existing};
-use crate::core::writer::Writer;
+use neurobatch_core::dtype::DataOrder;
+use neurobatch_core::output::{check_output_path, resolve_existing};
+use neurobatch_core::writer::Writer;
 use crate::ffi::if_file_exists::{if_exists_from_c, nb_if_file_exists};
 use crate::ffi::data_order::*;
 use crate::ffi::dtype::*;
@@ -98,7 +98,7 @@ pub unsafe extern "C" fn nb_writer_open(output_path: *const c_char, order: nb_da
     })
 }
 
-fn block_args<'a>(dtype: nb_dtype, n_rows: usize, n_cols: usize, layout: nb_layout, data: *const c_void) -> Result<(crate::core::dtype::Dtype, crate::core::dtype::Layout, &'a [u8]), Fail> {
+fn block_args<'a>(dtype: nb_dtype, n_rows: usize, n_cols: usize, layout: nb_layout, data: *const c_void) -> Result<(neurobatch_core::dtype::Dtype, neurobatch_core::dtype::Layout, &'a [u8]), Fail> {
     let d = required_dtype(dtype, "dtype")?;
     let layout = layout_from_c(layout, "layout")?;
     let n = n_rows.checked_mul(n_cols).and_then(|n| n.checked_mul(d.itemsize())).ok_or_else(|| Fail::Invalid(format!("a {n_rows} × {n_cols} block is too large")))?;

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use neurobatch::{DataOrder, Dtype};
+use neurobatch_core::{DataOrder, Dtype};
 
 /// The fixture value at (s, c), representable in every dtype.
 pub fn value(dtype: Dtype, n_ch: usize, s: u64, c: usize) -> i64 {
@@ -67,10 +67,10 @@ pub fn write_fixture(dir: &Path, name: &str, dtype: Dtype, n_ch: usize, n_obs: u
 }
 
 /// Element (row, col) of a block of `n_rows × n_cols` in `layout`.
-pub fn at(dtype: Dtype, data: &[u8], layout: neurobatch::Layout, n_rows: usize, n_cols: usize, row: usize, col: usize) -> i64 {
+pub fn at(dtype: Dtype, data: &[u8], layout: neurobatch_core::Layout, n_rows: usize, n_cols: usize, row: usize, col: usize) -> i64 {
     let i = match layout {
-        neurobatch::Layout::SampleMajor => row * n_cols + col,
-        neurobatch::Layout::ChannelMajor => col * n_rows + row,
+        neurobatch_core::Layout::SampleMajor => row * n_cols + col,
+        neurobatch_core::Layout::ChannelMajor => col * n_rows + row,
     };
     let w = dtype.itemsize();
     decode(dtype, &data[i * w..(i + 1) * w])
@@ -79,14 +79,14 @@ pub fn at(dtype: Dtype, data: &[u8], layout: neurobatch::Layout, n_rows: usize, 
 /// Checks a block against the fixture: block row r is observation
 /// `first + r - buffer`, zero outside `[0, n_obs)`.
 #[allow(clippy::too_many_arguments)]
-pub fn check_block(dtype: Dtype, n_ch: usize, n_obs: u64, data: &[u8], layout: neurobatch::Layout, n_rows: usize, channels: &[usize], first: u64, buffer: u64) {
-    check_block_edge(dtype, n_ch, n_obs, data, layout, n_rows, channels, first, buffer, neurobatch::Edge::Zeros)
+pub fn check_block(dtype: Dtype, n_ch: usize, n_obs: u64, data: &[u8], layout: neurobatch_core::Layout, n_rows: usize, channels: &[usize], first: u64, buffer: u64) {
+    check_block_edge(dtype, n_ch, n_obs, data, layout, n_rows, channels, first, buffer, neurobatch_core::Edge::Zeros)
 }
 
 /// As `check_block`, with rows beyond the edges as `edge` defines them
 /// (reference: numpy's pad modes constant/reflect/edge, written out here).
 #[allow(clippy::too_many_arguments)]
-pub fn check_block_edge(dtype: Dtype, n_ch: usize, n_obs: u64, data: &[u8], layout: neurobatch::Layout, n_rows: usize, channels: &[usize], first: u64, buffer: u64, edge: neurobatch::Edge) {
+pub fn check_block_edge(dtype: Dtype, n_ch: usize, n_obs: u64, data: &[u8], layout: neurobatch_core::Layout, n_rows: usize, channels: &[usize], first: u64, buffer: u64, edge: neurobatch_core::Edge) {
     assert_eq!(data.len(), n_rows * channels.len() * dtype.itemsize());
     let n = n_obs as i64;
     let source = |s: i64| -> Option<u64> {
@@ -94,11 +94,11 @@ pub fn check_block_edge(dtype: Dtype, n_ch: usize, n_obs: u64, data: &[u8], layo
             return Some(s as u64);
         }
         match edge {
-            neurobatch::Edge::Zeros => None,
+            neurobatch_core::Edge::Zeros => None,
             _ if n == 0 => None,
-            neurobatch::Edge::Replicate => Some(s.clamp(0, n - 1) as u64),
-            neurobatch::Edge::Reflect if n == 1 => Some(0),
-            neurobatch::Edge::Reflect => {
+            neurobatch_core::Edge::Replicate => Some(s.clamp(0, n - 1) as u64),
+            neurobatch_core::Edge::Reflect if n == 1 => Some(0),
+            neurobatch_core::Edge::Reflect => {
                 // Mirror at whichever edge is crossed until inside.
                 let mut i = s;
                 while !(0..n).contains(&i) {
