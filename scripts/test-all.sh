@@ -39,7 +39,7 @@ if ! python3 -c 'import tree_sitter, tree_sitter_julia' 2>/dev/null; then
 fi
 
 step "cargo test (release; shares target/ with the CMake build)"
-cargo test --release --locked
+cargo test --release --locked --workspace
 
 step "include/neurobatch.h matches the Rust sources"
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
