@@ -70,13 +70,13 @@ int main(int argc, char **argv) {
     return run(argv[2], argv[3], k, n);
   }
   if (argc == 4 && strcmp(argv[1], "finish") == 0) {
-    nb_status s = nb_shard_finish(argv[2], strtoull(argv[3], NULL, 10), NULL);
+    nb_status s = nb_shard_finish(argv[2], strtoull(argv[3], NULL, 10), NULL, NULL);
     if (s != NB_STATUS_OK) return example_fail("nb_shard_finish", s);
     printf("%s published\n", argv[2]);
     return 0;
   }
   if (argc == 4 && strcmp(argv[1], "abort") == 0) {
-    nb_status s = nb_shard_abort(argv[2], strtoull(argv[3], NULL, 10));
+    nb_status s = nb_shard_abort(argv[2], strtoull(argv[3], NULL, 10), NULL);
     return s == NB_STATUS_OK ? 0 : example_fail("nb_shard_abort", s);
   }
   fprintf(stderr, "usage: shard_apply generate REC N_OBS | run REC OUT [K N] | finish OUT N | abort OUT N\n");

@@ -206,6 +206,13 @@ typedef int32_t nb_status;
 #define NB_STATUS_NO_METADATA -25
 
 /**
+ * The handle is in use by a call that is still running (another thread's,
+ * or the call whose callback is running now), and this call would conflict
+ * with it. Freeing such a handle is not an error: it is freed when that call returns.
+ */
+#define NB_STATUS_BUSY -26
+
+/**
  * An internal panic was caught; the handle involved is now poisoned.
  */
 #define NB_STATUS_PANIC -100
@@ -550,7 +557,8 @@ typedef struct nb_open_options {
 /**
  * Fills `opts` with defaults: everything from the sidecar, pread loader.
  *
- * @param[out] opts the struct to fill.
+ * @param[out] opts the struct to fill: exactly the bytes of `version`'s
+ *             layout are written (an older program's shorter struct is safe).
  * @param[in] version `NB_OPEN_OPTIONS_VERSION` of the header you compiled with.
  * @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
  *
@@ -949,7 +957,8 @@ nb_status nb_reader_plan(const struct nb_reader *reader,
  * channels, no buffer, multi-channel traversal, force_complete_channel_batch
  * true, sample-major layout.
  *
- * @param[out] opts the struct to fill.
+ * @param[out] opts the struct to fill: exactly the bytes of `version`'s
+ *             layout are written (an older program's shorter struct is safe).
  * @param[in] version `NB_BATCH_OPTIONS_VERSION` of the header you compiled with.
  * @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
  *
@@ -1148,7 +1157,9 @@ typedef struct nb_result_list nb_result_list;
  * `nb_result_slot_set` (copies) or `nb_result_slot_lend` (the library lends a buffer
  * to write into). Setting it again replaces the earlier result.
  *
- * May be moved between threads but must not be used from two threads at once.
+ * Valid only during the callback it was passed to, and only on the thread
+ * running that callback: afterwards, or elsewhere, every function given it
+ * returns `NB_STATUS_BAD_HANDLE` without touching it.
  */
 typedef struct nb_result_slot nb_result_slot;
 
@@ -1170,10 +1181,10 @@ typedef int32_t nb_shard_output;
 
 /**
  * Current version of `nb_apply_options`; pass it to `nb_apply_options_init`.
- * Version 2 added `shard_index`, `shard_count` and `shard_output`; structs
- * of version 1 are still accepted (no sharding).
+ * Version 2 added `shard_index`, `shard_count` and `shard_output`, version 3
+ * `shard_run_id`; structs of older versions are still accepted.
  */
-#define NB_APPLY_OPTIONS_VERSION 2
+#define NB_APPLY_OPTIONS_VERSION 3
 
 /**
  * Replace it once the new output is complete. The default.
@@ -1327,6 +1338,16 @@ typedef struct nb_apply_options {
    * `NB_SHARD_OUTPUT_SAME_ROWS`.
    */
   nb_shard_output shard_output;
+  /**
+   * Version 3. The run this shard belongs to: 1 to 64 ASCII letters,
+   * digits or `_`, the same in every shard of one job and given to
+   * `nb_shard_finish` (e.g. the Slurm job id, or an id rank 0 broadcast).
+   * NULL (default): every shard derives the same id from the input files'
+   * identities and sizes, the output's location, the shard count and the
+   * options, so a rerun of the same job replaces its own pieces and
+   * another job never mixes with them. Borrowed for the call.
+   */
+  const char *shard_run_id;
 } nb_apply_options;
 
 /**
@@ -1442,9 +1463,11 @@ nb_status nb_if_file_exists_from_name(const char *name, nb_if_file_exists *out_v
 
 /**
  * Fills `opts` with defaults: memory mode, overwrite, no cast, no cleanup,
- * no previous results, serial, no progress.
+ * no previous results, serial, no progress, no shards.
  *
- * @param[out] opts the struct to fill.
+ * @param[out] opts the struct to fill: exactly the bytes of `version`'s
+ *             layout are written, so a program built against an older
+ *             header may pass its older, shorter struct.
  * @param[in] version `NB_APPLY_OPTIONS_VERSION` of the header you compiled with.
  * @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
  *
@@ -1487,7 +1510,8 @@ int nb_result_view_trim_buffer(const struct nb_result_view *result,
  *         `NB_STATUS_NULL_ARGUMENT`. On error the apply call that lent `out`
  *         also fails with this message.
  *
- * **Thread safety:** only on the thread running the callback that got `out`.
+ * **Thread safety:** only on the thread running the callback that got `out`
+ * (elsewhere, or after the callback returned: `NB_STATUS_BAD_HANDLE`).
  */
 nb_status nb_result_slot_set(struct nb_result_slot *out,
                              nb_dtype dtype,
@@ -1506,7 +1530,8 @@ nb_status nb_result_slot_set(struct nb_result_slot *out,
  * @return as `nb_result_slot_set`.
  *
  * **Lifetime:** `*out_data` is valid until the callback returns or sets `out` again.
- * **Thread safety:** only on the thread running the callback that got `out`.
+ * **Thread safety:** only on the thread running the callback that got `out`
+ * (elsewhere, or after the callback returned: `NB_STATUS_BAD_HANDLE`).
  */
 nb_status nb_result_slot_lend(struct nb_result_slot *out,
                               nb_dtype dtype,
@@ -1793,6 +1818,7 @@ typedef struct nb_pipeline_options {
 /**
  * Fills a step with defaults (see the fields). Set `fn` and `output_name`.
  *
+ * @param[out] step written only for the bytes of `version`'s layout.
  * @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
  * **Thread safety:** may be called from any thread.
  */
@@ -1802,6 +1828,7 @@ nb_status nb_pipeline_step_init(struct nb_pipeline_step *step, uint32_t version)
  * Fills pipeline options with defaults: output_dir NULL (must be set),
  * serial, no progress.
  *
+ * @param[out] opts written only for the bytes of `version`'s layout.
  * @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
  * **Thread safety:** may be called from any thread.
  */
@@ -1885,44 +1912,54 @@ nb_status nb_reader_shard_batches(const struct nb_reader *reader,
  * Publishes the output of a sharded disk apply once every shard returned
  * `NB_STATUS_OK`: call it once, from one process, after all shards ended
  * (e.g. rank 0 after `MPI_Barrier`). It checks that all `shard_count`
- * shards completed and agree, assembles the output (concatenating parts,
- * or taking the shared file of `NB_SHARD_OUTPUT_SAME_ROWS`), then writes the
- * sidecar and renames data and sidecar into place as a single-process
- * apply does; an existing output is replaced. The output is byte-identical
- * to a single-process apply's. Every hidden piece is removed, on success
- * and on failure; on failure nothing is published.
+ * shards of the run completed and agree (same input files, same options),
+ * assembles the output (concatenating parts, or taking the shared file of
+ * `NB_SHARD_OUTPUT_SAME_ROWS`), then writes the sidecar and renames data
+ * and sidecar into place as a single-process apply does; an existing
+ * output is replaced. The output is byte-identical to a single-process
+ * apply's. Every hidden piece of the run is removed, on success and on
+ * failure; on failure nothing is published. Pieces of other runs (an
+ * earlier job that never finished) are never used nor removed.
  *
  * @param[in] output_path the `output_path` every shard was given.
  * @param[in] shard_count the `shard_count` every shard was given.
+ * @param[in] run_id the `shard_run_id` every shard was given; NULL: the
+ *            only run whose pieces are present (with pieces of several
+ *            runs present, `NB_STATUS_INVALID_ARGUMENT` lists them).
  * @param[out] out_results on success, an `nb_result_list` whose one output
  *             (`nb_result_list_output(..., 0, ...)`) describes the file. May be NULL.
  * @return `NB_STATUS_OK`; `NB_STATUS_SHARD_INCOMPLETE` (a shard did not
  *         complete, or the shards disagree: the message names which);
  *         `NB_STATUS_RESULT_MISMATCH` (shards' results differ in dtype,
  *         columns or series length); `NB_STATUS_IO`;
- *         `NB_STATUS_INVALID_ARGUMENT` (`shard_count` 0).
+ *         `NB_STATUS_INVALID_ARGUMENT` (`shard_count` 0, a malformed
+ *         `run_id`, several runs present and `run_id` NULL).
  *
  * **Ownership:** the caller frees `*out_results` with `nb_result_list_free`.
  * **Thread safety:** may be called from any thread; not concurrently with
- * shards of the same output still running.
+ * shards of the same run still running.
  */
 nb_status nb_shard_finish(const char *output_path,
                           uint64_t shard_count,
+                          const char *run_id,
                           struct nb_result_list **out_results);
 
 /**
- * Removes every hidden piece of a sharded disk apply (parts, the shared
+ * Removes the hidden pieces of a sharded disk apply (parts, the shared
  * file, manifests): call it once, from one process, when any shard failed,
  * after all shards ended. An existing output is not touched. Pieces that
  * do not exist are fine, so it may be called more than once.
  *
  * @param[in] output_path the `output_path` every shard was given.
  * @param[in] shard_count the `shard_count` every shard was given.
- * @return `NB_STATUS_OK`; `NB_STATUS_NULL_ARGUMENT`.
+ * @param[in] run_id the run to remove; NULL: every run of `shard_count`
+ *            shards of this output.
+ * @return `NB_STATUS_OK`; `NB_STATUS_INVALID_ARGUMENT` (malformed
+ *         `run_id`); `NB_STATUS_NULL_ARGUMENT`.
  *
  * **Thread safety:** may be called from any thread.
  */
-nb_status nb_shard_abort(const char *output_path, uint64_t shard_count);
+nb_status nb_shard_abort(const char *output_path, uint64_t shard_count, const char *run_id);
 
 #ifdef __cplusplus
 }  /* extern "C" */

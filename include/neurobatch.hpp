@@ -574,12 +574,12 @@ class Reader {
 /// Publishes a sharded disk output once every shard returned (nb_shard_finish);
 /// throws neurobatch::Error naming a missing or inconsistent shard.
 inline void shard_finish(const std::string &output_path, uint64_t shard_count) {
-  detail::check(nb_shard_finish(output_path.c_str(), shard_count, nullptr));
+  detail::check(nb_shard_finish(output_path.c_str(), shard_count, nullptr, nullptr));
 }
 
 /// Removes every piece of a sharded disk output after a failed shard (nb_shard_abort).
 inline void shard_abort(const std::string &output_path, uint64_t shard_count) {
-  detail::check(nb_shard_abort(output_path.c_str(), shard_count));
+  detail::check(nb_shard_abort(output_path.c_str(), shard_count, nullptr));
 }
 
 /// The result sink on its own: append, then finish (publishes atomically);

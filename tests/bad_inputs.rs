@@ -193,7 +193,7 @@ fn build(dir: &Path) -> Catalogue {
             st
         });
     }
-    k.add("nb_reader_read", "a pointer to zeroed memory as the reader", NB_STATUS_BAD_HANDLE, &["reader", "not an nb_reader"], || {
+    k.add("nb_reader_read", "a pointer to zeroed memory as the reader", NB_STATUS_BAD_HANDLE, &["reader", "not a live nb_reader"], || {
         let fake = [0u64; 16];
         let mut out = [0u8; 8];
         unsafe { nb_reader_read(fake.as_ptr().cast(), 0, 1, null(), 0, 0, NB_LAYOUT_SAMPLE_MAJOR, out.as_mut_ptr().cast(), 8, null_mut()) }
@@ -388,7 +388,7 @@ fn build(dir: &Path) -> Catalogue {
         let data = k.path("yamldir.bin");
         std::fs::write(&data, vec![0u8; 16]).unwrap();
         std::fs::create_dir(k.path("yamldir.yaml")).unwrap();
-        k.add("nb_reader_open", "sidecar: a directory", NB_STATUS_SIDECAR_INVALID, &["$DIR/yamldir.yaml", "not a regular file"], move || open(&data, None));
+        k.add("nb_reader_open", "sidecar: a directory", NB_STATUS_SIDECAR_INVALID, &["$DIR/yamldir.yaml", "is a directory"], move || open(&data, None));
     }
 
     // ------------------------------------------------------ recording metadata
@@ -684,7 +684,7 @@ fn build(dir: &Path) -> Catalogue {
             NB_STATUS_INVALID_ARGUMENT,
             vec!["pass_batch_results", "n_threads"],
         ),
-        ("nb_apply_options.version 3", |a| a.version = 3, NB_STATUS_BAD_VERSION, vec!["version 3"]),
+        ("nb_apply_options.version 4", |a| a.version = 4, NB_STATUS_BAD_VERSION, vec!["version 4"]),
         (
             "shard_index 4 of shard_count 4",
             |a| {
@@ -854,13 +854,13 @@ fn build(dir: &Path) -> Catalogue {
     // ----------------------------------------------------------------- shards
     {
         let out = k.path("never-sharded.bin");
-        k.add("nb_shard_finish", "no shard ran", NB_STATUS_SHARD_INCOMPLETE, &["shard 0 of 3 did not complete", "never-sharded.bin.nbshard-3-0.done"], move || unsafe {
-            nb_shard_finish(c(&out).as_ptr(), 3, null_mut())
+        k.add("nb_shard_finish", "no shard ran", NB_STATUS_SHARD_INCOMPLETE, &["never-sharded.bin", "3 shards", "none completed"], move || unsafe {
+            nb_shard_finish(c(&out).as_ptr(), 3, std::ptr::null(), null_mut())
         });
     }
     {
         let out = k.path("zero-shards.bin");
-        k.add("nb_shard_finish", "shard_count 0", NB_STATUS_INVALID_ARGUMENT, &["shard_count must be at least 1, got 0"], move || unsafe { nb_shard_finish(c(&out).as_ptr(), 0, null_mut()) });
+        k.add("nb_shard_finish", "shard_count 0", NB_STATUS_INVALID_ARGUMENT, &["shard_count must be at least 1, got 0"], move || unsafe { nb_shard_finish(c(&out).as_ptr(), 0, std::ptr::null(), null_mut()) });
     }
     {
         let p = rec.clone();

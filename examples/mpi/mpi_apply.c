@@ -82,11 +82,11 @@ int main(int argc, char **argv) {
   int published = 0;
   if (rank == 0) {
     if (all_ok) {
-      s = nb_shard_finish(out, (uint64_t)size, NULL);
+      s = nb_shard_finish(out, (uint64_t)size, NULL, NULL);
       published = s == NB_STATUS_OK;
       if (!published) fprintf(stderr, "nb_shard_finish failed: %s: %s\n", nb_status_str(s), nb_last_error_message());
     } else {
-      nb_shard_abort(out, (uint64_t)size);
+      nb_shard_abort(out, (uint64_t)size, NULL);
       fprintf(stderr, "a rank failed: nothing published, every piece removed\n");
     }
   }

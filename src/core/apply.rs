@@ -20,6 +20,10 @@ use crate::result::ResultBlock;
 use crate::shard::{Manifest, Shard, ShardFiles, ShardOutput};
 use crate::writer::{FileUse, Writer};
 
+/// The most worker threads an apply starts; more is a mistake (a negative
+/// number passed as unsigned), not a wish.
+pub const MAX_THREADS: usize = 1024;
+
 /// Where results go.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -44,11 +48,14 @@ pub struct ApplyOptions {
     /// Run only this shard's batches; in disk mode, write its piece of the
     /// output for `shard::finish` to assemble.
     pub shard: Option<(Shard, ShardOutput)>,
+    /// The run the shard belongs to (see `shard`); None: derived alike by
+    /// every shard from the input, output, shard count and options.
+    pub shard_run: Option<String>,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions { mode: Mode::Memory, cast: None, pass_batch_results: false, n_threads: 1, shard: None }
+        ApplyOptions { mode: Mode::Memory, cast: None, pass_batch_results: false, n_threads: 1, shard: None, shard_run: None }
     }
 }
 
@@ -217,11 +224,12 @@ struct BackgroundWriter {
 impl BackgroundWriter {
     /// `cast` is applied while writing (when no cleanup needs the cast result);
     /// `single_channel` results are appended as channel series.
-    fn start(mut writer: Writer, single_channel: bool, cast: Option<Dtype>) -> BackgroundWriter {
+    fn start(mut writer: Writer, single_channel: bool, cast: Option<Dtype>) -> Result<BackgroundWriter> {
         let (tx, rx) = mpsc::sync_channel::<(ResultBlock, Placement)>(0);
         let failed = Arc::new(AtomicBool::new(false));
         let flag = failed.clone();
-        let thread = std::thread::spawn(move || {
+        let thread = std::thread::Builder::new().name("neurobatch-writer".into()).spawn(move || {
+            let _inside = crate::panic_scope::enter();
             let mut outcome = Ok(());
             for (block, place) in rx {
                 let position = place.position.filter(|_| single_channel);
@@ -237,7 +245,12 @@ impl BackgroundWriter {
             }
             (writer, outcome)
         });
-        BackgroundWriter { tx: Some(tx), thread: Some(thread), failed }
+        match thread {
+            Ok(thread) => Ok(BackgroundWriter { tx: Some(tx), thread: Some(thread), failed }),
+            // The writer (and its temporary file) was moved into the closure
+            // that never ran, and dropped with it.
+            Err(e) => Err(Error::io("starting the output writer thread", e)),
+        }
     }
 
     fn send(&mut self, block: ResultBlock, place: Placement) -> Result<()> {
@@ -292,6 +305,12 @@ pub fn apply(
     mut progress: Option<&mut ProgressFn<'_>>,
 ) -> Result<ApplyOutcome> {
     let plan = Plan::new(reader, batch_opts)?;
+    if opts.n_threads > MAX_THREADS {
+        return Err(Error::InvalidArgument(format!(
+            "n_threads {} is more than the {MAX_THREADS} worker threads an apply may start; use at most the number of cores",
+            opts.n_threads
+        )));
+    }
     let n_threads = opts.n_threads.max(1);
     if n_threads > 1 && opts.pass_batch_results {
         return Err(Error::InvalidArgument(format!(
@@ -322,17 +341,17 @@ pub fn apply(
     let mut sink = match &opts.mode {
         Mode::Memory => Sink::Memory { results: Vec::new(), keep_last: opts.pass_batch_results },
         Mode::Disk { path, if_exists } => {
-            check_output_path(path, Some(reader.path()))?;
+            check_output_path(path, reader.protected())?;
             if let Some(existing) = resolve_existing(path, *if_exists)? {
                 return Ok(ApplyOutcome { output: Some(existing), ..Default::default() });
             }
             match opts.shard {
                 None => {
-                    let writer = Writer::create(path, order, plan.channels.len(), out_dtype)?;
-                    Sink::Disk(BackgroundWriter::start(writer, single, writer_cast), None)
+                    let writer = Writer::create(path, order, plan.channels.len(), out_dtype, reader.protected())?;
+                    Sink::Disk(BackgroundWriter::start(writer, single, writer_cast)?, None)
                 }
                 Some((shard, how)) => {
-                    let files = ShardFiles::new(path, shard.count);
+                    let files = ShardFiles::new(path, shard.count, &run_id(reader, path, &plan, opts, shard, how)?);
                     // A rerun of this shard replaces what an earlier attempt left.
                     let _ = std::fs::remove_file(files.manifest(shard.index));
                     let (file, use_, placer) = match how {
@@ -340,7 +359,7 @@ pub fn apply(
                         ShardOutput::SameRows => (files.data(), FileUse::Shared, Some(Placer { plan: plan.clone(), cast: writer_cast })),
                     };
                     let writer = Writer::unpublished(path, file, use_, order, plan.channels.len(), out_dtype)?;
-                    Sink::Disk(BackgroundWriter::start(writer, single, writer_cast), placer)
+                    Sink::Disk(BackgroundWriter::start(writer, single, writer_cast)?, placer)
                 }
             }
         }
@@ -385,11 +404,36 @@ pub fn apply(
                 let mut manifest = Manifest::new(shard, how, batches, plan.n_batches, order, &stats);
                 manifest.sampling_rate = reader.metadata().sampling_rate;
                 manifest.rate_observations = plan.to - plan.from;
-                manifest.write(&ShardFiles::new(path, shard.count))?;
+                manifest.run = run_id(reader, path, &plan, opts, shard, how)?;
+                manifest.input = reader.input_identity()?;
+                manifest.options = options_identity(&plan, opts, how);
+                manifest.write(&ShardFiles::new(path, shard.count, &manifest.run))?;
                 ApplyOutcome::default()
             }
         },
     })
+}
+
+/// What a shard ran with, beyond its input: every shard of a run must agree.
+fn options_identity(plan: &Plan, opts: &ApplyOptions, how: ShardOutput) -> String {
+    format!(
+        "from={} to={} channels={:?} rows={} batches={} buffer={} traversal={:?} layout={:?} edge={:?} dtype={} cast={:?} output={how:?}",
+        plan.from, plan.to, plan.channels, plan.rows_per_batch, plan.n_batches, plan.buffer, plan.traversal, plan.layout, plan.edge, plan.dtype, opts.cast
+    )
+}
+
+/// The run a shard belongs to: the caller's id, or one derived alike by
+/// every shard of the job from its input, output location, count and options.
+fn run_id(reader: &Reader, output: &std::path::Path, plan: &Plan, opts: &ApplyOptions, shard: Shard, how: ShardOutput) -> Result<String> {
+    if let Some(run) = &opts.shard_run {
+        crate::shard::check_run_id(run)?;
+        return Ok(run.clone());
+    }
+    let dir = crate::protect::parent_dir(output);
+    let dir_id = crate::platform::path_id(dir).map_err(|e| Error::io(format!("reading the identity of {}", crate::error::show(dir)), e))?;
+    let output_place = format!("{dir_id:?}/{}", output.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+    let input = reader.input_identity()?;
+    Ok(crate::shard::derive_run_id(&[&input, &output_place, &shard.count.to_string(), &options_identity(plan, opts, how)]))
 }
 
 fn run_serial(
@@ -481,9 +525,10 @@ fn run_parallel(
     let (job_rx, spare) = (&job_rx, &spare);
     std::thread::scope(move |scope| {
         let (res_tx, res_rx) = mpsc::channel::<(u64, Result<Processed>)>();
-        for _ in 0..n_threads {
+        for k in 0..n_threads {
             let res_tx = res_tx.clone();
-            scope.spawn(move || loop {
+            let started = std::thread::Builder::new().name(format!("neurobatch-worker-{k}")).spawn_scoped(scope, move || loop {
+                let _inside = crate::panic_scope::enter();
                 let job = job_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
                 let Ok(job) = job else { return };
                 // A panic here must reach the calling thread as an error: left
@@ -501,6 +546,11 @@ fn run_parallel(
                     return;
                 }
             });
+            if let Err(e) = started {
+                // The workers already started see the job channel close and end.
+                drop(job_tx);
+                return Err(Error::io(format!("starting worker thread {} of {n_threads}", k + 1), e));
+            }
         }
         drop(res_tx);
         let mut pending: BTreeMap<u64, Processed> = BTreeMap::new();

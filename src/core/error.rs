@@ -37,8 +37,8 @@ pub enum Error {
     #[error("the channel list is empty: select at least one channel, or all")]
     EmptyChannels,
 
-    #[error("{data}: dtype, n_channels and data_order were not all given and the sidecar {sidecar} does not exist")]
-    SidecarMissing { data: String, sidecar: String },
+    #[error("{data}: its sidecar {sidecar} does not exist; {reason}")]
+    SidecarMissing { data: String, sidecar: String, reason: String },
 
     #[error("metadata {path}: {reason}")]
     MetadataInvalid { path: String, reason: String },
@@ -52,8 +52,8 @@ pub enum Error {
     #[error("{context}: {source}")]
     Io { context: String, source: std::io::Error },
 
-    #[error("{path} was {opened} bytes when opened and is now {now} bytes: it was truncated while being read (at observation {row}); reopen it once the writer has finished")]
-    InputChanged { path: String, opened: u64, now: u64, row: u64 },
+    #[error("{path} {what} (at observation {row}); reopen it once its writer has finished")]
+    InputChanged { path: String, what: String, row: u64 },
 
     #[error("{0}")]
     InvalidArgument(String),

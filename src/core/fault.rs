@@ -1,9 +1,10 @@
-//! Test-only fault injection (cargo feature `testing`): the library panics
-//! when a chosen point is reached for the n-th time, so tests can prove that
-//! a panic anywhere in an apply leaves no output and a usable library.
-//! Without the feature `check` compiles to nothing.
+//! Test-only fault injection (cargo feature `testing`): the library panics,
+//! or an I/O call fails, when a chosen point is reached for the n-th time, so
+//! tests can prove that a fault anywhere in an apply leaves no output, the
+//! previous output untouched and a usable library. Without the feature
+//! `check` and `io` compile to nothing.
 
-/// Where an injected panic happens.
+/// Where an injected fault happens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
 pub enum Point {
@@ -13,6 +14,12 @@ pub enum Point {
     Write = 2,
     /// A worker thread of a parallel apply, after its callback.
     Worker = 3,
+    /// Publishing an output: renaming the new sidecar into place (an I/O error, not a panic).
+    PublishSidecar = 4,
+    /// Publishing an output: renaming the data into place (an I/O error).
+    PublishData = 5,
+    /// Putting the previous sidecar back after the data rename failed (an I/O error).
+    RestoreSidecar = 6,
 }
 
 #[cfg(feature = "testing")]
@@ -27,14 +34,13 @@ mod armed {
         POINT.store(point, Ordering::SeqCst);
     }
 
-    pub fn check(point: super::Point) {
+    /// Whether the armed fault fires at `point` now (it fires once).
+    pub fn fires(point: super::Point) -> bool {
         if POINT.load(Ordering::SeqCst) != point as u32 {
-            return;
+            return false;
         }
         let fire = REMAINING.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_err();
-        if fire && POINT.compare_exchange(point as u32, 0, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
-            panic!("injected panic at {point:?}");
-        }
+        fire && POINT.compare_exchange(point as u32, 0, Ordering::SeqCst, Ordering::SeqCst).is_ok()
     }
 }
 
@@ -44,8 +50,21 @@ pub fn arm(point: u32, skip: u64) {
     armed::arm(point, skip)
 }
 
+/// Panics when a panic is armed at this point (test builds).
 #[inline(always)]
 pub fn check(_point: Point) {
     #[cfg(feature = "testing")]
-    armed::check(_point)
+    if armed::fires(_point) {
+        panic!("injected panic at {_point:?}");
+    }
+}
+
+/// Fails with an I/O error when one is armed at this point (test builds).
+#[inline(always)]
+pub fn io(_point: Point) -> std::io::Result<()> {
+    #[cfg(feature = "testing")]
+    if armed::fires(_point) {
+        return Err(std::io::Error::other(format!("injected I/O error at {_point:?}")));
+    }
+    Ok(())
 }

@@ -42,6 +42,9 @@ pub struct Metadata {
     pub scale_uv: Option<Vec<f64>>,
 }
 
+/// A `.meta` or `structure.oebin` is a few kilobytes; anything far larger is not one.
+const MAX_METADATA_BYTES: u64 = 16 << 20;
+
 /// An Open Ephys continuous stream, chosen by index or by name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StreamSel {
@@ -57,6 +60,9 @@ pub struct Located {
     /// Parameters the format fixes (none for raw files: see the sidecar).
     pub params: Option<PartialParams>,
     pub meta: Metadata,
+    /// Metadata files the format was read from, and what each is to the
+    /// recording (protected from being overwritten by outputs).
+    pub files: Vec<(PathBuf, String)>,
 }
 
 /// Finds the format of `path`: a `structure.oebin` (or a `continuous.dat`
@@ -86,7 +92,7 @@ pub fn locate(path: &Path, stream: Option<&StreamSel>) -> Result<Located> {
     if path.extension().is_some_and(|e| e == "bin") && meta.is_file() {
         return spikeglx(path, &meta);
     }
-    Ok(Located { data: path.to_path_buf(), params: None, meta: Metadata::default() })
+    Ok(Located { data: path.to_path_buf(), params: None, meta: Metadata::default(), files: Vec::new() })
 }
 
 // ------------------------------------------------------------------ SpikeGLX
@@ -97,13 +103,14 @@ pub fn parse_meta(text: &str) -> HashMap<String, String> {
 }
 
 fn spikeglx(bin: &Path, meta_path: &Path) -> Result<Located> {
-    let text = std::fs::read_to_string(meta_path).map_err(|e| Error::io(format!("reading SpikeGLX metadata {}", show(meta_path)), e))?;
+    let text = crate::io::read_text(meta_path, "SpikeGLX metadata", MAX_METADATA_BYTES)?;
     let meta = parse_meta(&text);
     let (n_channels, sampling_rate, scale_uv) = spikeglx_values(&meta).map_err(|reason| Error::MetadataInvalid { path: show(meta_path), reason })?;
     Ok(Located {
         data: bin.to_path_buf(),
         params: Some(PartialParams { dtype: Some(Dtype::I16), n_channels: Some(n_channels), data_order: Some(DataOrder::Samples) }),
         meta: Metadata { format: Format::SpikeGlx, sampling_rate: Some(sampling_rate), scale_uv: Some(scale_uv) },
+        files: vec![(meta_path.to_path_buf(), "the input's SpikeGLX metadata".into())],
     })
 }
 
@@ -245,7 +252,7 @@ struct OebinChannel {
 
 fn open_ephys(oebin: &Path, sel: StreamSel) -> Result<Located> {
     let invalid = |reason: String| Error::MetadataInvalid { path: show(oebin), reason };
-    let text = std::fs::read_to_string(oebin).map_err(|e| Error::io(format!("reading Open Ephys metadata {}", show(oebin)), e))?;
+    let text = crate::io::read_text(oebin, "Open Ephys metadata", MAX_METADATA_BYTES)?;
     let doc: Oebin = serde_json::from_str(&text).map_err(|e| invalid(format!("not the JSON of a structure.oebin: {e}")))?;
     let names: Vec<String> = doc.continuous.iter().map(|s| s.folder_name.trim_end_matches('/').to_string()).collect();
     let index = match &sel {
@@ -276,10 +283,17 @@ fn open_ephys(oebin: &Path, sel: StreamSel) -> Result<Located> {
         })
         .collect::<Result<Vec<f64>>>()?;
     let root = oebin.parent().unwrap_or(Path::new("."));
+    let folder = root.join("continuous").join(&names[index]);
+    // structure.oebin and every file of the stream (timestamps, sample numbers, ...).
+    let mut files = vec![(oebin.to_path_buf(), "the input's Open Ephys structure.oebin".to_string())];
+    if let Ok(entries) = std::fs::read_dir(&folder) {
+        files.extend(entries.filter_map(|e| e.ok()).map(|e| (e.path(), "a file of the input's Open Ephys stream".to_string())));
+    }
     Ok(Located {
-        data: root.join("continuous").join(&names[index]).join("continuous.dat"),
+        data: folder.join("continuous.dat"),
         params: Some(PartialParams { dtype: Some(Dtype::I16), n_channels: Some(s.num_channels), data_order: Some(DataOrder::Samples) }),
         meta: Metadata { format: Format::OpenEphys, sampling_rate: Some(s.sample_rate), scale_uv: Some(scale) },
+        files,
     })
 }
 

@@ -2,9 +2,13 @@
 //! buffers (the default) or short-lived mappings of just the needed range.
 
 use std::fs::File;
-use std::os::unix::fs::FileExt;
+use std::io::Read;
+use std::path::Path;
 
-use memmap2::{Advice, MmapMut, MmapOptions};
+use memmap2::{MmapMut, MmapOptions};
+
+use crate::error::{show, Error, Result};
+use crate::platform;
 
 pub const PAGE: usize = 4096;
 
@@ -38,8 +42,7 @@ impl AlignedBuf {
             let size = len.div_ceil(PAGE).max(1) * PAGE;
             let map = MmapMut::map_anon(size)?;
             if size >= HUGE_PAGE_THRESHOLD {
-                // Advice only; a kernel without THP simply ignores it.
-                let _ = map.advise(Advice::HugePage);
+                platform::advise_huge_pages(&map);
             }
             self.map = Some(map);
         }
@@ -60,7 +63,38 @@ impl AlignedBuf {
 
 /// Reads `dst.len()` bytes at `offset`; a short file is an error.
 pub fn pread_exact(file: &File, offset: u64, dst: &mut [u8]) -> std::io::Result<()> {
-    file.read_exact_at(dst, offset)
+    platform::read_exact_at(file, dst, offset)
+}
+
+/// Reads a small text file (sidecar, `.meta`, `structure.oebin`, manifest)
+/// that `what` names in messages: never blocks on a FIFO, refuses anything
+/// but a regular file of at most `max_bytes`, requires UTF-8 and drops a
+/// leading byte order mark (editors on Windows write one).
+pub fn read_text(path: &Path, what: &str, max_bytes: u64) -> Result<String> {
+    read_text_or(path, what, max_bytes, |reason| Error::InvalidArgument(format!("{what} {} {reason}", show(path))))
+}
+
+/// As `read_text`; a file that exists but is not usable text becomes
+/// `invalid(reason)`, the reason without the path.
+pub fn read_text_or(path: &Path, what: &str, max_bytes: u64, invalid: impl Fn(String) -> Error) -> Result<String> {
+    let described = format!("{what} {}", show(path));
+    let file = match platform::open_input(path, "it") {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => return Err(invalid(e.to_string().trim_start_matches("it ").to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::io(format!("{described} does not exist"), e)),
+        Err(e) if platform::is_symlink_loop(&e) => return Err(Error::io(format!("{described} cannot be resolved: its symbolic links form a loop"), e)),
+        Err(e) if platform::is_out_of_descriptors(&e) => {
+            return Err(Error::io(format!("opening {described}: the process has no file descriptors left (a session keeps one open per file; raise the limit, e.g. ulimit -n)"), e))
+        }
+        Err(e) => return Err(Error::io(format!("opening {described}"), e)),
+    };
+    let mut bytes = Vec::new();
+    file.take(max_bytes + 1).read_to_end(&mut bytes).map_err(|e| Error::io(format!("reading {described}"), e))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(invalid(format!("is larger than {max_bytes} bytes; it cannot be a {what}")));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| invalid(format!("is not UTF-8 text: invalid byte at offset {}", e.utf8_error().valid_up_to())))?;
+    Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text))
 }
 
 /// Calls `f` with the file's bytes `[offset, offset + len)`, read through

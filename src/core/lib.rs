@@ -55,13 +55,17 @@ pub mod formats;
 pub mod io;
 pub mod memory;
 pub mod output;
+pub mod panic_scope;
 pub mod pipeline;
+pub mod platform;
 pub mod plan;
+pub mod protect;
 pub mod reader;
 pub mod result;
 pub mod select;
 pub mod shard;
 pub mod sidecar;
+pub mod tempfiles;
 mod simd;
 pub mod writer;
 

@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{show, Error, Result};
+use crate::platform;
+use crate::protect::{parent_dir, refuse_protected, ProtectedSet};
 use crate::reader::{OpenOptions, Reader};
 use crate::sidecar::{sidecar_path, RecordingParams};
 
@@ -40,86 +42,62 @@ pub struct OutputInfo {
     pub skipped: bool,
 }
 
-/// Argument checks on an output path: not the input, not a `.yaml` name, not
-/// the input's sidecar, and its sidecar neither the input nor the input's
-/// sidecar; its directory exists.
-pub fn check_output_path(output: &Path, input: Option<&Path>) -> Result<()> {
+/// Argument checks on an output path, all made before anything runs: a
+/// file name (not a directory, nor a path ending in a separator), not a
+/// `.yaml` name, in an existing directory, short enough that its sidecar's
+/// name fits the directory's name limit, neither it nor its sidecar an
+/// existing directory, device or FIFO, and neither one a file the input was
+/// read from (`protected`, compared by file identity).
+pub fn check_output_path(output: &Path, protected: &ProtectedSet) -> Result<()> {
     let bad = |why: String| Err(Error::BadOutputPath { path: show(output), reason: why });
-    if output.as_os_str().is_empty() {
+    let text = output.as_os_str().to_string_lossy();
+    if text.is_empty() {
         return bad("the path is empty".into());
     }
+    if text.ends_with('/') || (cfg!(windows) && text.ends_with('\\')) {
+        return bad("it ends in a path separator, so it names a directory; expected a file name".into());
+    }
+    let Some(name) = output.file_name() else {
+        return bad("it has no file name (it ends in '.' or '..'); expected a file name".into());
+    };
     if output.extension().is_some_and(|e| e == "yaml") {
         return bad("it ends in .yaml, the extension of sidecars".into());
     }
-    let dir = match output.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        return bad(format!("its directory {} does not exist", show(dir)));
+    let dir = parent_dir(output);
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return bad(format!("its directory {} is not a directory (it is a file)", show(dir))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return bad(format!("its directory {} does not exist", show(dir))),
+        Err(e) => return bad(format!("its directory {} cannot be used: {e}", show(dir))),
+    }
+    let yaml = sidecar_path(output);
+    let limit = platform::max_name_len(dir);
+    for (n, what) in [(name.len(), "its name"), (yaml.file_name().map_or(0, |n| n.len()), "its sidecar's name")] {
+        if n > limit {
+            return bad(format!("{what} is {n} bytes, more than the {limit} bytes a file name may have in {}", show(dir)));
+        }
     }
     // Outputs are replaced by renaming a finished temporary file over them:
     // over a device (as root, /dev/full) or a FIFO that would destroy it.
-    for (path, what) in [(output.to_path_buf(), "it"), (sidecar_path(output), "its sidecar")] {
-        if let Ok(meta) = std::fs::metadata(&path) {
+    for (path, what) in [(output, "it"), (yaml.as_path(), "its sidecar")] {
+        if let Ok(meta) = std::fs::metadata(path) {
             if meta.is_dir() {
-                return bad(if what == "it" { "it is a directory".into() } else { format!("its sidecar {} is a directory", show(&path)) });
+                return bad(if what == "it" { "it is a directory".into() } else { format!("its sidecar {} is a directory", show(path)) });
             }
             if !meta.is_file() {
-                return bad(format!("{what} exists and is not a regular file (a device, pipe or socket); outputs replace regular files only"));
+                return bad(format!("{what} exists and is not a regular file (a device, FIFO or socket); outputs replace regular files only"));
             }
         }
     }
-    if let Some(input) = input {
-        let yaml = sidecar_path(output);
-        let input_yaml = sidecar_path(input);
-        for (mine, theirs, what) in [
-            (output, input, "it is the input recording"),
-            (output, input_yaml.as_path(), "it is the input's sidecar"),
-            (yaml.as_path(), input, "its sidecar would be the input recording"),
-            (yaml.as_path(), input_yaml.as_path(), "its sidecar would replace the input's sidecar"),
-        ] {
-            if same_file(mine, theirs) {
-                return bad(what.into());
-            }
-        }
-    }
+    refuse_protected(output, output, "it", protected)?;
+    refuse_protected(output, &yaml, &format!("its sidecar {}", show(&yaml)), protected)?;
     Ok(())
-}
-
-/// Same path, or the same existing file reached another way.
-fn same_file(a: &Path, b: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    if a == b {
-        return true;
-    }
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) if x == y => return true,
-        _ => {}
-    }
-    match (std::fs::metadata(a), std::fs::metadata(b)) {
-        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
-        // Not both existing: compare the absolute forms of their directories.
-        _ => match (absolute_dir_and_name(a), absolute_dir_and_name(b)) {
-            (Some(x), Some(y)) => x == y,
-            _ => false,
-        },
-    }
-}
-
-fn absolute_dir_and_name(p: &Path) -> Option<(PathBuf, std::ffi::OsString)> {
-    let name = p.file_name()?.to_os_string();
-    let dir = match p.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    Some((std::fs::canonicalize(dir).ok()?, name))
 }
 
 /// Applies `if_exists` after every other argument was validated. Returns the
 /// existing output's description when the run must be skipped.
 pub fn resolve_existing(output: &Path, if_exists: IfExists) -> Result<Option<OutputInfo>> {
-    if !output.exists() {
+    if std::fs::symlink_metadata(output).is_err() {
         return Ok(None);
     }
     match if_exists {
@@ -127,8 +105,12 @@ pub fn resolve_existing(output: &Path, if_exists: IfExists) -> Result<Option<Out
         IfExists::Abort => Err(Error::FileExists(show(output))),
         IfExists::Skip => {
             let yaml = sidecar_path(output);
-            if !yaml.exists() {
-                return Err(Error::SidecarMissing { data: show(output), sidecar: show(&yaml) });
+            if std::fs::symlink_metadata(&yaml).is_err() {
+                return Err(Error::SidecarMissing {
+                    data: show(output),
+                    sidecar: show(&yaml),
+                    reason: "if_file_exists is skip, which reports an existing output from its sidecar; remove the data file or choose overwrite".into(),
+                });
             }
             let r = Reader::open(output, &OpenOptions::default())?;
             Ok(Some(OutputInfo { path: output.to_path_buf(), params: r.params(), n_observations: r.n_observations(), skipped: true }))

@@ -8,6 +8,7 @@ use crate::apply::{apply, ApplyOptions, BatchFn, Mode, ProgressFn};
 use crate::dtype::Dtype;
 use crate::error::{show, Error, Result};
 use crate::output::{check_output_path, IfExists, OutputInfo};
+use crate::protect::Location;
 use crate::plan::{BatchOptions, Traversal};
 use crate::reader::{OpenOptions, Reader};
 use crate::select::ChannelSel;
@@ -93,15 +94,22 @@ pub fn run_pipeline(
     }
     let first = Arc::new(Reader::open(input, open)?);
     let paths: Vec<PathBuf> = steps.iter().map(|s| output_dir.join(&s.output_name)).collect();
+    // Where each step's output and sidecar land, compared by identity: two
+    // spellings of one file (`./sub/../x.dat`, a link) are one output.
+    let mut taken: Vec<(usize, Location)> = Vec::new();
     for (k, path) in paths.iter().enumerate() {
         if steps[k].output_name.as_os_str().is_empty() {
             return Err(Error::BadOutputPath { path: show(path), reason: format!("step {k} has an empty output name") });
         }
-        check_output_path(path, Some(input))?;
-        if let Some(j) = paths[..k].iter().position(|p| p == path || sidecar_path(p) == sidecar_path(path)) {
-            return Err(Error::BadOutputPath { path: show(path), reason: format!("steps {j} and {k} would write the same output or sidecar") });
+        check_output_path(path, first.protected())?;
+        for p in [path.clone(), sidecar_path(path)] {
+            let here = Location::of(&p).map_err(|e| Error::io(format!("resolving the output {}", show(&p)), e))?;
+            if let Some((j, _)) = taken.iter().find(|(_, l)| l.same(&here)) {
+                return Err(Error::BadOutputPath { path: show(path), reason: format!("steps {j} and {k} would write the same output or sidecar") });
+            }
+            taken.push((k, here));
         }
-        if steps[k].if_exists == IfExists::Abort && path.exists() {
+        if steps[k].if_exists == IfExists::Abort && std::fs::symlink_metadata(path).is_ok() {
             return Err(Error::FileExists(show(path)));
         }
     }
@@ -118,6 +126,7 @@ pub fn run_pipeline(
         };
         let apply_opts = ApplyOptions {
             shard: None,
+            shard_run: None,
             mode: Mode::Disk { path: paths[k].clone(), if_exists: step.if_exists },
             cast: step.cast,
             pass_batch_results: false,

@@ -11,15 +11,18 @@ use crate::error::{show, Error, Result};
 use crate::io::{pread_exact, with_bytes, AlignedBuf, Loader};
 use crate::select::{resolve_range, ChannelSel, MAX_CHANNELS};
 use crate::formats::{locate, Metadata, StreamSel};
-use crate::sidecar::{complete, merge, resolve, PartialParams, RecordingParams};
+use crate::platform;
+use crate::protect::ProtectedSet;
+use crate::sidecar::{complete, merge, resolve, sidecar_path, PartialParams, RecordingParams, SidecarValues};
 
 /// Bytes read per step when a block has to be rearranged on the way in
 /// (channel subset, transposed layout, other file order). Keeps the staging
 /// memory small and cache-resident whatever max_memory is.
 pub const CHUNK_BYTES: usize = 4 << 20;
 
-/// Selections of at most 1/SPARSE_FRACTION of a samples-order file's
-/// channels are gathered from mappings of SPARSE_CHUNK_BYTES at a time.
+/// With the mmap loader, selections of at most 1/SPARSE_FRACTION of a
+/// samples-order file's channels are gathered from mappings of
+/// SPARSE_CHUNK_BYTES at a time.
 const SPARSE_FRACTION: usize = 4;
 const SPARSE_CHUNK_BYTES: usize = 64 << 20;
 
@@ -62,6 +65,8 @@ pub struct Reader {
     meta: Metadata,
     /// A session of several files concatenated in time (empty: one file).
     segments: Vec<Segment>,
+    /// Every file the recording was read or resolved from: never an output.
+    protected: ProtectedSet,
 }
 
 /// One file of a multi-file session.
@@ -95,24 +100,21 @@ impl Reader {
         }
         let located = locate(path, opts.stream.as_ref())?;
         let path = located.data.as_path();
+        // The data file first: a missing recording is reported as such, not
+        // as a missing sidecar.
+        let file = open_recording(path)?;
         let explicit = PartialParams { dtype: opts.dtype, n_channels: opts.n_channels, data_order: opts.data_order };
-        let (params, sidecar_rate) = match located.params {
+        let (params, sidecar) = match located.params {
             // The format's own metadata fixes what the options leave open.
-            Some(found) => (complete(merge(explicit, found)).expect("formats give every parameter"), None),
+            Some(found) => (complete(merge(explicit, found)).expect("formats give every parameter"), SidecarValues::default()),
             None => resolve(path, explicit)?,
         };
         let mut meta = located.meta;
-        meta.sampling_rate = opts.sampling_rate.or(meta.sampling_rate).or(sidecar_rate);
+        meta.sampling_rate = opts.sampling_rate.or(meta.sampling_rate).or(sidecar.sampling_rate);
         if meta.scale_uv.as_ref().is_some_and(|s| s.len() != params.n_channels) {
             meta.scale_uv = None; // n_channels was overridden: the per-channel scales no longer apply
         }
-        let file = File::open(path).map_err(|e| Error::io(format!("opening recording {}", show(path)), e))?;
-        let stat = file.metadata().map_err(|e| Error::io(format!("reading the size of {}", show(path)), e))?;
-        if !stat.is_file() {
-            let kind = if stat.is_dir() { "a directory" } else { "not a regular file (a device, pipe or socket)" };
-            return Err(Error::InvalidArgument(format!("recording {} is {kind}; expected a regular binary file", show(path))));
-        }
-        let file_size = stat.len();
+        let file_size = file.metadata().map_err(|e| Error::io(format!("reading the size of {}", show(path)), e))?.len();
         let itemsize = params.dtype.itemsize();
         if params.n_channels > MAX_CHANNELS {
             return Err(Error::TooManyChannels { n_channels: params.n_channels as u64 });
@@ -124,6 +126,15 @@ impl Reader {
                 show(path)
             )));
         }
+        if let Some(n) = sidecar.data_bytes.filter(|&n| n != file_size && !opts.follow) {
+            return Err(Error::SidecarInvalid {
+                path: show(&sidecar_path(path)),
+                reason: format!(
+                    "it was written for a data file of {n} bytes, but {} has {file_size} bytes: the two do not belong together (a copy cut short, or an output whose publishing was interrupted); rerun what wrote it",
+                    show(path)
+                ),
+            });
+        }
         if file_size % row_bytes != 0 && !opts.follow {
             return Err(Error::BadFileSize {
                 path: show(path),
@@ -134,6 +145,12 @@ impl Reader {
                 row_bytes,
                 remainder: file_size % row_bytes,
             });
+        }
+        let mut protected = ProtectedSet::default();
+        protected.add_open(&file, path, "the input recording")?;
+        protected.add_path(&sidecar_path(path), "the input's sidecar");
+        for (p, role) in &located.files {
+            protected.add_path(p, role.clone());
         }
         let n_obs = file_size / row_bytes;
         Ok(Reader {
@@ -148,6 +165,7 @@ impl Reader {
             bytes_read: AtomicU64::new(0),
             meta,
             segments: Vec::new(),
+            protected,
         })
     }
 
@@ -163,7 +181,15 @@ impl Reader {
         if opts.follow && paths.len() > 1 {
             return Err(Error::InvalidArgument("follow applies to one growing file, not to a session of several".into()));
         }
-        let mut readers = paths.iter().map(|p| Reader::open(p, opts)).collect::<Result<Vec<Reader>>>()?;
+        let n = paths.len();
+        let mut readers = Vec::with_capacity(n);
+        for (k, p) in paths.iter().enumerate() {
+            readers.push(Reader::open(p, opts).map_err(|e| match e {
+                // Name the part, so a limit reached at file k of n is plain.
+                Error::Io { context, source } if n > 1 => Error::Io { context: format!("{context} (file {} of the {n} of the session)", k + 1), source },
+                other => other,
+            })?);
+        }
         if readers.len() == 1 {
             return Ok(readers.pop().expect("one"));
         }
@@ -184,6 +210,10 @@ impl Reader {
             }
         }
         let (path, params, loader, meta) = (head.path.clone(), head.params, head.loader, head.meta.clone());
+        let mut protected = ProtectedSet::default();
+        for r in &readers {
+            protected.extend(&r.protected);
+        }
         let file = head.file.try_clone().map_err(|e| Error::io(format!("opening {}", show(&path)), e))?;
         let mut total = 0u64;
         let segments: Vec<Segment> = readers
@@ -207,7 +237,26 @@ impl Reader {
             bytes_read: AtomicU64::new(0),
             meta,
             segments,
+            protected,
         })
+    }
+
+    /// What identifies the recording's data across processes: each data
+    /// file's identity and size (shards of one run must agree on it).
+    pub fn input_identity(&self) -> Result<String> {
+        let id = |f: &File, p: &Path| platform::file_id(f).map_err(|e| Error::io(format!("reading the identity of {}", show(p)), e));
+        if self.segments.is_empty() {
+            let i = id(&self.file, &self.path)?;
+            return Ok(format!("{:x}:{:x}:{}", i.volume, i.index, self.file_size()));
+        }
+        let parts = self.segments.iter().map(|s| id(&s.file, &s.path).map(|i| format!("{:x}:{:x}:{}", i.volume, i.index, s.size))).collect::<Result<Vec<_>>>()?;
+        Ok(parts.join(","))
+    }
+
+    /// Every file the recording was read or resolved from (all files of a
+    /// session, sidecars, format metadata): outputs may replace none of them.
+    pub fn protected(&self) -> &ProtectedSet {
+        &self.protected
     }
 
     /// The files of a session, in order (one entry for a single file).
@@ -226,10 +275,38 @@ impl Reader {
         if !self.follow {
             return Err(Error::InvalidArgument(format!("{} was not opened with follow: its length is fixed", show(&self.path))));
         }
-        let now = self.file.metadata().map_err(|e| Error::io(format!("reading the size of {}", show(&self.path)), e))?.len();
+        // The length known before the file is asked: it was on disk earlier,
+        // so a smaller length now is a real shrink, whatever other threads
+        // refreshing at the same time have seen meanwhile.
         let known = self.file_size.load(Ordering::Acquire);
+        let now = self.file.metadata().map_err(|e| Error::io(format!("reading the size of {}", show(&self.path)), e))?.len();
         if now < known {
-            return Err(Error::InputChanged { path: show(&self.path), opened: known, now, row: self.n_observations() });
+            return Err(Error::InputChanged {
+                path: show(&self.path),
+                what: format!("had at least {known} bytes and now has {now} bytes: it was truncated"),
+                row: self.n_observations(),
+            });
+        }
+        // Another file renamed over the followed path (or the path removed):
+        // the open descriptor still reads the old file, which no longer grows.
+        let open_id = platform::file_id(&self.file).map_err(|e| Error::io(format!("reading the identity of {}", show(&self.path)), e))?;
+        match platform::path_id(&self.path) {
+            Ok(Some(id)) if id == open_id => {}
+            Ok(Some(_)) => {
+                return Err(Error::InputChanged {
+                    path: show(&self.path),
+                    what: "was replaced by another file (renamed over it) while it was followed".into(),
+                    row: self.n_observations(),
+                })
+            }
+            Ok(None) => {
+                return Err(Error::InputChanged {
+                    path: show(&self.path),
+                    what: "no longer exists at its path (removed or renamed) while it was followed".into(),
+                    row: self.n_observations(),
+                })
+            }
+            Err(e) => return Err(Error::io(format!("checking {} while following it", show(&self.path)), e)),
         }
         let row_bytes = (self.params.n_channels * self.params.dtype.itemsize()) as u64;
         let n = now / row_bytes;
@@ -453,9 +530,11 @@ impl Reader {
                     self.count(body * row_bytes);
                     return pread_exact(piece.file, lo * row_bytes as u64, &mut dst[o..o + body * row_bytes]).map_err(|e| io_err(lo, e));
                 }
-                // A sparse selection gathers straight from a mapping: copying whole
-                // rows first would move every byte of the file to keep a few.
-                let sparse = n_sel * SPARSE_FRACTION <= n_ch;
+                // With the mmap loader, a sparse selection gathers straight from a
+                // mapping: copying whole rows first would move every byte of the
+                // file to keep a few. The pread loader never maps: a file truncated
+                // under a mapping kills the process (SIGBUS).
+                let sparse = self.loader == Loader::Mmap && n_sel * SPARSE_FRACTION <= n_ch;
                 let (loader, chunk) = if sparse { (Loader::Mmap, SPARSE_CHUNK_BYTES) } else { (self.loader, CHUNK_BYTES) };
                 let step = (chunk / row_bytes).max(1);
                 for r0 in (0..body).step_by(step) {
@@ -532,7 +611,11 @@ impl Reader {
         if e.kind() == std::io::ErrorKind::UnexpectedEof {
             if let Ok(now) = piece.file.metadata().map(|m| m.len()) {
                 if now < piece.size {
-                    return Error::InputChanged { path: show(piece.path), opened: piece.size, now, row };
+                    return Error::InputChanged {
+                        path: show(piece.path),
+                        what: format!("was {} bytes when opened and is now {now} bytes: it was truncated while being read", piece.size),
+                        row,
+                    };
                 }
             }
         }
@@ -557,4 +640,18 @@ fn zero_rows(dst: &mut [u8], layout: Layout, nr: usize, n_sel: usize, isz: usize
             }
         }
     }
+}
+
+/// Opens a recording's data file to read it, with plain messages for what
+/// users meet: a missing file, a directory or FIFO, no descriptors left.
+fn open_recording(path: &Path) -> Result<File> {
+    platform::open_input(path, &format!("recording {}", show(path))).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::io(format!("recording {} does not exist", show(path)), e),
+        std::io::ErrorKind::InvalidInput => Error::InvalidArgument(e.to_string()),
+        _ if platform::is_out_of_descriptors(&e) => Error::io(
+            format!("opening recording {}: the process has no file descriptors left (a session keeps one open per file; raise the limit, e.g. ulimit -n)", show(path)),
+            e,
+        ),
+        _ => Error::io(format!("opening recording {}", show(path)), e),
+    })
 }

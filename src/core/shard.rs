@@ -3,20 +3,28 @@
 //! split a job without the shards talking to each other; one `finish`
 //! assembles the output afterwards.
 //!
-//! Every piece lives hidden beside the output, named from the output path
-//! and the shard count alone, so every process finds them:
+//! Every piece lives hidden beside the output, named from the output path,
+//! the run and the shard count, so every process of a run finds them and
+//! pieces of different runs never mix:
 //!
-//! - `.NAME.nbshard-N.data`: with `ShardOutput::SameRows`, the data file
+//! - `.NAME.nbshard-RUN-N.data`: with `ShardOutput::SameRows`, the data file
 //!   every shard writes its region of, at offsets computed from the plan;
 //!   with `ShardOutput::Parts`, the concatenation made by `finish`.
-//! - `.NAME.nbshard-N-K.part`: with `Parts`, shard K's results in order.
-//! - `.NAME.nbshard-N-K.done`: shard K's manifest, written last (synced,
-//!   renamed into place) when the shard completed: what it wrote.
+//! - `.NAME.nbshard-RUN-N-K.part`: with `Parts`, shard K's results in order.
+//! - `.NAME.nbshard-RUN-N-K.done`: shard K's manifest, written last (synced,
+//!   renamed into place) when the shard completed: what it wrote, and the
+//!   identity of the input and options it ran with.
 //!
-//! `finish` checks that all N manifests exist and agree, assembles and
-//! publishes the output with its sidecar (atomically, as a single-process
-//! apply), and removes the pieces; on any failure it removes them all, so
-//! no partial output is ever visible. `abort` removes them.
+//! RUN is the run id the caller gave, or one every shard derives alike from
+//! the input files' identities and sizes, the output's location, the shard
+//! count and the options: a rerun of the same job is the same run (and
+//! replaces its pieces), another job is another run.
+//!
+//! `finish` checks that all N manifests of the run exist and agree,
+//! assembles and publishes the output with its sidecar (atomically, as a
+//! single-process apply), and removes the run's pieces; on any failure it
+//! removes them all, so no partial output is ever visible. It never touches
+//! another run's pieces. `abort` removes a run's pieces.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -26,7 +34,9 @@ use serde::{Deserialize, Serialize};
 use crate::dtype::{DataOrder, Dtype};
 use crate::error::{show, Error, Result};
 use crate::output::OutputInfo;
+use crate::protect::parent_dir;
 use crate::sidecar::RecordingParams;
+use crate::tempfiles::{short_stem, TempGroup};
 use crate::writer::{publish, WrittenStats};
 
 /// Shard `index` of `count`.
@@ -66,20 +76,46 @@ pub enum ShardOutput {
     SameRows,
 }
 
-/// The hidden pieces of a sharded output.
+/// A run id as the caller may give it: 1 to 64 ASCII letters, digits or `_`
+/// (it becomes part of file names).
+pub fn check_run_id(run: &str) -> Result<()> {
+    if run.is_empty() || run.len() > 64 || !run.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(Error::InvalidArgument(format!("shard run id '{run}': expected 1 to 64 ASCII letters, digits or '_'")));
+    }
+    Ok(())
+}
+
+/// A run id every shard of one job derives alike, without talking: a
+/// 64-bit FNV-1a hash of `parts` (input identity, output location, shard
+/// count, options), in hex.
+pub fn derive_run_id(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in parts.join("\u{1f}").bytes() {
+        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// The hidden pieces of one run of a sharded output.
 #[derive(Clone, Debug)]
 pub struct ShardFiles {
     pub output: PathBuf,
     pub count: u64,
+    pub run: String,
 }
 
+/// Room a piece name needs beyond the output's name.
+const PIECE_ROOM: usize = 1 + ".nbshard-".len() + 64 + 2 * 21 + ".done".len();
+
 impl ShardFiles {
-    pub fn new(output: &Path, count: u64) -> ShardFiles {
-        ShardFiles { output: output.to_path_buf(), count }
+    pub fn new(output: &Path, count: u64, run: &str) -> ShardFiles {
+        ShardFiles { output: output.to_path_buf(), count, run: run.to_string() }
+    }
+    fn prefix(output: &Path) -> String {
+        format!(".{}.nbshard-", short_stem(output, PIECE_ROOM))
     }
     fn named(&self, suffix: &str) -> PathBuf {
-        let name = self.output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        self.output.with_file_name(format!(".{name}.nbshard-{}{suffix}", self.count))
+        parent_dir(&self.output).join(format!("{}{}-{}{suffix}", Self::prefix(&self.output), self.run, self.count))
     }
     pub fn data(&self) -> PathBuf {
         self.named(".data")
@@ -91,13 +127,32 @@ impl ShardFiles {
         self.named(&format!("-{k}.done"))
     }
 
-    /// Removes every piece; missing ones are fine.
+    /// Removes every piece of this run; missing ones are fine.
     pub fn remove_all(&self) {
         for k in 0..self.count {
             let _ = std::fs::remove_file(self.part(k));
             let _ = std::fs::remove_file(self.manifest(k));
         }
         let _ = std::fs::remove_file(self.data());
+    }
+
+    /// The runs of `count` shards whose pieces lie beside `output`.
+    pub fn runs(output: &Path, count: u64) -> Vec<String> {
+        let prefix = Self::prefix(output);
+        let mut runs: Vec<String> = std::fs::read_dir(parent_dir(output))
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|name| {
+                let rest = name.strip_prefix(&prefix)?;
+                let (run, tail) = rest.split_once('-')?;
+                let n = tail.split(['-', '.']).next()?;
+                (n == count.to_string()).then(|| run.to_string())
+            })
+            .collect();
+        runs.sort();
+        runs.dedup();
+        runs
     }
 }
 
@@ -127,6 +182,14 @@ pub struct Manifest {
     pub sampling_rate: Option<f64>,
     #[serde(default)]
     pub rate_observations: u64,
+    /// The run, and what identifies its input and options: every shard of
+    /// a run must agree on them.
+    #[serde(default)]
+    pub run: String,
+    #[serde(default)]
+    pub input: String,
+    #[serde(default)]
+    pub options: String,
 }
 
 impl Manifest {
@@ -149,13 +212,16 @@ impl Manifest {
             channel_lengths: stats.channel_lengths.clone(),
             sampling_rate: None,
             rate_observations: 0,
+            run: String::new(),
+            input: String::new(),
+            options: String::new(),
         }
     }
 
     /// Writes it to a temporary name, syncs it and renames it into place.
     pub fn write(&self, files: &ShardFiles) -> Result<()> {
         let path = files.manifest(self.shard);
-        let tmp = path.with_extension("done-tmp");
+        let tmp = path.with_extension("done-new");
         let text = serde_yaml_ng::to_string(self).expect("a manifest always serialises");
         let written = (|| {
             use std::io::Write;
@@ -172,42 +238,85 @@ impl Manifest {
 
     fn read(files: &ShardFiles, k: u64) -> Result<Manifest> {
         let path = files.manifest(k);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::ShardIncomplete(format!(
-                    "shard {k} of {} did not complete: its manifest {} does not exist (the shard failed, stopped, or has not run)",
-                    files.count,
-                    show(&path)
-                )))
-            }
-            Err(e) => return Err(Error::io(format!("reading the shard manifest {}", show(&path)), e)),
-        };
+        if std::fs::symlink_metadata(&path).is_err() {
+            return Err(Error::ShardIncomplete(format!(
+                "shard {k} of {} (run {}) did not complete: its manifest {} does not exist (the shard failed, stopped, or has not run)",
+                files.count,
+                files.run,
+                show(&path)
+            )));
+        }
+        let text = crate::io::read_text(&path, "shard manifest", 1 << 20)?;
         serde_yaml_ng::from_str(&text).map_err(|e| Error::ShardIncomplete(format!("the shard manifest {} is unreadable: {e}", show(&path))))
     }
 }
 
-/// Assembles and publishes the output of `count` completed shards; on any
-/// failure removes every piece and reports what was wrong.
-pub fn finish(output: &Path, count: u64) -> Result<OutputInfo> {
+/// Assembles and publishes the output of the `count` completed shards of
+/// `run` (None: the only run whose pieces are present); on any failure
+/// removes every piece of that run and reports what was wrong. Pieces of
+/// other runs are never touched.
+pub fn finish(output: &Path, count: u64, run: Option<&str>) -> Result<OutputInfo> {
     if count == 0 {
         return Err(Error::InvalidArgument("shard_count must be at least 1, got 0".into()));
     }
-    let files = ShardFiles::new(output, count);
+    let run = match run {
+        Some(r) => {
+            check_run_id(r)?;
+            r.to_string()
+        }
+        None => the_only_run(output, count)?,
+    };
+    let files = ShardFiles::new(output, count, &run);
     let outcome = assemble(&files);
     files.remove_all();
     outcome
 }
 
-/// Removes every piece of a sharded output (after a failed shard).
-pub fn abort(output: &Path, count: u64) {
-    ShardFiles::new(output, count).remove_all()
+/// Removes every piece of `run` (None: of every run of `count` shards) of
+/// a sharded output, after a failed shard.
+pub fn abort(output: &Path, count: u64, run: Option<&str>) -> Result<()> {
+    let runs = match run {
+        Some(r) => {
+            check_run_id(r)?;
+            vec![r.to_string()]
+        }
+        None => ShardFiles::runs(output, count),
+    };
+    for r in runs {
+        ShardFiles::new(output, count, &r).remove_all();
+    }
+    Ok(())
+}
+
+fn the_only_run(output: &Path, count: u64) -> Result<String> {
+    let mut runs = ShardFiles::runs(output, count);
+    match runs.len() {
+        1 => Ok(runs.remove(0)),
+        0 => Err(Error::ShardIncomplete(format!("no shard of {} ({count} shards) has left any piece: none completed", show(output)))),
+        _ => Err(Error::InvalidArgument(format!(
+            "pieces of {} runs of {} ({count} shards) are present: {}; say which run to finish (the shard_run_id the shards were given), and abort the others",
+            runs.len(),
+            show(output),
+            runs.join(", ")
+        ))),
+    }
 }
 
 fn assemble(files: &ShardFiles) -> Result<OutputInfo> {
     let manifests = (0..files.count).map(|k| Manifest::read(files, k)).collect::<Result<Vec<_>>>()?;
     let first = &manifests[0];
-    let mismatch = |what: String| Err(Error::ShardIncomplete(format!("the shards of {} disagree: {what}", show(&files.output))));
+    let mismatch = |what: String| Err(Error::ShardIncomplete(format!("the shards of {} (run {}) disagree: {what}", show(&files.output), files.run)));
+    for (k, m) in manifests.iter().enumerate() {
+        if m.run != files.run {
+            return mismatch(format!("manifest {k} belongs to run '{}'", m.run));
+        }
+        if m.input != first.input {
+            return mismatch(format!("shard {k} read other input files ({}) than shard 0 ({})", m.input, first.input));
+        }
+        if m.options != first.options {
+            return mismatch(format!("shard {k} ran with other options than shard 0"));
+        }
+    }
     let mut next = 0;
     let mut dtype: Option<String> = None;
     let mut n_cols = None;
@@ -284,7 +393,8 @@ fn assemble(files: &ShardFiles) -> Result<OutputInfo> {
     }
     let params = RecordingParams { dtype, n_channels, data_order: order };
     let rate = first.sampling_rate.filter(|_| first.rate_observations == n_obs);
-    publish(&data, &files.output, &params, rate)?;
+    let group = TempGroup::new(&files.output)?;
+    publish(&group, &data, &files.output, &params, rate)?;
     Ok(OutputInfo { path: files.output.clone(), params, n_observations: n_obs, skipped: false })
 }
 

@@ -6,17 +6,18 @@
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::copy::{gather, Strides};
 use crate::dtype::{DataOrder, Dtype, Layout};
 use crate::error::{show, Error, Result};
+use crate::fault;
 use crate::io::{AlignedBuf, PAGE};
 use crate::output::{check_output_path, OutputInfo};
+use crate::platform;
+use crate::protect::{parent_dir, ProtectedSet};
 use crate::result::ResultBlock;
 use crate::sidecar::{sidecar_path, sidecar_text, RecordingParams};
-
-static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+use crate::tempfiles::TempGroup;
 
 /// How a writer opens its file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +40,8 @@ enum State {
 pub struct Writer {
     path: PathBuf,
     tmp: PathBuf,
+    /// The temporary files of a published output (`FileUse::New`).
+    group: Option<TempGroup>,
     file: Option<File>,
     order: DataOrder,
     /// Samples order: the result's dtype and column count, fixed by the first
@@ -76,20 +79,19 @@ pub struct WrittenStats {
     pub channel_lengths: Vec<u64>,
 }
 
-fn temp_name(path: &Path, suffix: &str) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    path.with_file_name(format!(".{name}{suffix}.nbtmp-{}-{n}", std::process::id()))
-}
-
 impl Writer {
     /// Starts an output at `path`. In samples order, `n_channels` and `dtype`
     /// describe an output that receives no block; the first block fixes them
     /// otherwise. In channels order, `n_channels` series are expected, one
     /// after another.
-    pub fn create(path: &Path, order: DataOrder, n_channels: usize, dtype: Dtype) -> Result<Writer> {
-        check_output_path(path, None)?;
-        Writer::with_file(path, temp_name(path, ""), FileUse::New, order, n_channels, dtype)
+    /// `protected` are the files of the input, which the output may not replace.
+    pub fn create(path: &Path, order: DataOrder, n_channels: usize, dtype: Dtype, protected: &ProtectedSet) -> Result<Writer> {
+        check_output_path(path, protected)?;
+        check_channels(order, n_channels)?;
+        let group = TempGroup::new(path)?;
+        let mut w = Writer::with_file(path, group.path("nbtmp"), FileUse::New, order, n_channels, dtype)?;
+        w.group = Some(group);
+        Ok(w)
     }
 
     /// A writer of `file` that never publishes it (see `close`): a shard's
@@ -102,12 +104,7 @@ impl Writer {
     }
 
     fn with_file(path: &Path, tmp: PathBuf, how: FileUse, order: DataOrder, n_channels: usize, dtype: Dtype) -> Result<Writer> {
-        if order == DataOrder::Channels && n_channels == 0 {
-            return Err(Error::InvalidArgument("a channels-order output needs n_channels >= 1, got 0".into()));
-        }
-        if n_channels > crate::select::MAX_CHANNELS {
-            return Err(Error::TooManyChannels { n_channels: n_channels as u64 });
-        }
+        check_channels(order, n_channels)?;
         let mut options = File::options();
         match how {
             FileUse::New => options.write(true).create_new(true),
@@ -118,6 +115,7 @@ impl Writer {
         Ok(Writer {
             path: path.to_path_buf(),
             tmp,
+            group: None,
             file: Some(file),
             order,
             dtype,
@@ -353,54 +351,86 @@ impl Writer {
         let file = self.file.take().expect("open writers have a file");
         file.sync_all().map_err(|e| Error::io(format!("syncing {}", show(&self.tmp)), e))?;
         drop(file);
-        publish(&self.tmp, &self.path, params, rate)
+        let group = self.group.as_ref().expect("published writers have a temporary group");
+        publish(group, &self.tmp, &self.path, params, rate)
     }
 
     /// Drops the output: the temporary file is removed, nothing is published.
     pub fn abandon(self) {}
 }
 
-/// Publishes the synced file `tmp` as `path` with the sidecar for `params`:
-/// the sidecar is written to a temporary name and synced, an existing output
-/// is removed, then the sidecar and the data are renamed into place (the
-/// data last: the commit), so a data file never sits beside a sidecar that
-/// does not describe it.
-pub fn publish(tmp: &Path, path: &Path, params: &RecordingParams, sampling_rate: Option<f64>) -> Result<()> {
-    let yaml = sidecar_path(path);
-    let yaml_tmp = temp_name(path, ".yaml");
+/// Publishes the synced data file `data` as `output`, with the sidecar for
+/// `params` (which records the data's size, so a reader refuses a data file
+/// and a sidecar that do not belong together). The protocol (docs/reliability.md):
+///
+/// 1. the new sidecar is written and synced under a temporary name of `group`;
+///    an existing sidecar is kept under another (a hard link, or a copy);
+/// 2. the new sidecar is renamed over the old one;
+/// 3. the data is renamed over the old data: the commit;
+/// 4. the directory is synced; the group's leftovers are removed when it drops.
+///
+/// A failure in 1 or 2 changes nothing. A failure in 3 puts the old sidecar
+/// back, so the previous output and its sidecar stay byte-identical. Each
+/// rename replaces its target in one step: there is never a moment with no
+/// file at `output`.
+pub fn publish(group: &TempGroup, data: &Path, output: &Path, params: &RecordingParams, rate: Option<f64>) -> Result<()> {
+    let yaml = sidecar_path(output);
+    let yaml_tmp = group.path("yaml.nbtmp");
+    let data_bytes = std::fs::metadata(data).map_err(|e| Error::io(format!("reading the size of {}", show(data)), e))?.len();
     let written = (|| {
         let mut f = File::options().write(true).create_new(true).open(&yaml_tmp)?;
-        f.write_all(sidecar_text(params, sampling_rate).as_bytes())?;
+        f.write_all(sidecar_text(params, rate, data_bytes).as_bytes())?;
         f.sync_all()
     })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&yaml_tmp);
-        return Err(Error::io(format!("writing the sidecar {}", show(&yaml_tmp)), e));
+    written.map_err(|e| Error::io(format!("writing the sidecar {}", show(&yaml_tmp)), e))?;
+    let backup = if std::fs::symlink_metadata(&yaml).is_ok() {
+        let b = group.path("yaml.nbold");
+        std::fs::hard_link(&yaml, &b)
+            .or_else(|_| std::fs::copy(&yaml, &b).map(|_| ()))
+            .map_err(|e| Error::io(format!("keeping the previous sidecar {} while publishing", show(&yaml)), e))?;
+        Some(b)
+    } else {
+        None
+    };
+    fault::io(fault::Point::PublishSidecar)
+        .and_then(|()| platform::replace_file(&yaml_tmp, &yaml))
+        .map_err(|e| Error::io(format!("publishing the sidecar {} (nothing was changed: the previous output is as it was)", show(&yaml)), e))?;
+    if let Err(e) = fault::io(fault::Point::PublishData).and_then(|()| platform::replace_file(data, output)) {
+        let restored = fault::io(fault::Point::RestoreSidecar).and_then(|()| match &backup {
+            Some(b) => platform::replace_file(b, &yaml),
+            None => std::fs::remove_file(&yaml),
+        });
+        let outcome = match restored {
+            Ok(()) => "the previous output and its sidecar are as they were".to_string(),
+            Err(r) => format!(
+                "putting the previous sidecar back failed too ({r}): {} now describes the unpublished data, and readers refuse it beside the old data; run again",
+                show(&yaml)
+            ),
+        };
+        return Err(Error::io(format!("publishing {} ({outcome})", show(output)), e));
     }
-    let moved = (|| {
-        if path.exists() {
-            std::fs::remove_file(path)?;
-        }
-        std::fs::rename(&yaml_tmp, &yaml)?;
-        std::fs::rename(tmp, path)
-    })();
-    if let Err(e) = moved {
-        let _ = std::fs::remove_file(&yaml_tmp);
-        return Err(Error::io(format!("publishing {}", show(path)), e));
+    platform::sync_dir(parent_dir(output));
+    Ok(())
+}
+
+fn check_channels(order: DataOrder, n_channels: usize) -> Result<()> {
+    if order == DataOrder::Channels && n_channels == 0 {
+        return Err(Error::InvalidArgument("a channels-order output needs n_channels >= 1, got 0".into()));
     }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        // Durability of the renames; a failure here does not undo them.
-        let _ = File::open(dir).and_then(|d| d.sync_all());
+    if n_channels > crate::select::MAX_CHANNELS {
+        return Err(Error::TooManyChannels { n_channels: n_channels as u64 });
     }
     Ok(())
 }
 
 impl Drop for Writer {
     fn drop(&mut self) {
-        if self.state != State::Done && self.owns_file {
-            self.file = None;
+        self.file = None;
+        if self.state != State::Done && self.owns_file && self.group.is_none() {
             let _ = std::fs::remove_file(&self.tmp);
         }
+        // A group removes its own files (what was not renamed into place).
+        self.group = None;
     }
 }
 
@@ -448,25 +478,25 @@ mod tests {
     fn finish_publishes_data_and_sidecar_drop_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("o.bin");
-        let mut w = Writer::create(&out, DataOrder::Samples, 3, Dtype::I16).unwrap();
+        let mut w = Writer::create(&out, DataOrder::Samples, 3, Dtype::I16, &ProtectedSet::default()).unwrap();
         w.append(Dtype::I16, 1, 2, Layout::SampleMajor, &[1, 0, 2, 0]).unwrap();
-        assert_eq!(ls(dir.path()).len(), 1, "only the temporary file");
+        assert_eq!(ls(dir.path()).len(), 2, "only the temporary file and its lock");
         drop(w);
         assert!(ls(dir.path()).is_empty());
 
-        let mut w = Writer::create(&out, DataOrder::Samples, 3, Dtype::I16).unwrap();
+        let mut w = Writer::create(&out, DataOrder::Samples, 3, Dtype::I16, &ProtectedSet::default()).unwrap();
         w.append(Dtype::I16, 2, 2, Layout::ChannelMajor, &[1, 0, 3, 0, 2, 0, 4, 0]).unwrap();
         assert!(w.append(Dtype::I16, 1, 3, Layout::SampleMajor, &[0; 6]).is_err());
         assert!(w.append(Dtype::I16, 1, 2, Layout::SampleMajor, &[0; 4]).is_err(), "failed writers stay failed");
         drop(w);
         assert!(ls(dir.path()).is_empty());
 
-        let mut w = Writer::create(&out, DataOrder::Samples, 3, Dtype::I16).unwrap();
+        let mut w = Writer::create(&out, DataOrder::Samples, 3, Dtype::I16, &ProtectedSet::default()).unwrap();
         w.append(Dtype::I16, 2, 2, Layout::ChannelMajor, &[1, 0, 3, 0, 2, 0, 4, 0]).unwrap();
         let info = w.finish().unwrap();
         assert_eq!((info.params.n_channels, info.n_observations), (2, 2));
         assert_eq!(std::fs::read(&out).unwrap(), vec![1, 0, 2, 0, 3, 0, 4, 0]);
-        assert_eq!(std::fs::read_to_string(dir.path().join("o.yaml")).unwrap(), "data_order: samples\ndtype: int16\nn_channels: 2\n");
+        assert_eq!(std::fs::read_to_string(dir.path().join("o.yaml")).unwrap(), "data_bytes: 8\ndata_order: samples\ndtype: int16\nn_channels: 2\n");
         assert_eq!(ls(dir.path()), vec!["o.bin", "o.yaml"]);
     }
 
@@ -474,12 +504,12 @@ mod tests {
     fn channels_order_needs_equal_lengths() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("c.bin");
-        let mut w = Writer::create(&out, DataOrder::Channels, 2, Dtype::U8).unwrap();
+        let mut w = Writer::create(&out, DataOrder::Channels, 2, Dtype::U8, &ProtectedSet::default()).unwrap();
         w.append_channel(0, Dtype::U8, 3, 1, Layout::SampleMajor, &[1, 2, 3]).unwrap();
         w.append_channel(1, Dtype::U8, 2, 1, Layout::SampleMajor, &[4, 5]).unwrap();
         assert!(w.append_channel(0, Dtype::U8, 1, 1, Layout::SampleMajor, &[9]).is_err());
         drop(w);
-        let mut w = Writer::create(&out, DataOrder::Channels, 2, Dtype::U8).unwrap();
+        let mut w = Writer::create(&out, DataOrder::Channels, 2, Dtype::U8, &ProtectedSet::default()).unwrap();
         w.append_channel(0, Dtype::U8, 3, 1, Layout::SampleMajor, &[1, 2, 3]).unwrap();
         w.append_channel(1, Dtype::U8, 2, 1, Layout::SampleMajor, &[4, 5]).unwrap();
         let e = w.finish().unwrap_err().to_string();

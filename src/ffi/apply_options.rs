@@ -11,8 +11,8 @@ use crate::ffi::error::Fail;
 use crate::ffi::if_file_exists::*;
 use crate::ffi::shard::*;
 use crate::ffi::status::*;
-use crate::ffi::versioned::{check_version, read_versioned};
-use crate::ffi::{out_arg, path_arg};
+use crate::ffi::versioned::{self, Versioned};
+use crate::ffi::{cstr_arg, path_arg};
 
 /// Where results go (one of the `NB_APPLY_MODE_` constants).
 pub type nb_apply_mode = i32;
@@ -22,9 +22,9 @@ pub const NB_APPLY_MODE_MEMORY: nb_apply_mode = 0;
 pub const NB_APPLY_MODE_DISK: nb_apply_mode = 1;
 
 /// Current version of `nb_apply_options`; pass it to `nb_apply_options_init`.
-/// Version 2 added `shard_index`, `shard_count` and `shard_output`; structs
-/// of version 1 are still accepted (no sharding).
-pub const NB_APPLY_OPTIONS_VERSION: u32 = 2;
+/// Version 2 added `shard_index`, `shard_count` and `shard_output`, version 3
+/// `shard_run_id`; structs of older versions are still accepted.
+pub const NB_APPLY_OPTIONS_VERSION: u32 = 3;
 
 /// Options of `nb_reader_apply`. Fill with `nb_apply_options_init`, then set
 /// fields. Fields are only ever appended, with `NB_APPLY_OPTIONS_VERSION` bumped.
@@ -74,22 +74,28 @@ pub struct nb_apply_options {
     /// Disk mode with shards: `NB_SHARD_OUTPUT_PARTS` (default) or
     /// `NB_SHARD_OUTPUT_SAME_ROWS`.
     pub shard_output: nb_shard_output,
+    /// Version 3. The run this shard belongs to: 1 to 64 ASCII letters,
+    /// digits or `_`, the same in every shard of one job and given to
+    /// `nb_shard_finish` (e.g. the Slurm job id, or an id rank 0 broadcast).
+    /// NULL (default): every shard derives the same id from the input files'
+    /// identities and sizes, the output's location, the shard count and the
+    /// options, so a rerun of the same job replaces its own pieces and
+    /// another job never mixes with them. Borrowed for the call.
+    pub shard_run_id: *const c_char,
 }
 
-/// Fills `opts` with defaults: memory mode, overwrite, no cast, no cleanup,
-/// no previous results, serial, no progress.
-///
-/// @param[out] opts the struct to fill.
-/// @param[in] version `NB_APPLY_OPTIONS_VERSION` of the header you compiled with.
-/// @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
-///
-/// **Thread safety:** may be called from any thread.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_apply_options_init(opts: *mut nb_apply_options, version: u32) -> nb_status {
-    ffi_status!({
-        let out = out_arg(opts, "opts")?;
-        check_version(version, NB_APPLY_OPTIONS_VERSION, "nb_apply_options")?;
-        out.write(nb_apply_options {
+impl Versioned for nb_apply_options {
+    const NAME: &'static str = "nb_apply_options";
+    const CURRENT: u32 = NB_APPLY_OPTIONS_VERSION;
+    fn size(version: u32) -> usize {
+        match version {
+            1 => std::mem::offset_of!(nb_apply_options, shard_index),
+            2 => std::mem::offset_of!(nb_apply_options, shard_run_id),
+            _ => std::mem::size_of::<nb_apply_options>(),
+        }
+    }
+    fn defaults(version: u32) -> Self {
+        nb_apply_options {
             version,
             mode: NB_APPLY_MODE_MEMORY,
             output_path: std::ptr::null(),
@@ -102,21 +108,28 @@ pub unsafe extern "C" fn nb_apply_options_init(opts: *mut nb_apply_options, vers
             shard_index: 0,
             shard_count: 0,
             shard_output: NB_SHARD_OUTPUT_PARTS,
-        });
-        Ok(NB_STATUS_OK)
-    })
-}
-
-/// Bytes of `nb_apply_options` as each version laid it out.
-fn apply_options_size(version: u32) -> usize {
-    match version {
-        1 => std::mem::offset_of!(nb_apply_options, shard_index),
-        _ => std::mem::size_of::<nb_apply_options>(),
+            shard_run_id: std::ptr::null(),
+        }
     }
 }
 
+/// Fills `opts` with defaults: memory mode, overwrite, no cast, no cleanup,
+/// no previous results, serial, no progress, no shards.
+///
+/// @param[out] opts the struct to fill: exactly the bytes of `version`'s
+///             layout are written, so a program built against an older
+///             header may pass its older, shorter struct.
+/// @param[in] version `NB_APPLY_OPTIONS_VERSION` of the header you compiled with.
+/// @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
+///
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_apply_options_init(opts: *mut nb_apply_options, version: u32) -> nb_status {
+    ffi_status!({ unsafe { versioned::init(opts, version) } })
+}
+
 pub(crate) unsafe fn apply_options_from_c(opts: *const nb_apply_options) -> Result<(ApplyOptions, nb_cleanup_fn, nb_progress_fn), Fail> {
-    let Some(o) = (unsafe { read_versioned(opts, NB_APPLY_OPTIONS_VERSION, "nb_apply_options", apply_options_size, nb_apply_options_init)? }) else {
+    let Some(o) = (unsafe { versioned::read(opts)? }) else {
         return Ok((ApplyOptions::default(), None, None));
     };
     let if_exists = if_exists_from_c(o.if_file_exists)?;
@@ -145,6 +158,10 @@ pub(crate) unsafe fn apply_options_from_c(opts: *const nb_apply_options) -> Resu
                 };
                 Some((Shard::new(o.shard_index, count)?, how))
             }
+        },
+        shard_run: match o.shard_run_id.is_null() {
+            true => None,
+            false => Some(unsafe { cstr_arg(o.shard_run_id, "nb_apply_options.shard_run_id")? }.to_string_lossy().into_owned()),
         },
     };
     Ok((opts, o.cleanup, o.progress))

@@ -7,7 +7,7 @@ use crate::ffi::error::Fail;
 use crate::ffi::layout::*;
 use crate::ffi::slice_arg;
 use crate::ffi::status::*;
-use crate::ffi::versioned::{check_version, read_versioned};
+use crate::ffi::versioned::{self, Versioned};
 
 /// Current version of `nb_batch_options`; pass it to `nb_batch_options_init`.
 /// Version 2 added `edge`, version 3 `microvolts`, `follow` and
@@ -100,21 +100,18 @@ pub struct nb_batch_options {
     pub follow_idle_timeout_ms: u32,
 }
 
-/// Fills `opts` with defaults: max_memory 1 GiB, the whole time range, all
-/// channels, no buffer, multi-channel traversal, force_complete_channel_batch
-/// true, sample-major layout.
-///
-/// @param[out] opts the struct to fill.
-/// @param[in] version `NB_BATCH_OPTIONS_VERSION` of the header you compiled with.
-/// @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
-///
-/// **Thread safety:** may be called from any thread.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_batch_options_init(opts: *mut nb_batch_options, version: u32) -> nb_status {
-    ffi_status!({
-        let out = crate::ffi::out_arg(opts, "opts")?;
-        check_version(version, NB_BATCH_OPTIONS_VERSION, "nb_batch_options")?;
-        out.write(nb_batch_options {
+impl Versioned for nb_batch_options {
+    const NAME: &'static str = "nb_batch_options";
+    const CURRENT: u32 = NB_BATCH_OPTIONS_VERSION;
+    fn size(version: u32) -> usize {
+        match version {
+            1 => std::mem::offset_of!(nb_batch_options, edge),
+            2 => std::mem::offset_of!(nb_batch_options, microvolts),
+            _ => std::mem::size_of::<nb_batch_options>(),
+        }
+    }
+    fn defaults(version: u32) -> Self {
+        nb_batch_options {
             version,
             max_memory: DEFAULT_MAX_MEMORY,
             from_time: 0,
@@ -129,19 +126,28 @@ pub unsafe extern "C" fn nb_batch_options_init(opts: *mut nb_batch_options, vers
             microvolts: false,
             follow: false,
             follow_idle_timeout_ms: 0,
-        });
-        Ok(NB_STATUS_OK)
-    })
+        }
+    }
+}
+
+/// Fills `opts` with defaults: max_memory 1 GiB, the whole time range, all
+/// channels, no buffer, multi-channel traversal, force_complete_channel_batch
+/// true, sample-major layout.
+///
+/// @param[out] opts the struct to fill: exactly the bytes of `version`'s
+///             layout are written (an older program's shorter struct is safe).
+/// @param[in] version `NB_BATCH_OPTIONS_VERSION` of the header you compiled with.
+/// @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
+///
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_batch_options_init(opts: *mut nb_batch_options, version: u32) -> nb_status {
+    ffi_status!({ unsafe { versioned::init(opts, version) } })
 }
 
 /// `opts` may be NULL (the defaults of `nb_batch_options_init`).
 pub(crate) unsafe fn batch_options_from_c(opts: *const nb_batch_options) -> Result<BatchOptions, Fail> {
-    let size = |v: u32| match v {
-        1 => std::mem::offset_of!(nb_batch_options, edge),
-        2 => std::mem::offset_of!(nb_batch_options, microvolts),
-        _ => std::mem::size_of::<nb_batch_options>(),
-    };
-    let Some(o) = (unsafe { read_versioned(opts, NB_BATCH_OPTIONS_VERSION, "nb_batch_options", size, nb_batch_options_init)? }) else {
+    let Some(o) = (unsafe { versioned::read(opts)? }) else {
         return Ok(BatchOptions::default());
     };
     let channels = if o.channels.is_null() {

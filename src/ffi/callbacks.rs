@@ -9,6 +9,8 @@ use neurobatch_core::error::Error;
 use neurobatch_core::result::ResultBlock;
 use crate::ffi::batch::nb_batch;
 use crate::ffi::error::Fail;
+use crate::ffi::handle::Lent;
+use neurobatch_core::panic_scope::outside;
 use crate::ffi::out_arg;
 use crate::ffi::result_slot::nb_result_slot;
 use crate::ffi::result_view::{nb_result_view, nb_result_view_trim_buffer};
@@ -65,17 +67,20 @@ impl CCallbacks {
     pub(crate) fn call(&self, batch: &Batch<'_>, previous: Option<&ResultBlock>) -> CoreResult<CallOutput> {
         let b = nb_batch::of(batch);
         let prev = previous.map(nb_result_view::of);
-        let mut out = nb_result_slot::new();
-        let code = unsafe { (self.f)(&b, prev.as_ref().map_or(std::ptr::null(), |p| p), &mut out, self.user_data) };
-        slot_output(code, out)
+        let mut out = Lent::new(nb_result_slot::new());
+        let slot = out.as_ptr();
+        // The user's code runs as host code: its own panics reach its own hook.
+        let code = outside(|| unsafe { (self.f)(&b, prev.as_ref().map_or(std::ptr::null(), |p| p), slot, self.user_data) });
+        slot_output(code, out.take())
     }
 
     fn call_cleanup(&self, cleanup: unsafe extern "C" fn(*const nb_result_view, *const nb_batch, *mut nb_result_slot, *mut c_void) -> c_int, result: &ResultBlock, batch: &Batch<'_>) -> CoreResult<CallOutput> {
         let b = nb_batch::of(batch);
         let v = nb_result_view::of(result);
-        let mut out = nb_result_slot::new();
-        let code = unsafe { cleanup(&v, &b, &mut out, self.user_data) };
-        slot_output(code, out)
+        let mut out = Lent::new(nb_result_slot::new());
+        let slot = out.as_ptr();
+        let code = outside(|| unsafe { cleanup(&v, &b, slot, self.user_data) });
+        slot_output(code, out.take())
     }
 
     /// The cleanup as the core takes it; the ready trim runs in Rust, with its own message.
@@ -91,7 +96,7 @@ impl CCallbacks {
 /// A C progress callback as the core takes it: `(done, total) -> cancel?`.
 pub(crate) fn progress_fn(p: nb_progress_fn, user_data: *mut c_void) -> Option<impl FnMut(u64, u64) -> bool> {
     let p = p?;
-    Some(move |done, total| unsafe { p(done, total, user_data) } != 0)
+    Some(move |done, total| outside(|| unsafe { p(done, total, user_data) }) != 0)
 }
 
 fn slot_output(code: c_int, out: nb_result_slot) -> CoreResult<CallOutput> {

@@ -55,6 +55,22 @@ pub(crate) fn set_panic(payload: Box<dyn std::any::Any + Send>) {
     set_last_error(format!("internal panic: {text}"));
 }
 
+/// Installs, once, a panic hook that keeps the library's own panics silent
+/// (they reach the caller as `NB_STATUS_PANIC` and the last error) and
+/// passes every other panic to the hook that was installed before, so the
+/// host program's panics are reported as the host wants.
+pub(crate) fn quiet_library_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let host = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !neurobatch_core::panic_scope::is_inside() {
+                host(info)
+            }
+        }));
+    });
+}
+
 /// Records a failure of a function that returns no status (the `_free`s).
 pub(crate) fn record(fail: Fail) {
     set_last_error(fail.status_and_message().1);

@@ -7,9 +7,14 @@
 #![allow(clippy::missing_safety_doc)] // the safety contract is the C documentation
 
 /// Runs `$body` and turns a panic into the last error and `$on_panic`.
+/// The library's panics are never printed (see `error::quiet_library_panics`).
 macro_rules! ffi_boundary {
     ($on_panic:expr, $body:block) => {
-        match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| $body)) {
+        match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| {
+            $crate::ffi::error::quiet_library_panics();
+            let _inside = ::neurobatch_core::panic_scope::enter();
+            $body
+        })) {
             Ok(value) => value,
             Err(payload) => {
                 $crate::ffi::error::set_panic(payload);
@@ -86,15 +91,24 @@ pub use self::{
     shard::*,
 };
 
-use std::ffi::{c_char, CStr, OsStr};
-use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::ffi::{c_char, CStr};
+use std::path::PathBuf;
 
 use crate::ffi::error::Fail;
 
-/// A NUL-terminated path argument (bytes, as the OS takes them).
-pub(crate) unsafe fn path_arg<'a>(p: *const c_char, name: &'static str) -> Result<&'a Path, Fail> {
-    Ok(Path::new(OsStr::from_bytes(unsafe { cstr_arg(p, name)? }.to_bytes())))
+/// A NUL-terminated path argument: bytes on Unix, UTF-8 on Windows (see
+/// `neurobatch_core::platform::path_from_bytes`).
+pub(crate) unsafe fn path_arg(p: *const c_char, name: &'static str) -> Result<PathBuf, Fail> {
+    let bytes = unsafe { cstr_arg(p, name)? }.to_bytes();
+    neurobatch_core::platform::path_from_bytes(bytes).map_err(|why| Fail::Invalid(format!("{name} {why}")))
+}
+
+/// An optional NUL-terminated string argument (NULL: none).
+pub(crate) unsafe fn optional_str(p: *const c_char, name: &'static str) -> Result<Option<String>, Fail> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    Ok(Some(unsafe { cstr_arg(p, name)? }.to_string_lossy().into_owned()))
 }
 
 /// A NUL-terminated string argument.

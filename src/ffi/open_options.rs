@@ -7,7 +7,7 @@ use crate::ffi::dtype::*;
 use crate::ffi::error::Fail;
 use crate::ffi::loader::*;
 use crate::ffi::status::*;
-use crate::ffi::versioned::{check_version, read_versioned};
+use crate::ffi::versioned::{self, Versioned};
 
 /// Current version of `nb_open_options`; pass it to `nb_open_options_init`.
 /// Version 2 added `sampling_rate`, `stream_index`, `stream_name` and
@@ -52,19 +52,17 @@ pub struct nb_open_options {
     pub follow: bool,
 }
 
-/// Fills `opts` with defaults: everything from the sidecar, pread loader.
-///
-/// @param[out] opts the struct to fill.
-/// @param[in] version `NB_OPEN_OPTIONS_VERSION` of the header you compiled with.
-/// @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
-///
-/// **Thread safety:** may be called from any thread.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_open_options_init(opts: *mut nb_open_options, version: u32) -> nb_status {
-    ffi_status!({
-        let out = crate::ffi::out_arg(opts, "opts")?;
-        check_version(version, NB_OPEN_OPTIONS_VERSION, "nb_open_options")?;
-        out.write(nb_open_options {
+impl Versioned for nb_open_options {
+    const NAME: &'static str = "nb_open_options";
+    const CURRENT: u32 = NB_OPEN_OPTIONS_VERSION;
+    fn size(version: u32) -> usize {
+        match version {
+            1 => std::mem::offset_of!(nb_open_options, sampling_rate),
+            _ => std::mem::size_of::<nb_open_options>(),
+        }
+    }
+    fn defaults(version: u32) -> Self {
+        nb_open_options {
             version,
             dtype: NB_DTYPE_UNSET,
             n_channels: 0,
@@ -74,15 +72,26 @@ pub unsafe extern "C" fn nb_open_options_init(opts: *mut nb_open_options, versio
             stream_index: -1,
             stream_name: std::ptr::null(),
             follow: false,
-        });
-        Ok(NB_STATUS_OK)
-    })
+        }
+    }
+}
+
+/// Fills `opts` with defaults: everything from the sidecar, pread loader.
+///
+/// @param[out] opts the struct to fill: exactly the bytes of `version`'s
+///             layout are written (an older program's shorter struct is safe).
+/// @param[in] version `NB_OPEN_OPTIONS_VERSION` of the header you compiled with.
+/// @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
+///
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_open_options_init(opts: *mut nb_open_options, version: u32) -> nb_status {
+    ffi_status!({ unsafe { versioned::init(opts, version) } })
 }
 
 /// `opts` may be NULL (all from the sidecar).
 pub(crate) unsafe fn open_options_from_c(opts: *const nb_open_options) -> Result<OpenOptions, Fail> {
-    let size = |v: u32| if v == 1 { std::mem::offset_of!(nb_open_options, sampling_rate) } else { std::mem::size_of::<nb_open_options>() };
-    let Some(o) = (unsafe { read_versioned(opts, NB_OPEN_OPTIONS_VERSION, "nb_open_options", size, nb_open_options_init)? }) else {
+    let Some(o) = (unsafe { versioned::read(opts)? }) else {
         return Ok(OpenOptions::default());
     };
     let stream = if !o.stream_name.is_null() {

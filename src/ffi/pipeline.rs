@@ -13,7 +13,7 @@ use crate::ffi::error::Fail;
 use crate::ffi::handle::give;
 use crate::ffi::batch_options::{batch_options_from_c, nb_batch_options};
 use crate::ffi::open_options::{nb_open_options, open_options_from_c};
-use crate::ffi::versioned::check_version;
+use crate::ffi::versioned::{self, Versioned};
 use crate::ffi::result_list::nb_result_list;
 use crate::ffi::status::*;
 use crate::ffi::{out_arg, path_arg, slice_arg};
@@ -70,16 +70,14 @@ pub struct nb_pipeline_options {
     pub progress_user_data: *mut c_void,
 }
 
-/// Fills a step with defaults (see the fields). Set `fn` and `output_name`.
-///
-/// @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
-/// **Thread safety:** may be called from any thread.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_pipeline_step_init(step: *mut nb_pipeline_step, version: u32) -> nb_status {
-    ffi_status!({
-        let out = out_arg(step, "step")?;
-        check_version(version, NB_PIPELINE_STEP_VERSION, "nb_pipeline_step")?;
-        out.write(nb_pipeline_step {
+impl Versioned for nb_pipeline_step {
+    const NAME: &'static str = "nb_pipeline_step";
+    const CURRENT: u32 = NB_PIPELINE_STEP_VERSION;
+    fn size(_version: u32) -> usize {
+        std::mem::size_of::<nb_pipeline_step>()
+    }
+    fn defaults(version: u32) -> Self {
+        nb_pipeline_step {
             version,
             r#fn: None,
             user_data: std::ptr::null_mut(),
@@ -88,24 +86,40 @@ pub unsafe extern "C" fn nb_pipeline_step_init(step: *mut nb_pipeline_step, vers
             keep: false,
             if_file_exists: NB_IF_FILE_EXISTS_OVERWRITE,
             cast_dtype: NB_DTYPE_UNSET,
-        });
-        Ok(NB_STATUS_OK)
-    })
+        }
+    }
+}
+
+impl Versioned for nb_pipeline_options {
+    const NAME: &'static str = "nb_pipeline_options";
+    const CURRENT: u32 = NB_PIPELINE_OPTIONS_VERSION;
+    fn size(_version: u32) -> usize {
+        std::mem::size_of::<nb_pipeline_options>()
+    }
+    fn defaults(version: u32) -> Self {
+        nb_pipeline_options { version, output_dir: std::ptr::null(), n_threads: 0, progress: None, progress_user_data: std::ptr::null_mut() }
+    }
+}
+
+/// Fills a step with defaults (see the fields). Set `fn` and `output_name`.
+///
+/// @param[out] step written only for the bytes of `version`'s layout.
+/// @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_pipeline_step_init(step: *mut nb_pipeline_step, version: u32) -> nb_status {
+    ffi_status!({ unsafe { versioned::init(step, version) } })
 }
 
 /// Fills pipeline options with defaults: output_dir NULL (must be set),
 /// serial, no progress.
 ///
+/// @param[out] opts written only for the bytes of `version`'s layout.
 /// @return `NB_STATUS_OK`, `NB_STATUS_BAD_VERSION`, `NB_STATUS_NULL_ARGUMENT`.
 /// **Thread safety:** may be called from any thread.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn nb_pipeline_options_init(opts: *mut nb_pipeline_options, version: u32) -> nb_status {
-    ffi_status!({
-        let out = out_arg(opts, "opts")?;
-        check_version(version, NB_PIPELINE_OPTIONS_VERSION, "nb_pipeline_options")?;
-        out.write(nb_pipeline_options { version, output_dir: std::ptr::null(), n_threads: 0, progress: None, progress_user_data: std::ptr::null_mut() });
-        Ok(NB_STATUS_OK)
-    })
+    ffi_status!({ unsafe { versioned::init(opts, version) } })
 }
 
 fn mode_from_c(v: nb_pipeline_mode, k: usize) -> Result<StepMode, Fail> {
@@ -176,15 +190,13 @@ pub unsafe extern "C" fn nb_pipeline_run(
         let input = unsafe { path_arg(input_path, "input_path")? };
         let open = unsafe { open_options_from_c(input_opts)? };
         let batch = unsafe { batch_options_from_c(batch_opts)? };
-        let p = unsafe { pipeline_opts.as_ref() }.ok_or(Fail::Null("pipeline_opts"))?;
-        check_version(p.version, NB_PIPELINE_OPTIONS_VERSION, "nb_pipeline_options")?;
+        let p = unsafe { versioned::read(pipeline_opts)? }.ok_or(Fail::Null("pipeline_opts"))?;
         let output_dir = unsafe { path_arg(p.output_dir, "pipeline_opts.output_dir")? };
         let step_ptrs = unsafe { slice_arg(steps, n_steps, "steps")? };
         let mut callbacks = Vec::with_capacity(n_steps);
         let mut specs = Vec::with_capacity(n_steps);
         for (k, &sp) in step_ptrs.iter().enumerate() {
-            let s = unsafe { sp.as_ref() }.ok_or(Fail::Null("steps[k]"))?;
-            check_version(s.version, NB_PIPELINE_STEP_VERSION, "nb_pipeline_step")?;
+            let s = unsafe { versioned::read(sp)? }.ok_or(Fail::Null("steps[k]"))?;
             let name = PathBuf::from(unsafe { path_arg(s.output_name, "steps[k].output_name")? });
             callbacks.push(CCallbacks::new(s.r#fn, None, s.user_data)?);
             specs.push((name, mode_from_c(s.mode, k)?, s.keep, if_exists_from_c(s.if_file_exists)?, optional_dtype(s.cast_dtype, "steps[k].cast_dtype")?));
@@ -197,7 +209,7 @@ pub unsafe extern "C" fn nb_pipeline_run(
             .collect();
         let mut progress = progress_fn(p.progress, p.progress_user_data);
         let outcome = report_cb_value(
-            run_pipeline(input, &open, output_dir, &batch, &steps, p.n_threads as usize, progress.as_mut().map(|f| f as &mut neurobatch_core::apply::ProgressFn<'_>)),
+            run_pipeline(&input, &open, &output_dir, &batch, &steps, p.n_threads as usize, progress.as_mut().map(|f| f as &mut neurobatch_core::apply::ProgressFn<'_>)),
             out_cb_value,
         )?;
         if let (Some(code), Ok(o)) = (outcome.stopped, out_arg(out_cb_value, "out_cb_value")) {

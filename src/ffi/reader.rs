@@ -326,7 +326,7 @@ pub unsafe extern "C" fn nb_reader_format(reader: *const nb_reader) -> *const c_
 pub unsafe extern "C" fn nb_reader_data_path(reader: *const nb_reader, buf: *mut c_char, len: usize) -> usize {
     ffi_boundary!(0, {
         match unsafe { borrow(reader, "reader") } {
-            Ok(r) => unsafe { crate::ffi::copy_out_str(r.inner.path().as_os_str().as_encoded_bytes(), buf, len) },
+            Ok(r) => unsafe { crate::ffi::copy_out_str(&neurobatch_core::platform::path_bytes(r.inner.path()), buf, len) },
             Err(_) => 0,
         }
     })

@@ -1,7 +1,6 @@
 //! `nb_result_list`: what an apply, writer or pipeline produced.
 
 use std::ffi::{c_char, CString};
-use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::AtomicBool;
 
 use neurobatch_core::output::OutputInfo;
@@ -61,7 +60,7 @@ impl nb_result_list {
         let views = blocks.iter().map(nb_result_view::of).collect();
         let paths: Vec<CString> = outputs
             .iter()
-            .map(|(o, _)| CString::new(o.path.as_os_str().as_bytes()).unwrap_or_else(|_| CString::from(c"<path with NUL>")))
+            .map(|(o, _)| CString::new(neurobatch_core::platform::path_bytes(&o.path).into_owned()).unwrap_or_else(|_| CString::from(c"<path with NUL>")))
             .collect();
         let outputs = outputs
             .iter()

@@ -44,7 +44,10 @@ impl nb_result_view {
 pub unsafe extern "C" fn nb_result_view_trim_buffer(result: *const nb_result_view, batch: *const nb_batch, out: *mut nb_result_slot, user_data: *mut c_void) -> c_int {
     let _ = user_data;
     ffi_boundary!(-1, {
-        let (Some(r), Some(b), Some(slot)) = (unsafe { result.as_ref() }, unsafe { batch.as_ref() }, unsafe { out.as_mut() }) else {
+        let (Some(r), Some(b)) = (unsafe { result.as_ref() }, unsafe { batch.as_ref() }) else {
+            return -1;
+        };
+        let Ok(mut slot) = (unsafe { crate::ffi::result_slot::slot_arg(out) }) else {
             return -1;
         };
         if r.n_rows != b.n_rows || (r.data.is_null() && r.n_bytes > 0) {

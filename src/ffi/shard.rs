@@ -7,7 +7,7 @@ use neurobatch_core::shard::{abort, finish};
 use crate::ffi::handle::give;
 use crate::ffi::result_list::nb_result_list;
 use crate::ffi::status::*;
-use crate::ffi::{out_arg, path_arg};
+use crate::ffi::{optional_str, out_arg, path_arg};
 
 /// How the shards of a sharded disk apply write the output (one of the
 /// `NB_SHARD_OUTPUT_` constants).
@@ -26,31 +26,38 @@ pub const NB_SHARD_OUTPUT_SAME_ROWS: nb_shard_output = 1;
 /// Publishes the output of a sharded disk apply once every shard returned
 /// `NB_STATUS_OK`: call it once, from one process, after all shards ended
 /// (e.g. rank 0 after `MPI_Barrier`). It checks that all `shard_count`
-/// shards completed and agree, assembles the output (concatenating parts,
-/// or taking the shared file of `NB_SHARD_OUTPUT_SAME_ROWS`), then writes the
-/// sidecar and renames data and sidecar into place as a single-process
-/// apply does; an existing output is replaced. The output is byte-identical
-/// to a single-process apply's. Every hidden piece is removed, on success
-/// and on failure; on failure nothing is published.
+/// shards of the run completed and agree (same input files, same options),
+/// assembles the output (concatenating parts, or taking the shared file of
+/// `NB_SHARD_OUTPUT_SAME_ROWS`), then writes the sidecar and renames data
+/// and sidecar into place as a single-process apply does; an existing
+/// output is replaced. The output is byte-identical to a single-process
+/// apply's. Every hidden piece of the run is removed, on success and on
+/// failure; on failure nothing is published. Pieces of other runs (an
+/// earlier job that never finished) are never used nor removed.
 ///
 /// @param[in] output_path the `output_path` every shard was given.
 /// @param[in] shard_count the `shard_count` every shard was given.
+/// @param[in] run_id the `shard_run_id` every shard was given; NULL: the
+///            only run whose pieces are present (with pieces of several
+///            runs present, `NB_STATUS_INVALID_ARGUMENT` lists them).
 /// @param[out] out_results on success, an `nb_result_list` whose one output
 ///             (`nb_result_list_output(..., 0, ...)`) describes the file. May be NULL.
 /// @return `NB_STATUS_OK`; `NB_STATUS_SHARD_INCOMPLETE` (a shard did not
 ///         complete, or the shards disagree: the message names which);
 ///         `NB_STATUS_RESULT_MISMATCH` (shards' results differ in dtype,
 ///         columns or series length); `NB_STATUS_IO`;
-///         `NB_STATUS_INVALID_ARGUMENT` (`shard_count` 0).
+///         `NB_STATUS_INVALID_ARGUMENT` (`shard_count` 0, a malformed
+///         `run_id`, several runs present and `run_id` NULL).
 ///
 /// **Ownership:** the caller frees `*out_results` with `nb_result_list_free`.
 /// **Thread safety:** may be called from any thread; not concurrently with
-/// shards of the same output still running.
+/// shards of the same run still running.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_shard_finish(output_path: *const c_char, shard_count: u64, out_results: *mut *mut nb_result_list) -> nb_status {
+pub unsafe extern "C" fn nb_shard_finish(output_path: *const c_char, shard_count: u64, run_id: *const c_char, out_results: *mut *mut nb_result_list) -> nb_status {
     ffi_status!({
         let path = unsafe { path_arg(output_path, "output_path")? };
-        let info = finish(path, shard_count)?;
+        let run = unsafe { optional_str(run_id, "run_id")? };
+        let info = finish(&path, shard_count, run.as_deref())?;
         if let Ok(o) = out_arg(out_results, "out_results") {
             give(nb_result_list::new(Vec::new(), vec![(info, true)]), o);
         }
@@ -58,21 +65,25 @@ pub unsafe extern "C" fn nb_shard_finish(output_path: *const c_char, shard_count
     })
 }
 
-/// Removes every hidden piece of a sharded disk apply (parts, the shared
+/// Removes the hidden pieces of a sharded disk apply (parts, the shared
 /// file, manifests): call it once, from one process, when any shard failed,
 /// after all shards ended. An existing output is not touched. Pieces that
 /// do not exist are fine, so it may be called more than once.
 ///
 /// @param[in] output_path the `output_path` every shard was given.
 /// @param[in] shard_count the `shard_count` every shard was given.
-/// @return `NB_STATUS_OK`; `NB_STATUS_NULL_ARGUMENT`.
+/// @param[in] run_id the run to remove; NULL: every run of `shard_count`
+///            shards of this output.
+/// @return `NB_STATUS_OK`; `NB_STATUS_INVALID_ARGUMENT` (malformed
+///         `run_id`); `NB_STATUS_NULL_ARGUMENT`.
 ///
 /// **Thread safety:** may be called from any thread.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_shard_abort(output_path: *const c_char, shard_count: u64) -> nb_status {
+pub unsafe extern "C" fn nb_shard_abort(output_path: *const c_char, shard_count: u64, run_id: *const c_char) -> nb_status {
     ffi_status!({
         let path = unsafe { path_arg(output_path, "output_path")? };
-        abort(path, shard_count);
+        let run = unsafe { optional_str(run_id, "run_id")? };
+        abort(&path, shard_count, run.as_deref())?;
         Ok(NB_STATUS_OK)
     })
 }

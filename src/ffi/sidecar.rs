@@ -1,7 +1,6 @@
 //! `nb_sidecar_path`.
 
 use std::ffi::c_char;
-use std::os::unix::ffi::OsStrExt;
 
 use neurobatch_core::sidecar::sidecar_path;
 use crate::ffi::status::*;
@@ -25,8 +24,8 @@ use crate::ffi::{copy_out_str, out_arg, path_arg};
 pub unsafe extern "C" fn nb_sidecar_path(data_path: *const c_char, buf: *mut c_char, len: usize, out_len: *mut usize) -> nb_status {
     ffi_status!({
         let path = unsafe { path_arg(data_path, "data_path")? };
-        let yaml = sidecar_path(path);
-        let bytes = yaml.as_os_str().as_bytes();
+        let yaml = sidecar_path(&path);
+        let bytes = neurobatch_core::platform::path_bytes(&yaml);
         let need = bytes.len() + 1;
         if let Ok(o) = out_arg(out_len, "out_len") {
             o.write(need);
@@ -34,7 +33,7 @@ pub unsafe extern "C" fn nb_sidecar_path(data_path: *const c_char, buf: *mut c_c
         if buf.is_null() || len < need {
             return Err(crate::ffi::error::Fail::Status(NB_STATUS_BUFFER_TOO_SMALL, format!("the sidecar path needs {need} bytes, the buffer has {len}")));
         }
-        unsafe { copy_out_str(bytes, buf, len) };
+        unsafe { copy_out_str(&bytes, buf, len) };
         Ok(NB_STATUS_OK)
     })
 }

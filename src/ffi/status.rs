@@ -76,6 +76,10 @@ pub const NB_STATUS_METADATA_INVALID: nb_status = -24;
 /// The value asked for (sampling rate, scale to microvolts) is not known
 /// for this recording; the message says how to provide it.
 pub const NB_STATUS_NO_METADATA: nb_status = -25;
+/// The handle is in use by a call that is still running (another thread's,
+/// or the call whose callback is running now), and this call would conflict
+/// with it. Freeing such a handle is not an error: it is freed when that call returns.
+pub const NB_STATUS_BUSY: nb_status = -26;
 /// An internal panic was caught; the handle involved is now poisoned.
 pub const NB_STATUS_PANIC: nb_status = -100;
 /// The handle was poisoned by an earlier panic; free it.
@@ -119,6 +123,7 @@ pub extern "C" fn nb_status_str(status: nb_status) -> *const c_char {
         NB_STATUS_SHARD_INCOMPLETE => b"sharded output incomplete\0",
         NB_STATUS_METADATA_INVALID => b"recording metadata invalid\0",
         NB_STATUS_NO_METADATA => b"recording metadata not available\0",
+        NB_STATUS_BUSY => b"handle in use by a running call\0",
         NB_STATUS_PANIC => b"internal panic\0",
         NB_STATUS_POISONED => b"handle poisoned by an earlier panic\0",
         _ => b"unknown status\0",

@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicBool;
 
 use neurobatch_core::dtype::DataOrder;
 use neurobatch_core::output::{check_output_path, resolve_existing};
+use neurobatch_core::protect::{protected_files_of, ProtectedSet};
 use neurobatch_core::writer::Writer;
 use crate::ffi::if_file_exists::{if_exists_from_c, nb_if_file_exists};
 use crate::ffi::data_order::*;
@@ -61,8 +62,9 @@ pub unsafe extern "C" fn nb_writer_check_path(output_path: *const c_char, input_
         let output = unsafe { path_arg(output_path, "output_path")? };
         let input = if input_path.is_null() { None } else { Some(unsafe { path_arg(input_path, "input_path")? }) };
         let if_exists = if_exists_from_c(if_file_exists)?;
-        check_output_path(output, input)?;
-        out.write(resolve_existing(output, if_exists)?.is_some());
+        let protected = input.as_deref().map(protected_files_of).unwrap_or_default();
+        check_output_path(&output, &protected)?;
+        out.write(resolve_existing(&output, if_exists)?.is_some());
         Ok(NB_STATUS_OK)
     })
 }
@@ -92,7 +94,7 @@ pub unsafe extern "C" fn nb_writer_open(output_path: *const c_char, order: nb_da
         let path = unsafe { path_arg(output_path, "output_path")? };
         let order: DataOrder = optional_order(order, "order")?.ok_or_else(|| Fail::Status(NB_STATUS_BAD_DATA_ORDER, "order is NB_DATA_ORDER_UNSET (0); expected NB_DATA_ORDER_SAMPLES (1) or NB_DATA_ORDER_CHANNELS (2)".into()))?;
         let dtype = required_dtype(dtype, "dtype")?;
-        let w = Writer::create(path, order, n_channels, dtype)?;
+        let w = Writer::create(&path, order, n_channels, dtype, &ProtectedSet::default())?;
         give(nb_writer { inner: Some(w), poisoned: AtomicBool::new(false) }, out);
         Ok(NB_STATUS_OK)
     })

@@ -107,7 +107,7 @@ static void multi_channel_disk(void) {
       NBT_CHECK(got && len == sizeof(int16_t) * 3 * N_OBS && memcmp(got, want, len) == 0);
       free(got);
       free(want);
-      NBT_FILE_TEXT(nbt_path("added.yaml"), "data_order: samples\ndtype: int16\nn_channels: 3\n");
+      NBT_FILE_TEXT(nbt_path("added.yaml"), "data_bytes: 6000\ndata_order: samples\ndtype: int16\nn_channels: 3\n");
       const nb_output_info *info = NULL;
       NBT_CHECK(nb_result_list_n_outputs(res) == 1 && nb_result_list_count(res) == 0);
       NBT_OK(nb_result_list_output(res, 0, &info));
@@ -137,7 +137,7 @@ static void cast_and_identity(void) {
   ao.output_path = nbt_path("cast.f32");
   ao.cast_dtype = NB_DTYPE_FLOAT32;
   NBT_OK(nb_reader_apply(r, &bo, &ao, identity, NULL, NULL, NULL));
-  NBT_FILE_TEXT(nbt_path("cast.yaml"), "data_order: samples\ndtype: float32\nn_channels: 10\n");
+  NBT_FILE_TEXT(nbt_path("cast.yaml"), "data_bytes: 40000\ndata_order: samples\ndtype: float32\nn_channels: 10\n");
   size_t len = 0;
   float *got = (float *)nbt_read_file(nbt_path("cast.f32"), &len);
   NBT_CHECK(got && len == sizeof(float) * N_CH * N_OBS);
@@ -238,7 +238,7 @@ static void single_channel_disk(void) {
       ao.mode = NB_APPLY_MODE_DISK;
       ao.output_path = nbt_path("single.bin");
       NBT_OK(nb_reader_apply(r, &bo, &ao, series, NULL, NULL, NULL));
-      NBT_FILE_TEXT(nbt_path("single.yaml"), "data_order: channels\ndtype: int16\nn_channels: 2\n");
+      NBT_FILE_TEXT(nbt_path("single.yaml"), "data_bytes: 3200\ndata_order: channels\ndtype: int16\nn_channels: 2\n");
       size_t len = 0;
       unsigned char *got = nbt_read_file(nbt_path("single.bin"), &len);
       NBT_CHECK(got && len == 2 * 800 * sizeof(int16_t));
@@ -298,7 +298,7 @@ static void if_file_exists(void) {
   ao.if_file_exists = NB_IF_FILE_EXISTS_OVERWRITE;
   ao.cast_dtype = NB_DTYPE_INT32;
   NBT_OK(nb_reader_apply(r, NULL, &ao, add_one, NULL, NULL, NULL));
-  NBT_FILE_TEXT(nbt_path("exists.yaml"), "data_order: samples\ndtype: int32\nn_channels: 10\n");
+  NBT_FILE_TEXT(nbt_path("exists.yaml"), "data_bytes: 40000\ndata_order: samples\ndtype: int32\nn_channels: 10\n");
   after = nbt_read_file(out, &len1);
   NBT_CHECK(len1 == 2 * len0);
   free(after);
@@ -332,8 +332,8 @@ static void zero_batches(void) {
     size_t len = 99;
     free(nbt_read_file(nbt_path("empty.out"), &len));
     NBT_CHECK(len == 0);
-    NBT_FILE_TEXT(nbt_path("empty.yaml"), single ? "data_order: channels\ndtype: int16\nn_channels: 3\n"
-                                                 : "data_order: samples\ndtype: float64\nn_channels: 3\n");
+    NBT_FILE_TEXT(nbt_path("empty.yaml"), single ? "data_bytes: 0\ndata_order: channels\ndtype: int16\nn_channels: 3\n"
+                                                 : "data_bytes: 0\ndata_order: samples\ndtype: float64\nn_channels: 3\n");
     nb_result_list *res = NULL;
     ao.mode = NB_APPLY_MODE_MEMORY;
     NBT_OK(nb_reader_apply(r, &bo, &ao, add_one, &calls, &res, NULL));

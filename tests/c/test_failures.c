@@ -109,7 +109,7 @@ int main(void) {
   int16_t block[6] = {1, 2, 3, 4, 5, 6};
   NBT_OK(nb_writer_open(nbt_path("w.bin"), NB_DATA_ORDER_SAMPLES, 3, NB_DTYPE_INT16, &w));
   NBT_OK(nb_writer_append(w, NB_DTYPE_INT16, 2, 3, NB_LAYOUT_SAMPLE_MAJOR, block));
-  NBT_CHECK(nbt_count_entries() == entries + 1); /* its temporary file */
+  NBT_CHECK(nbt_count_entries() == entries + 2); /* its temporary file and that file's lock */
   nb_writer_free(w);
   NBT_CHECK(nbt_count_entries() == entries);
   nb_reader_free(r);

@@ -84,7 +84,7 @@ static void spikeglx_ap(void) {
   ao.mode = NB_APPLY_MODE_DISK;
   ao.output_path = nbt_path("uv.bin");
   NBT_OK(nb_reader_apply(r, &bo, &ao, nbt_copy_rows, NULL, NULL, NULL));
-  NBT_FILE_TEXT(nbt_path("uv.yaml"), "data_order: samples\ndtype: float32\nn_channels: 385\nsampling_rate: 30000.123\n");
+  NBT_FILE_TEXT(nbt_path("uv.yaml"), "data_bytes: 462000\ndata_order: samples\ndtype: float32\nn_channels: 385\nsampling_rate: 30000.123\n");
   nb_reader_free(r);
 
   /* explicit options win over the .meta */
@@ -192,10 +192,10 @@ static void sidecar_rate(void) {
   ao.mode = NB_APPLY_MODE_DISK;
   ao.output_path = nbt_path("same-rows.bin");
   NBT_OK(nb_reader_apply(r, &bo, &ao, nbt_copy_rows, NULL, NULL, NULL));
-  NBT_FILE_TEXT(nbt_path("same-rows.yaml"), "data_order: samples\ndtype: int16\nn_channels: 3\nsampling_rate: 20000.0\n");
+  NBT_FILE_TEXT(nbt_path("same-rows.yaml"), "data_bytes: 6000\ndata_order: samples\ndtype: int16\nn_channels: 3\nsampling_rate: 20000.0\n");
   ao.output_path = nbt_path("one-row-per-batch.bin");
   NBT_OK(nb_reader_apply(r, &bo, &ao, nbt_first_row, NULL, NULL, NULL));
-  NBT_FILE_TEXT(nbt_path("one-row-per-batch.yaml"), "data_order: samples\ndtype: int16\nn_channels: 3\n");
+  NBT_FILE_TEXT(nbt_path("one-row-per-batch.yaml"), "data_bytes: 24\ndata_order: samples\ndtype: int16\nn_channels: 3\n");
   /* and a reader of the output sees the rate again */
   nb_reader *o = NULL;
   NBT_OK(nb_reader_open(nbt_path("same-rows.bin"), NULL, &o));

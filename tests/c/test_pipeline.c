@@ -78,7 +78,7 @@ int main(void) {
     for (size_t j = 0; j < 4; j++) bad += got[s * 4 + j] != 2 * (nbt_value(NB_DTYPE_INT16, N_CH, s + 100, ch[j]) + 1);
   NBT_CHECK(bad == 0);
   free(got);
-  NBT_FILE_TEXT(nbt_path("scaled.yaml"), "data_order: samples\ndtype: int32\nn_channels: 4\n");
+  NBT_FILE_TEXT(nbt_path("scaled.yaml"), "data_bytes: 44800\ndata_order: samples\ndtype: int32\nn_channels: 4\n");
 
   /* keep = true keeps the intermediate; the second run overwrites */
   s1.keep = true;

@@ -111,7 +111,7 @@ static void sharded_equals_single(nb_reader *r, const struct setup *s, const cha
       NBT_CHECK(!nbt_exists(out)); /* nothing visible before finish */
     }
     nb_result_list *res = NULL;
-    NBT_OK(nb_shard_finish(out, n, &res));
+    NBT_OK(nb_shard_finish(out, n, NULL, &res));
     const nb_output_info *info = NULL;
     NBT_OK(nb_result_list_output(res, 0, &info));
     NBT_CHECK(info && strcmp(info->path, out) == 0);
@@ -137,14 +137,15 @@ static void failing_shard_leaves_nothing(nb_reader *r) {
     NBT_OK(run(r, &s, out, 0, 3, 1, &failing_batch));
     NBT_EXPECT(run(r, &s, out, 1, 3, 2, &failing_batch), NB_STATUS_CALLBACK_FAILED);
     NBT_OK(run(r, &s, out, 2, 3, 1, &failing_batch));
-    NBT_EXPECT(nb_shard_finish(out, 3, NULL), NB_STATUS_SHARD_INCOMPLETE);
-    NBT_ERROR_MENTIONS("shard 1 of 3 did not complete");
+    NBT_EXPECT(nb_shard_finish(out, 3, NULL, NULL), NB_STATUS_SHARD_INCOMPLETE);
+    NBT_ERROR_MENTIONS("shard 1 of 3 (run ");
+    NBT_ERROR_MENTIONS("did not complete");
     NBT_CHECK(nbt_count_entries() == entries); /* every piece removed */
     NBT_FILE_TEXT(out, "previous output");
     /* nb_shard_abort is the other way to clean up, and may run twice. */
     NBT_OK(run(r, &s, out, 0, 3, 1, &failing_batch));
-    NBT_OK(nb_shard_abort(out, 3));
-    NBT_OK(nb_shard_abort(out, 3));
+    NBT_OK(nb_shard_abort(out, 3, NULL));
+    NBT_OK(nb_shard_abort(out, 3, NULL));
     NBT_CHECK(nbt_count_entries() == entries);
   }
   /* same_rows with a result of another size fails that shard clearly */
@@ -153,7 +154,7 @@ static void failing_shard_leaves_nothing(nb_reader *r) {
   const char *out = nbt_path("wrong-size.bin");
   NBT_EXPECT(run(r, &s, out, 0, 2, 1, NULL), NB_STATUS_RESULT_MISMATCH);
   NBT_ERROR_MENTIONS("same_rows");
-  NBT_OK(nb_shard_abort(out, 2));
+  NBT_OK(nb_shard_abort(out, 2, NULL));
   NBT_CHECK(!nbt_exists(out));
   /* bad shard values */
   NBT_EXPECT(run(r, &s, out, 2, 2, 1, NULL), NB_STATUS_INVALID_ARGUMENT);

@@ -133,7 +133,7 @@ static void open_close_cycles(const char *input, int cycles) {
     }
     /* Failed opens must not leak either. */
     nb_reader *bad = NULL;
-    NBT_EXPECT(nb_reader_open(missing, NULL, &bad), NB_STATUS_SIDECAR_MISSING);
+    NBT_EXPECT(nb_reader_open(missing, NULL, &bad), NB_STATUS_IO);
   }
 }
 

@@ -29,7 +29,7 @@ int main(void) {
   const double want[8] = {1, 2, 3, 4, 5, 6, 7, 8};
   NBT_CHECK(got && len == sizeof want && memcmp(got, want, len) == 0);
   free(got);
-  NBT_FILE_TEXT(nbt_path("w.yaml"), "data_order: samples\ndtype: float64\nn_channels: 2\n");
+  NBT_FILE_TEXT(nbt_path("w.yaml"), "data_bytes: 64\ndata_order: samples\ndtype: float64\nn_channels: 2\n");
 
   /* channels order: series in several pieces, positions forward only */
   w = NULL;

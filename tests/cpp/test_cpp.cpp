@@ -34,7 +34,7 @@ static void reader_example(const fx::TempDir &dir) {
   FX_THROWS(wide.read<float>(0, 1), NB_STATUS_BAD_DTYPE);
   FX_THROWS(wide.read<double>(0, 10001), NB_STATUS_BAD_RANGE);
   FX_THROWS(wide.read<double>(0, 1, {50}), NB_STATUS_BAD_CHANNEL);
-  FX_THROWS(nb::Reader::open(dir / "missing.bin"), NB_STATUS_SIDECAR_MISSING);
+  FX_THROWS(nb::Reader::open(dir / "missing.bin"), NB_STATUS_IO);
   FX_THROWS(nb::dtype_from_name("int12"), NB_STATUS_BAD_DTYPE);
   try {
     nb::parse_max_memory("1.5GB");
@@ -100,7 +100,7 @@ static void multi_channel_apply_examples(const fx::TempDir &dir) {
   bool plus_one = true;
   for (std::size_t i = 0; i < 2000; i++) plus_one &= mod0[i] == raw0[i] + 1;
   FX_CHECK(plus_one);
-  FX_CHECK(fx::read_text(dir / "modified.yaml") == "data_order: samples\ndtype: int16\nn_channels: 3\n");
+  FX_CHECK(fx::read_text(dir / "modified.yaml") == "data_bytes: 30000\ndata_order: samples\ndtype: int16\nn_channels: 3\n");
   // memory: max per channel per batch, then the overall max
   auto res = bp.apply(nb::BatchOptions().max_memory("600B").channels({0, 1, 2}), nb::ApplyOptions{}, [](const nb::Batch &b, const nb::ResultView *, nb::ResultSlot &slot) {
     std::vector<int16_t> m(b.n_channels(), INT16_MIN);

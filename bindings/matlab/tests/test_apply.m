@@ -25,7 +25,7 @@ r.close();
 fid = fopen(fullfile(d, 'added.yaml'));
 text = fread(fid, Inf, 'char=>char')';
 fclose(fid);
-assert(strcmp(text, sprintf('data_order: samples\ndtype: int16\nn_channels: 3\n')));
+assert(strcmp(text, sprintf('data_bytes: 6000\ndata_order: samples\ndtype: int16\nn_channels: 3\n')));
 fid = fopen(out);
 raw = fread(fid, Inf, 'int16=>double');
 fclose(fid);

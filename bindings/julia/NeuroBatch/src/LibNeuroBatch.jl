@@ -28,7 +28,7 @@ const nb_pipeline_mode = Int32
 const NB_ABI_VERSION = 0
 const NB_OPEN_OPTIONS_VERSION = UInt32(2)
 const NB_BATCH_OPTIONS_VERSION = UInt32(3)
-const NB_APPLY_OPTIONS_VERSION = UInt32(2)
+const NB_APPLY_OPTIONS_VERSION = UInt32(3)
 const NB_PIPELINE_STEP_VERSION = UInt32(1)
 const NB_PIPELINE_OPTIONS_VERSION = UInt32(1)
 const NB_TO_END = typemax(UInt64)
@@ -62,6 +62,7 @@ const NB_STATUS_INPUT_CHANGED = Int32(-22)
 const NB_STATUS_SHARD_INCOMPLETE = Int32(-23)
 const NB_STATUS_METADATA_INVALID = Int32(-24)
 const NB_STATUS_NO_METADATA = Int32(-25)
+const NB_STATUS_BUSY = Int32(-26)
 const NB_STATUS_PANIC = Int32(-100)
 const NB_STATUS_POISONED = Int32(-101)
 
@@ -184,6 +185,7 @@ struct nb_apply_options
     shard_index::UInt64
     shard_count::UInt64
     shard_output::nb_shard_output
+    shard_run_id::Ptr{UInt8}
 end
 
 struct nb_pipeline_step
@@ -282,8 +284,8 @@ nb_reader_apply(reader, batch_opts, apply_opts, fn, user_data, out_results, out_
 nb_reader_shard_batches(reader, opts, shard_index, shard_count, out_first, out_stop) =
     ccall(sym(:nb_reader_shard_batches), nb_status, (Ptr{Cvoid}, Ptr{nb_batch_options}, UInt64, UInt64, Ptr{UInt64}, Ptr{UInt64}),
           reader, opts, shard_index, shard_count, out_first, out_stop)
-nb_shard_finish(output_path, shard_count, out_results) = ccall(sym(:nb_shard_finish), nb_status, (Cstring, UInt64, Ptr{Ptr{Cvoid}}), output_path, shard_count, out_results)
-nb_shard_abort(output_path, shard_count) = ccall(sym(:nb_shard_abort), nb_status, (Cstring, UInt64), output_path, shard_count)
+nb_shard_finish(output_path, shard_count, run_id, out_results) = ccall(sym(:nb_shard_finish), nb_status, (Cstring, UInt64, Ptr{Cchar}, Ptr{Ptr{Cvoid}}), output_path, shard_count, run_id, out_results)
+nb_shard_abort(output_path, shard_count, run_id) = ccall(sym(:nb_shard_abort), nb_status, (Cstring, UInt64, Ptr{Cchar}), output_path, shard_count, run_id)
 
 # pipeline.rs
 nb_pipeline_step_init(step, version) = ccall(sym(:nb_pipeline_step_init), nb_status, (Ptr{nb_pipeline_step}, UInt32), step, version)

@@ -583,7 +583,7 @@ function run_apply(f, bp::BatchProcessor, traversal, force_complete::Bool; mode:
                                   mode === :disk ? pointer(path) : Ptr{UInt8}(C_NULL), if_file_exists_code(if_file_exists),
                                   dtype_code(cast_dtype), cleanup, pass_batch_results, UInt32(0), prog,
                                   UInt64(shard_index), UInt64(shard_count),
-                                  shard_output === :same_rows ? L.NB_SHARD_OUTPUT_SAME_ROWS : L.NB_SHARD_OUTPUT_PARTS)
+                                  shard_output === :same_rows ? L.NB_SHARD_OUTPUT_SAME_ROWS : L.NB_SHARD_OUTPUT_PARTS, Ptr{UInt8}(C_NULL))
         L.nb_reader_apply(bp.reader, Ref(batch), Ref(opts), cb, ctx, res, C_NULL)
     end
     if ctx.error !== nothing
@@ -802,7 +802,7 @@ naming the missing or inconsistent shard; nothing is published then.
 """
 function shard_finish(output_path, n::Integer)
     res = Ref{Ptr{Cvoid}}(C_NULL)
-    check(L.nb_shard_finish(String(output_path), UInt64(n), res))
+    check(L.nb_shard_finish(String(output_path), UInt64(n), C_NULL, res))
     try
         return output_tuple(res[], 0)
     finally
@@ -815,6 +815,6 @@ end
 
 Removes every hidden piece of a sharded disk apply after a shard failed.
 """
-shard_abort(output_path, n::Integer) = (check(L.nb_shard_abort(String(output_path), UInt64(n))); nothing)
+shard_abort(output_path, n::Integer) = (check(L.nb_shard_abort(String(output_path), UInt64(n), C_NULL)); nothing)
 
 end # module

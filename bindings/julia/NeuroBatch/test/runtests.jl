@@ -102,7 +102,7 @@ end
         out = joinpath(dir, "added.bin")
         path, params = multi_channel_apply(x -> x .+ Int16(1), bp; mode=:disk, output_path=out, channels=[1, 2, 3])
         @test path == out && params == (dtype=:int16, n_channels=3, data_order=:samples)
-        @test read(NeuroBatch.sidecar_path(out), String) == "data_order: samples\ndtype: int16\nn_channels: 3\n"
+        @test read(NeuroBatch.sidecar_path(out), String) == "data_bytes: 6000\ndata_order: samples\ndtype: int16\nn_channels: 3\n"
         @test reinterpret(Int16, read(out)) == vec(permutedims([Int16(fixture(s, c, 10) + 1) for s in 0:999, c in 0:2]))
         open(RecordingsReader, out) do r
             @test r[1:1000, :] == [Int16(fixture(s, c, 10) + 1) for s in 0:999, c in 0:2]

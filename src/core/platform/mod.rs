@@ -1,0 +1,143 @@
+//! Everything that differs between operating systems, behind small
+//! functions: positioned reads, file identity, opening inputs without ever
+//! blocking or locking out their writer, atomic replacement, directory
+//! sync, name limits, memory advice and path bytes. Nothing else in the
+//! crate uses `std::os::unix` or `std::os::windows`; the data-safety
+//! mechanisms (protected inputs, temporary files, publishing) are built on
+//! these functions so they hold on Linux, macOS and Windows alike.
+
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+
+#[cfg(unix)]
+mod unix;
+#[cfg(unix)]
+use unix as imp;
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+use windows as imp;
+
+/// The identity of a file: equal identities are the same file, whatever
+/// the path (hard links, symbolic links, `..`, case on case-insensitive
+/// volumes). Unix: device and inode; Windows: volume serial number and file index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId {
+    pub volume: u64,
+    pub index: u128,
+}
+
+/// The identity of an open file.
+pub fn file_id(file: &File) -> io::Result<FileId> {
+    imp::file_id(file)
+}
+
+/// The identity of the file (or directory) `path` names, following
+/// symbolic links; `None` when nothing exists there.
+pub fn path_id(path: &Path) -> io::Result<Option<FileId>> {
+    match imp::path_id(path) {
+        Ok(id) => Ok(Some(id)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Reads exactly `buf.len()` bytes at `offset`, without moving any shared
+/// file position (so threads may read one file at once); a short file is
+/// `UnexpectedEof`.
+pub fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    imp::read_exact_at(file, buf, offset)
+}
+
+/// Writes all of `buf` at `offset` (shards writing their regions of one file).
+pub fn write_all_at(file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
+    imp::write_all_at(file, buf, offset)
+}
+
+/// Opens an existing file to read it: never blocks (a FIFO is opened
+/// without waiting for a writer), and on Windows shares read, write and
+/// delete access, so acquisition software can keep writing, renaming or
+/// deleting the file while it is read. Fails with `InvalidInput` unless the
+/// file is a regular file; `what` names it in that message.
+pub fn open_input(path: &Path, what: &str) -> io::Result<File> {
+    let file = imp::open_input(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() { "a directory" } else { "not a regular file (a device, FIFO or socket)" };
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{what} is {kind}; expected a regular file")));
+    }
+    Ok(file)
+}
+
+/// Renames `from` over `to` in one step: `to` is either the old file or the
+/// new one, never missing. Windows: `MoveFileExW` with replace and
+/// write-through.
+pub fn replace_file(from: &Path, to: &Path) -> io::Result<()> {
+    imp::replace_file(from, to)
+}
+
+/// Makes renames in `dir` durable (fsync of the directory); best effort,
+/// and nothing to do on Windows, where renames are written through.
+pub fn sync_dir(dir: &Path) {
+    imp::sync_dir(dir)
+}
+
+/// The longest file name (one path component, in bytes) `dir` accepts.
+pub fn max_name_len(dir: &Path) -> usize {
+    imp::max_name_len(dir)
+}
+
+/// Whether two names in one directory name the same entry: byte equality
+/// on Linux, case-insensitive on Windows and macOS (their default volumes).
+pub fn same_name(a: &std::ffi::OsStr, b: &std::ffi::OsStr) -> bool {
+    if cfg!(any(windows, target_os = "macos")) {
+        a.to_string_lossy().to_lowercase() == b.to_string_lossy().to_lowercase()
+    } else {
+        a == b
+    }
+}
+
+/// A path from the bytes of a C string: any bytes on Unix (paths are
+/// bytes there), UTF-8 on Windows (converted to UTF-16 by the standard
+/// library, which also handles paths longer than MAX_PATH).
+pub fn path_from_bytes(bytes: &[u8]) -> Result<PathBuf, String> {
+    imp::path_from_bytes(bytes)
+}
+
+/// The bytes a C caller gets for a path (UTF-8 on Windows).
+pub fn path_bytes(path: &Path) -> std::borrow::Cow<'_, [u8]> {
+    imp::path_bytes(path)
+}
+
+/// Asks for transparent huge pages on a large anonymous buffer (Linux only;
+/// elsewhere nothing to do). First-touching fresh 4 KiB pages costs about as
+/// much as reading the data into them.
+pub fn advise_huge_pages(map: &memmap2::MmapMut) {
+    #[cfg(target_os = "linux")]
+    let _ = map.advise(memmap2::Advice::HugePage);
+    #[cfg(not(target_os = "linux"))]
+    let _ = map;
+}
+
+/// Drops a file's pages from the page cache (Linux `posix_fadvise`
+/// `DONTNEED`), so benchmarks and tests can read it cold. Elsewhere a no-op
+/// that reports `Unsupported`.
+pub fn evict_from_page_cache(file: &File) -> io::Result<()> {
+    imp::evict_from_page_cache(file)
+}
+
+/// Tells the kernel a range will be read soon (Linux `WILLNEED`); a hint.
+pub fn will_need(file: &File, offset: u64, len: u64) {
+    imp::will_need(file, offset, len)
+}
+
+/// The error a process gets when it has no file descriptors left.
+pub fn is_out_of_descriptors(e: &io::Error) -> bool {
+    imp::is_out_of_descriptors(e)
+}
+
+/// Whether an error is a loop of symbolic links (ELOOP).
+pub fn is_symlink_loop(e: &io::Error) -> bool {
+    imp::is_symlink_loop(e)
+}

@@ -1,0 +1,101 @@
+//! Linux and macOS.
+
+use std::borrow::Cow;
+use std::ffi::{CString, OsStr};
+use std::fs::File;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use super::FileId;
+
+fn id_of(meta: &std::fs::Metadata) -> FileId {
+    FileId { volume: meta.dev(), index: meta.ino() as u128 }
+}
+
+pub fn file_id(file: &File) -> io::Result<FileId> {
+    Ok(id_of(&file.metadata()?))
+}
+
+pub fn path_id(path: &Path) -> io::Result<FileId> {
+    Ok(id_of(&std::fs::metadata(path)?))
+}
+
+pub fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    file.read_exact_at(buf, offset)
+}
+
+pub fn write_all_at(file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
+    file.write_all_at(buf, offset)
+}
+
+pub fn open_input(path: &Path) -> io::Result<File> {
+    // O_NONBLOCK: opening a FIFO waits for a writer otherwise. It changes
+    // nothing for the regular files that are accepted afterwards.
+    File::options().read(true).custom_flags(libc::O_NONBLOCK).open(path)
+}
+
+pub fn replace_file(from: &Path, to: &Path) -> io::Result<()> {
+    std::fs::rename(from, to)
+}
+
+pub fn sync_dir(dir: &Path) {
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+pub fn max_name_len(dir: &Path) -> usize {
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let Ok(c) = CString::new(dir.as_os_str().as_bytes()) else { return 255 };
+    // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
+    let n = unsafe { libc::pathconf(c.as_ptr(), libc::_PC_NAME_MAX) };
+    if n > 0 {
+        n as usize
+    } else {
+        255
+    }
+}
+
+pub fn path_from_bytes(bytes: &[u8]) -> Result<PathBuf, String> {
+    Ok(PathBuf::from(OsStr::from_bytes(bytes)))
+}
+
+pub fn path_bytes(path: &Path) -> Cow<'_, [u8]> {
+    Cow::Borrowed(path.as_os_str().as_bytes())
+}
+
+#[cfg(target_os = "linux")]
+pub fn evict_from_page_cache(file: &File) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a valid descriptor for the duration of the call; advice only.
+    match unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) } {
+        0 => Ok(()),
+        e => Err(io::Error::from_raw_os_error(e)),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn evict_from_page_cache(_file: &File) -> io::Result<()> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
+#[cfg(target_os = "linux")]
+pub fn will_need(file: &File, offset: u64, len: u64) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a valid descriptor for the duration of the call; advice only.
+    unsafe { libc::posix_fadvise(file.as_raw_fd(), offset as libc::off_t, len as libc::off_t, libc::POSIX_FADV_WILLNEED) };
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn will_need(_file: &File, _offset: u64, _len: u64) {}
+
+pub fn is_out_of_descriptors(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE))
+}
+
+pub fn is_symlink_loop(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::ELOOP)
+}
