@@ -32,6 +32,7 @@ macro_rules! ffi_status {
 
 pub mod apply;
 pub mod batch;
+pub mod channel_kind;
 pub mod cursor;
 pub mod dtype;
 pub mod error;
