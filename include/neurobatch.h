@@ -1511,7 +1511,8 @@ nb_status nb_reader_sampling_rate(const struct nb_reader *reader, double *out_hz
  * @return `NB_STATUS_OK`; `NB_STATUS_NO_METADATA` when the scales are not
  *         known (plain files; a SpikeGLX probe whose gain the metadata does
  *         not give, the message naming the probe type and the key to add;
- *         `nb_open_options.n_channels` given unlike the metadata);
+ *         an Open Ephys stream with a channel in a unit that is not a
+ *         voltage; `nb_open_options.n_channels` given unlike the metadata);
  *         `NB_STATUS_BUFFER_TOO_SMALL`; `NB_STATUS_NULL_ARGUMENT`;
  *         `NB_STATUS_BAD_HANDLE`.
  *

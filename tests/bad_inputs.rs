@@ -473,7 +473,13 @@ fn build(dir: &Path) -> Catalogue {
         )
         .unwrap();
         let oebin = root.join("structure.oebin");
-        k.add("nb_reader_open", "structure.oebin: a channel in unknown units", NB_STATUS_METADATA_INVALID, &["$DIR/oe/structure.oebin", "units 'furlongs'"], move || open(&oebin, None));
+        k.add("nb_reader_scales_uv", "structure.oebin: a channel in units 'furlongs'", NB_STATUS_NO_METADATA, &["$DIR/oe/structure.oebin", "channel 1 (CH2)", "units 'furlongs', not a voltage"], move || {
+            let r = reader(&oebin);
+            let mut out = [0.0; 2];
+            let st = unsafe { nb_reader_scales_uv(r, out.as_mut_ptr(), 2) };
+            unsafe { nb_reader_free(r) };
+            st
+        });
         let oebin = root.join("structure.oebin");
         k.add("nb_reader_open", "structure.oebin: stream_index 3 of 1", NB_STATUS_METADATA_INVALID, &["stream 3 does not exist", "Acquisition_Board-100.Rhythm Data"], move || {
             let mut o = open_opts(NB_DTYPE_UNSET, 0, NB_DATA_ORDER_UNSET);

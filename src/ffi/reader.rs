@@ -267,7 +267,8 @@ pub unsafe extern "C" fn nb_reader_sampling_rate(reader: *const nb_reader, out_h
 /// @return `NB_STATUS_OK`; `NB_STATUS_NO_METADATA` when the scales are not
 ///         known (plain files; a SpikeGLX probe whose gain the metadata does
 ///         not give, the message naming the probe type and the key to add;
-///         `nb_open_options.n_channels` given unlike the metadata);
+///         an Open Ephys stream with a channel in a unit that is not a
+///         voltage; `nb_open_options.n_channels` given unlike the metadata);
 ///         `NB_STATUS_BUFFER_TOO_SMALL`; `NB_STATUS_NULL_ARGUMENT`;
 ///         `NB_STATUS_BAD_HANDLE`.
 ///

@@ -13,9 +13,11 @@
 //!
 //! `units`: GUI 0.4/0.5 write "uV" on every channel, ADC ones included;
 //! 0.6 writes ""; 1.0 writes the unit. "uV" and "" therefore mean "the
-//! documented unit of the channel's kind"; "mV" and "V" are explicit.
-//! AUX channels (Intan auxiliary inputs, 37.4 µV per bit given as 0.0000374)
-//! are analog inputs in volts like ADC channels.
+//! documented unit of the channel's kind"; "mV" and "V" are explicit; any
+//! other unit (plugins' AUX channels in degrees, %, seconds) is not a
+//! voltage and leaves the stream without scales to microvolts.
+//! AUX channels of the acquisition board (Intan auxiliary inputs, 37.4 µV
+//! per bit given as 0.0000374) are analog inputs in volts like ADC channels.
 
 use std::path::Path;
 
@@ -114,26 +116,36 @@ pub(super) fn open(oebin: &Path, sel: StreamSel) -> Result<Located> {
         return Err(invalid(format!("stream '{}' has sample_rate {}: expected a positive number", names[index], s.sample_rate)));
     }
     let kinds: Vec<ChannelKind> = s.channels.iter().map(kind).collect();
-    let scale = s
-        .channels
-        .iter()
-        .zip(&kinds)
-        .enumerate()
-        .map(|(i, (c, &k))| {
-            if k == ChannelKind::Digital {
-                return Ok(1.0);
+    // Channels in a unit that is not a voltage (plugins' AUX channels in
+    // degrees, %, seconds...) leave the stream without scales to microvolts;
+    // its samples are still read.
+    let mut scale = Vec::with_capacity(kinds.len());
+    let mut no_scale_reason = None;
+    for (i, (c, &k)) in s.channels.iter().zip(&kinds).enumerate() {
+        if k == ChannelKind::Digital {
+            scale.push(1.0);
+            continue;
+        }
+        let units = c.units.as_deref().unwrap_or("");
+        match microvolts_per_unit(k, units) {
+            Some(per) => scale.push(c.bit_volts * per),
+            None => {
+                no_scale_reason = Some(format!(
+                    "channel {i} ({}) of stream '{}' in {} is in units '{units}', not a voltage (uV, mV, V or empty)",
+                    c.channel_name,
+                    names[index],
+                    show(oebin)
+                ));
+                break;
             }
-            let units = c.units.as_deref().unwrap_or("");
-            let per = microvolts_per_unit(k, units)
-                .ok_or_else(|| invalid(format!("channel {i} ({}) of stream '{}' has units '{units}': expected uV, mV, V or empty", c.channel_name, names[index])))?;
-            Ok(c.bit_volts * per)
-        })
-        .collect::<Result<Vec<f64>>>()?;
+        }
+    }
+    let scale_uv = no_scale_reason.is_none().then_some(scale);
     let root = oebin.parent().unwrap_or(Path::new("."));
     Ok(Located {
         data: root.join("continuous").join(&names[index]).join("continuous.dat"),
         params: Some(PartialParams { dtype: Some(Dtype::I16), n_channels: Some(s.num_channels), data_order: Some(DataOrder::Samples) }),
-        meta: Metadata { format: Format::OpenEphys, sampling_rate: Some(s.sample_rate), scale_uv: Some(scale), no_scale_reason: None, channel_kinds: Some(kinds) },
+        meta: Metadata { format: Format::OpenEphys, sampling_rate: Some(s.sample_rate), scale_uv, no_scale_reason, channel_kinds: Some(kinds) },
     })
 }
 

@@ -131,3 +131,17 @@ fn gui_10_channel_types_and_units() {
     // a channel of no known kind follows its label: 0.5 mV = 500 uV
     assert!(close(s[0], 0.1949999928) && close(s[1], 37.4) && close(s[2], 152.58789) && close(s[3], 500.0));
 }
+
+#[test]
+fn non_voltage_units_leave_the_stream_without_scales() {
+    // A plugin's AUX stream in degrees: readable, kinds known, no microvolts.
+    let oebin = r#"{"GUI version": "1.0.0", "continuous": [{"folder_name": "Onix-100.BNO-Euler/", "sample_rate": 100.0, "stream_name": "BNO-Euler",
+      "num_channels": 2, "channels": [
+       {"channel_name": "Y", "description": "Euler angle", "bit_volts": 0.0625, "units": "Deg.", "type": 1},
+       {"channel_name": "R", "description": "Euler angle", "bit_volts": 0.0625, "units": "Deg.", "type": 1}]}]}"#;
+    let l = open_stream(oebin, StreamSel::Index(0));
+    assert_eq!(l.meta.channel_kinds.as_deref().unwrap(), [Analog, Analog]);
+    assert_eq!(l.meta.scale_uv, None);
+    let why = l.meta.no_scale_reason.unwrap();
+    assert!(why.contains("channel 0 (Y)") && why.contains("'Deg.'"), "{why}");
+}
