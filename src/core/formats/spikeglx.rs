@@ -11,7 +11,7 @@
 //!   order. An NP 1.0 `.ap.bin` saves `0:383,768` of `acqApLfSy=384,384,1`,
 //!   its `.lf.bin` `384:768`.
 //! - Volts = count × Vmax / Imax / gain. imec: Vmax `imAiRangeMax`, Imax
-//!   `imMaxInt` (512 for phase 3A/3B NP 1.0 metadata that predates the key).
+//!   `imMaxInt` (512 for NP 1.0 metadata that predates the key: phase 3A/3B).
 //!   NI-DAQ: Vmax `niAiRangeMax`, Imax `niMaxInt` (32768), gain `niMNGain`
 //!   for MN channels, `niMAGain` for MA, 1 for XA. OneBox: `obAiRangeMax`,
 //!   `obMaxInt` (32768), no gain.
@@ -362,8 +362,10 @@ fn imec_scales(meta: &HashMap<String, String>, placed: &[(usize, usize)]) -> std
     let range = positive("imAiRangeMax", range)?;
     let max_int = match (optional::<f64>(meta, "imMaxInt")?, probe) {
         (Some(m), _) => positive("imMaxInt", m)?,
-        // Phase 3A and 3B metadata predate imMaxInt; their guides give Imax = 512.
-        (None, Probe::Phase3A | Probe::Type(0)) => 512.0,
+        // Phase 3A and 3B metadata predate imMaxInt; their guides give the
+        // NP 1.0 ADC's Imax = 512.
+        (None, Probe::Phase3A) => 512.0,
+        (None, Probe::Type(t)) if NP1_LIKE.contains(&t) => 512.0,
         (None, _) => return Ok(Scales::Unknown(format!("the key imMaxInt is missing for {probe_name}"))),
     };
     let key = |k: &str| optional::<f64>(meta, k)?.map(|g| positive(k, g)).transpose();

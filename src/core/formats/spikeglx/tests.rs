@@ -337,6 +337,9 @@ fn unknown_probe_type_gain() {
         Scales::Unknown(why) => assert!(why.contains("imDatPrb_type=3010") && why.contains("imChan0apGain=<gain>"), "{why}"),
         Scales::Known(_) => panic!("a gain was invented"),
     }
+    // Imax is only implied for NP 1.0 metadata older than imMaxInt.
+    let s = values(&without(np2("2013", "0.62", "2048", imro_4field_shank("2013", 384), &[("imChan0apGain", "100")]), "imMaxInt"));
+    assert!(matches!(&s.scales, Scales::Unknown(why) if why.contains("imMaxInt is missing for imDatPrb_type=2013")), "{:?}", s.scales);
 }
 
 // ------------------------------------------------------------ NI-DAQ, OneBox
