@@ -153,9 +153,10 @@ fn counts(meta: &HashMap<String, String>, key: &str, n: usize) -> std::result::R
 
 /// `snsSaveChanSubset`: "all" (or absent), or channels and ranges such as
 /// `0:383,768`, indexing the `n_acquired` acquired channels.
-fn saved_channels(meta: &HashMap<String, String>, n_acquired: usize, counts_key: &str) -> std::result::Result<Vec<usize>, String> {
+fn saved_ranges(meta: &HashMap<String, String>, n_acquired: usize, counts_key: &str) -> std::result::Result<Vec<std::ops::RangeInclusive<usize>>, String> {
     let list = match meta.get("snsSaveChanSubset").map(String::as_str) {
-        None | Some("all") => return Ok((0..n_acquired).collect()),
+        None | Some("all") if n_acquired == 0 => return Ok(Vec::new()),
+        None | Some("all") => return Ok(vec![0..=n_acquired - 1]),
         Some(list) => list,
     };
     let mut out = Vec::new();
@@ -174,7 +175,7 @@ fn saved_channels(meta: &HashMap<String, String>, n_acquired: usize, counts_key:
                 meta.get(counts_key).map_or("?", String::as_str)
             ));
         }
-        out.extend(a..=b);
+        out.push(a..=b);
     }
     Ok(out)
 }
@@ -184,8 +185,8 @@ fn saved_channels(meta: &HashMap<String, String>, n_acquired: usize, counts_key:
 /// a gain the metadata does not give leaves the scales `Unknown`.
 pub fn spikeglx_values(meta: &HashMap<String, String>) -> std::result::Result<SpikeGlxStream, String> {
     let n_saved: usize = number(meta, "nSavedChans")?;
-    if n_saved == 0 {
-        return Err("nSavedChans=0: expected at least one channel".into());
+    if n_saved == 0 || n_saved > crate::core::select::MAX_CHANNELS {
+        return Err(format!("nSavedChans={n_saved}: expected 1 to {} channels", crate::core::select::MAX_CHANNELS));
     }
     let ty = stream_type(meta)?;
     let rate: f64 = number(meta, ty.rate_key())?;
@@ -201,16 +202,24 @@ pub fn spikeglx_values(meta: &HashMap<String, String>) -> std::result::Result<Sp
         (None, Some(c)) if subset_is_all => (c, sns_key),
         (None, _) => return Err(format!("the key {acq_key} is missing: it counts the acquired channels that snsSaveChanSubset lists")),
     };
-    let n_acquired: usize = acquired.iter().sum();
-    let saved = saved_channels(meta, n_acquired, counts_key)?;
-    if saved.len() != n_saved {
+    // Bounded like a file's channel count, so a corrupt count cannot make
+    // the channel list below absurdly long.
+    let n_acquired = acquired
+        .iter()
+        .try_fold(0usize, |sum, &n| sum.checked_add(n))
+        .filter(|&n| n <= crate::core::select::MAX_CHANNELS)
+        .ok_or_else(|| format!("{counts_key}={} counts more than {} channels", meta.get(counts_key).map_or("?", String::as_str), crate::core::select::MAX_CHANNELS))?;
+    let ranges = saved_ranges(meta, n_acquired, counts_key)?;
+    // Counted before the list is made: a long list of ranges stays cheap.
+    let n_listed = ranges.iter().fold(0usize, |n, r| n.saturating_add(r.end() - r.start() + 1));
+    if n_listed != n_saved {
         return Err(format!(
-            "nSavedChans={n_saved} but snsSaveChanSubset={} lists {} channels (of {counts_key}={})",
+            "nSavedChans={n_saved} but snsSaveChanSubset={} lists {n_listed} channels (of {counts_key}={})",
             meta.get("snsSaveChanSubset").map_or("all", String::as_str),
-            saved.len(),
             meta.get(counts_key).map_or("?", String::as_str)
         ));
     }
+    let saved: Vec<usize> = ranges.into_iter().flatten().collect();
     // Saved channel -> (type block, index within the block).
     let place = |c: usize| -> (usize, usize) {
         let mut start = 0;

@@ -434,6 +434,8 @@ fn errors_name_the_key_and_value() {
     let e = error(&without(ap.clone(), "acqApLfSy"));
     assert!(e.contains("acqApLfSy is missing"), "{e}");
     assert!(error(&with("imSampRate", "fast")).contains("imSampRate=fast is not a number"));
+    let e = error(&with("acqApLfSy", "384,18446744073709551615,1"));
+    assert!(e.contains("acqApLfSy=384,18446744073709551615,1 counts more than 16777216 channels"), "{e}");
     assert!(error(&with("imDatPrb_type", "x")).contains("imDatPrb_type=x"));
     assert!(error(&with("~imroTbl", &np1_imro("0", |_| (500, 250)).replace("(3 0 0 500 250 1)", ""))).contains("channel 383 has none"));
     assert!(error(&with("~imroTbl", &np1_imro("0", |c| (if c == 2 { 0 } else { 500 }, 250)))).contains("channel 2 a gain of 0"));
