@@ -1,8 +1,9 @@
 /* acquisition_formats: recordings as acquisition systems leave them.
  * Writes a SpikeGLX run in two parts (.ap.bin + .meta each) and an Open
  * Ephys recording (structure.oebin + continuous.dat), then: opens each,
- * prints sampling rate and gains, reads the two SpikeGLX parts as one
- * session, and walks it in float32 microvolts with reflected buffers. */
+ * prints sampling rate, gains and channel kinds, reads the two SpikeGLX
+ * parts as one session, and walks it in float32 microvolts with reflected
+ * buffers. */
 #include "example_data.h"
 
 #include <sys/stat.h>
@@ -13,7 +14,11 @@ static void write_spikeglx(const char *dir, const char *name, uint64_t n_obs) {
   example_generate(path, 385, n_obs); /* also writes a sidecar; SpikeGLX's .meta wins */
   snprintf(path, sizeof path, "%s/%s.ap.meta", dir, name);
   FILE *f = fopen(path, "w");
-  fprintf(f, "imSampRate=30000\nimAiRangeMax=0.6\nimMaxInt=512\nnSavedChans=385\nsnsApLfSy=384,0,1\nsnsSaveChanSubset=all\n~imroTbl=(0,384)");
+  /* As SpikeGLX writes an NP 1.0 .ap.meta: 384 AP + 384 LF + 1 sync channels
+   * acquired, of which the .ap.bin keeps the AP channels 0..383 and the sync
+   * word (acquired channel 768). */
+  fprintf(f, "acqApLfSy=384,384,1\nimAiRangeMax=0.6\nimDatPrb_type=0\nimMaxInt=512\nimSampRate=30000\nnSavedChans=385\n"
+             "snsApLfSy=384,0,1\nsnsSaveChanSubset=0:383,768\ntypeThis=imec\n~imroTbl=(0,384)");
   for (int c = 0; c < 384; c++) fprintf(f, "(%d 0 0 %d 250 1)", c, c < 192 ? 500 : 1000);
   fprintf(f, "\n");
   fclose(f);
@@ -21,10 +26,17 @@ static void write_spikeglx(const char *dir, const char *name, uint64_t n_obs) {
 
 static int describe(nb_reader *r) {
   double rate = 0, gains[385];
+  nb_channel_kind kinds[385];
+  size_t n = nb_reader_n_channels(r), neural = 0;
   EXAMPLE_TRY(nb_reader_sampling_rate(r, &rate));
-  EXAMPLE_TRY(nb_reader_scales_uv(r, gains, nb_reader_n_channels(r)));
-  printf("  %s: %zu channels x %llu samples at %.0f Hz; channel 0: %.5f uV per count, last: %.5f\n", nb_reader_format(r),
-         nb_reader_n_channels(r), (unsigned long long)nb_reader_n_observations(r), rate, gains[0], gains[nb_reader_n_channels(r) - 1]);
+  EXAMPLE_TRY(nb_reader_scales_uv(r, gains, n));
+  EXAMPLE_TRY(nb_reader_channel_kinds(r, kinds, n));
+  /* the neural channels, whatever the probe: no hard-coded 384 */
+  for (size_t i = 0; i < n; i++)
+    neural += kinds[i] == NB_CHANNEL_KIND_NEURAL || kinds[i] == NB_CHANNEL_KIND_NEURAL_AP || kinds[i] == NB_CHANNEL_KIND_NEURAL_LF;
+  printf("  %s: %zu channels (%zu neural, last: %s) x %llu samples at %.0f Hz; channel 0: %.5f uV per count, last: %.5f\n",
+         nb_reader_format(r), n, neural, nb_channel_kind_name(kinds[n - 1]), (unsigned long long)nb_reader_n_observations(r), rate,
+         gains[0], gains[n - 1]);
   return 0;
 }
 
@@ -75,7 +87,9 @@ int main(void) {
   FILE *f = fopen(path, "w");
   fprintf(f, "{\"GUI version\": \"0.6.7\", \"continuous\": [{\"folder_name\": \"Acquisition_Board-100.Rhythm Data/\", "
              "\"sample_rate\": 30000.0, \"stream_name\": \"Rhythm Data\", \"num_channels\": 32, \"channels\": [");
-  for (int ch = 0; ch < 32; ch++) fprintf(f, "%s{\"channel_name\": \"CH%d\", \"bit_volts\": 0.195, \"units\": \"uV\"}", ch ? ", " : "", ch + 1);
+  for (int ch = 0; ch < 32; ch++)
+    fprintf(f, "%s{\"channel_name\": \"CH%d\", \"description\": \"Headstage data channel\", \"bit_volts\": 0.195, \"units\": \"\"}",
+            ch ? ", " : "", ch + 1);
   fprintf(f, "]}], \"events\": [], \"spikes\": []}\n");
   fclose(f);
   EXAMPLE_TRY(nb_reader_open(path, NULL, &r));

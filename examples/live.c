@@ -69,7 +69,10 @@ int main(int argc, char **argv) {
   int at = sprintf(imro, "(0,384)");
   for (int c = 0; c < 384; c++) at += sprintf(imro + at, "(%d 0 0 500 250 1)", c);
   FILE *m = fopen(meta, "w");
-  fprintf(m, "imSampRate=%d\nimAiRangeMax=0.6\nimMaxInt=512\nnSavedChans=385\nsnsApLfSy=384,0,1\nsnsSaveChanSubset=all\n~imroTbl=%s\n", RATE, imro);
+  fprintf(m,
+          "acqApLfSy=384,384,1\nimAiRangeMax=0.6\nimDatPrb_type=0\nimMaxInt=512\nimSampRate=%d\nnSavedChans=385\nsnsApLfSy=384,0,1\n"
+          "snsSaveChanSubset=0:383,768\ntypeThis=imec\n~imroTbl=%s\n",
+          RATE, imro);
   fclose(m);
   fclose(fopen(a.bin, "wb"));
 

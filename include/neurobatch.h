@@ -303,6 +303,12 @@ typedef int32_t nb_dtype;
 typedef int32_t nb_data_order;
 
 /**
+ * What a channel holds (one of the `NB_CHANNEL_KIND_` constants), as the
+ * recording's SpikeGLX or Open Ephys metadata says.
+ */
+typedef int32_t nb_channel_kind;
+
+/**
  * Memory layout of a block; both hold the same [observation, channel] matrix
  * (one of the `NB_LAYOUT_` constants).
  */
@@ -357,6 +363,38 @@ typedef int32_t nb_layout;
  * `data[channel * n_rows + row]`: MATLAB's and Julia's column-major rows × channels.
  */
 #define NB_LAYOUT_CHANNEL_MAJOR 1
+
+/**
+ * The metadata does not say.
+ */
+#define NB_CHANNEL_KIND_UNKNOWN 0
+
+/**
+ * A wideband neural channel: Open Ephys headstage/electrode channels,
+ * NI-DAQ MN channels, SpikeGLX probes without an LF band (NP 2.0).
+ */
+#define NB_CHANNEL_KIND_NEURAL 1
+
+/**
+ * The AP (action potential) band of a SpikeGLX probe with AP and LF bands.
+ */
+#define NB_CHANNEL_KIND_NEURAL_AP 2
+
+/**
+ * The LF (local field potential) band of a SpikeGLX probe.
+ */
+#define NB_CHANNEL_KIND_NEURAL_LF 3
+
+/**
+ * An auxiliary analog input: NI-DAQ MA/XA, OneBox XA, Open Ephys ADC/AUX.
+ */
+#define NB_CHANNEL_KIND_ANALOG 4
+
+/**
+ * A word of digital lines or status bits: SpikeGLX SY, NI-DAQ/OneBox XD,
+ * an Open Ephys sync line. Not a voltage: its scale to µV is 1.
+ */
+#define NB_CHANNEL_KIND_DIGITAL 5
 
 /**
  * Parses a numpy dtype name ("int16", "float32", ...).
@@ -419,6 +457,17 @@ nb_status nb_dtype_cast(nb_dtype from, const void *src, nb_dtype to, void *dst, 
  * **Thread safety:** may be called from any thread.
  */
 nb_status nb_data_order_from_name(const char *name, nb_data_order *out_order);
+
+/**
+ * The name of a channel kind: "unknown", "neural", "neural_ap",
+ * "neural_lf", "analog" or "digital".
+ *
+ * @param[in] kind an `NB_CHANNEL_KIND_` value.
+ * @return a static NUL-terminated name; "" for any other value. Never NULL.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+const char *nb_channel_kind_name(nb_channel_kind kind);
 
 /**
  * Parses a YASS `max_memory` string into bytes.
@@ -718,20 +767,45 @@ nb_status nb_reader_read(const struct nb_reader *reader,
 nb_status nb_reader_sampling_rate(const struct nb_reader *reader, double *out_hz);
 
 /**
- * Microvolts per count of every channel (value × scale = µV), from
- * SpikeGLX gains (`imAiRangeMax / imMaxInt / gain × 1e6`; sync and digital
- * channels: 1) or Open Ephys `bit_volts`.
+ * Microvolts per count of every channel (value × scale = µV): for SpikeGLX
+ * `Vmax / Imax / gain × 1e6` with the gain of the channel's probe type,
+ * NI-DAQ or OneBox input (see docs/formats.md); for Open Ephys `bit_volts`
+ * in µV (ADC and AUX channels: volts × 1e6). Digital words (SpikeGLX SY,
+ * NI-DAQ XD, sync lines; `NB_CHANNEL_KIND_DIGITAL`) hold bits: their scale
+ * is 1.
  *
  * @param[in] reader the recording.
  * @param[out] out n_channels doubles, written on success only.
  * @param[in] n entries in `out`; must be at least `nb_reader_n_channels`.
- * @return `NB_STATUS_OK`; `NB_STATUS_NO_METADATA` when the format gives no
- *         scales (plain files); `NB_STATUS_BUFFER_TOO_SMALL`;
- *         `NB_STATUS_NULL_ARGUMENT`; `NB_STATUS_BAD_HANDLE`.
+ * @return `NB_STATUS_OK`; `NB_STATUS_NO_METADATA` when the scales are not
+ *         known (plain files; a SpikeGLX probe whose gain the metadata does
+ *         not give, the message naming the probe type and the key to add;
+ *         an Open Ephys stream with a channel in a unit that is not a
+ *         voltage; `nb_open_options.n_channels` given unlike the metadata);
+ *         `NB_STATUS_BUFFER_TOO_SMALL`; `NB_STATUS_NULL_ARGUMENT`;
+ *         `NB_STATUS_BAD_HANDLE`.
  *
  * **Thread safety:** may be called from any thread.
  */
 nb_status nb_reader_scales_uv(const struct nb_reader *reader, double *out, size_t n);
+
+/**
+ * What each channel holds (`NB_CHANNEL_KIND_`), from the recording's
+ * SpikeGLX or Open Ephys metadata: lets a caller select e.g. the neural
+ * channels (`NB_CHANNEL_KIND_NEURAL`, `_NEURAL_AP`, `_NEURAL_LF`) without
+ * knowing the probe. `nb_channel_kind_name` names a kind.
+ *
+ * @param[in] reader the recording.
+ * @param[out] out n_channels kinds, written on success only.
+ * @param[in] n entries in `out`; must be at least `nb_reader_n_channels`.
+ * @return `NB_STATUS_OK`; `NB_STATUS_NO_METADATA` for plain files (and when
+ *         `nb_open_options.n_channels` was given unlike the metadata);
+ *         `NB_STATUS_BUFFER_TOO_SMALL`; `NB_STATUS_NULL_ARGUMENT`;
+ *         `NB_STATUS_BAD_HANDLE`.
+ *
+ * **Thread safety:** may be called from any thread.
+ */
+nb_status nb_reader_channel_kinds(const struct nb_reader *reader, nb_channel_kind *out, size_t n);
 
 /**
  * Where the recording's parameters came from: "raw" (sidecar or options),

@@ -133,12 +133,8 @@ impl Cursor {
             _ => Plan::new(&reader, opts)?,
         };
         let scales = if opts.microvolts {
-            Some(reader.metadata().scale_uv.clone().ok_or_else(|| {
-                Error::NoMetadata(format!(
-                    "microvolts were asked for, but {} has no scale to microvolts: only SpikeGLX and Open Ephys recordings carry gains",
-                    crate::error::show(reader.path())
-                ))
-            })?)
+            let scales = reader.metadata().scales_uv(reader.path()).map_err(|e| Error::NoMetadata(format!("microvolts were asked for, but {e}")))?;
+            Some(scales.to_vec())
         } else {
             None
         };

@@ -111,8 +111,12 @@ impl Reader {
         };
         let mut meta = located.meta;
         meta.sampling_rate = opts.sampling_rate.or(meta.sampling_rate).or(sidecar.sampling_rate);
-        if meta.scale_uv.as_ref().is_some_and(|s| s.len() != params.n_channels) {
-            meta.scale_uv = None; // n_channels was overridden: the per-channel scales no longer apply
+        if meta.channel_kinds.as_ref().is_some_and(|k| k.len() != params.n_channels) {
+            // n_channels was overridden: the per-channel metadata no longer applies.
+            let given = format!("n_channels was given as {}, the metadata describes {} channels", params.n_channels, meta.channel_kinds.as_ref().map_or(0, Vec::len));
+            meta.scale_uv = None;
+            meta.channel_kinds = None;
+            meta.no_scale_reason = Some(given);
         }
         let file_size = file.metadata().map_err(|e| Error::io(format!("reading the size of {}", show(path)), e))?.len();
         let itemsize = params.dtype.itemsize();
@@ -207,6 +211,9 @@ impl Reader {
             }
             if r.meta.scale_uv != head.meta.scale_uv {
                 return mismatch("scales to microvolts", "other gains".into(), "different gains".into());
+            }
+            if r.meta.channel_kinds != head.meta.channel_kinds {
+                return mismatch("channel kinds", "other kinds".into(), "different kinds".into());
             }
         }
         let (path, params, loader, meta) = (head.path.clone(), head.params, head.loader, head.meta.clone());
@@ -334,7 +341,7 @@ impl Reader {
     pub fn path(&self) -> &Path {
         &self.path
     }
-    /// Format, sampling rate and scales to microvolts, when known.
+    /// Format, sampling rate, channel kinds and scales to microvolts, when known.
     pub fn metadata(&self) -> &Metadata {
         &self.meta
     }

@@ -42,6 +42,7 @@ pub mod error;
 pub mod dtype;
 pub mod data_order;
 pub mod layout;
+pub mod channel_kind;
 pub mod max_memory;
 pub mod sidecar;
 pub mod loader;
@@ -72,6 +73,7 @@ pub use self::{
     dtype::*,
     data_order::*,
     layout::*,
+    channel_kind::*,
     max_memory::*,
     sidecar::*,
     loader::*,

@@ -15,6 +15,7 @@ use crate::ffi::apply_options::{apply_options_from_c, nb_apply_options};
 use crate::ffi::batch_options::{batch_options_from_c, nb_batch_options};
 use crate::ffi::callbacks::{nb_apply_fn, progress_fn, report_cb_value, CCallbacks};
 use crate::ffi::data_order::*;
+use crate::ffi::channel_kind::{kind_to_c, nb_channel_kind};
 use crate::ffi::dtype::*;
 use crate::ffi::error::Fail;
 use crate::ffi::handle::{borrow, free, give, Handle};
@@ -264,33 +265,65 @@ pub unsafe extern "C" fn nb_reader_sampling_rate(reader: *const nb_reader, out_h
     })
 }
 
-/// Microvolts per count of every channel (value × scale = µV), from
-/// SpikeGLX gains (`imAiRangeMax / imMaxInt / gain × 1e6`; sync and digital
-/// channels: 1) or Open Ephys `bit_volts`.
+/// Microvolts per count of every channel (value × scale = µV): for SpikeGLX
+/// `Vmax / Imax / gain × 1e6` with the gain of the channel's probe type,
+/// NI-DAQ or OneBox input (see docs/formats.md); for Open Ephys `bit_volts`
+/// in µV (ADC and AUX channels: volts × 1e6). Digital words (SpikeGLX SY,
+/// NI-DAQ XD, sync lines; `NB_CHANNEL_KIND_DIGITAL`) hold bits: their scale
+/// is 1.
 ///
 /// @param[in] reader the recording.
 /// @param[out] out n_channels doubles, written on success only.
 /// @param[in] n entries in `out`; must be at least `nb_reader_n_channels`.
-/// @return `NB_STATUS_OK`; `NB_STATUS_NO_METADATA` when the format gives no
-///         scales (plain files); `NB_STATUS_BUFFER_TOO_SMALL`;
-///         `NB_STATUS_NULL_ARGUMENT`; `NB_STATUS_BAD_HANDLE`.
+/// @return `NB_STATUS_OK`; `NB_STATUS_NO_METADATA` when the scales are not
+///         known (plain files; a SpikeGLX probe whose gain the metadata does
+///         not give, the message naming the probe type and the key to add;
+///         an Open Ephys stream with a channel in a unit that is not a
+///         voltage; `nb_open_options.n_channels` given unlike the metadata);
+///         `NB_STATUS_BUFFER_TOO_SMALL`; `NB_STATUS_NULL_ARGUMENT`;
+///         `NB_STATUS_BAD_HANDLE`.
 ///
 /// **Thread safety:** may be called from any thread.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn nb_reader_scales_uv(reader: *const nb_reader, out: *mut f64, n: usize) -> nb_status {
     ffi_status!({
         let r = unsafe { borrow(reader, "reader")? };
-        let scales = r.inner.metadata().scale_uv.as_ref().ok_or_else(|| {
-            neurobatch_core::error::Error::NoMetadata(format!(
-                "{} has no scale to microvolts: only SpikeGLX and Open Ephys recordings carry gains",
-                neurobatch_core::error::show(r.inner.path())
-            ))
-        })?;
+        let scales = r.inner.metadata().scales_uv(r.inner.path())?;
         if n < scales.len() {
             return Err(Fail::Status(NB_STATUS_BUFFER_TOO_SMALL, format!("out holds {n} values; the recording has {} channels", scales.len())));
         }
         let dst = unsafe { crate::ffi::slice_mut_arg(out, n, "out")? };
         dst[..scales.len()].copy_from_slice(scales);
+        Ok(NB_STATUS_OK)
+    })
+}
+
+/// What each channel holds (`NB_CHANNEL_KIND_`), from the recording's
+/// SpikeGLX or Open Ephys metadata: lets a caller select e.g. the neural
+/// channels (`NB_CHANNEL_KIND_NEURAL`, `_NEURAL_AP`, `_NEURAL_LF`) without
+/// knowing the probe. `nb_channel_kind_name` names a kind.
+///
+/// @param[in] reader the recording.
+/// @param[out] out n_channels kinds, written on success only.
+/// @param[in] n entries in `out`; must be at least `nb_reader_n_channels`.
+/// @return `NB_STATUS_OK`; `NB_STATUS_NO_METADATA` for plain files (and when
+///         `nb_open_options.n_channels` was given unlike the metadata);
+///         `NB_STATUS_BUFFER_TOO_SMALL`; `NB_STATUS_NULL_ARGUMENT`;
+///         `NB_STATUS_BAD_HANDLE`.
+///
+/// **Thread safety:** may be called from any thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nb_reader_channel_kinds(reader: *const nb_reader, out: *mut nb_channel_kind, n: usize) -> nb_status {
+    ffi_status!({
+        let r = unsafe { borrow(reader, "reader")? };
+        let kinds = r.inner.metadata().kinds(r.inner.path())?;
+        if n < kinds.len() {
+            return Err(Fail::Status(NB_STATUS_BUFFER_TOO_SMALL, format!("out holds {n} values; the recording has {} channels", kinds.len())));
+        }
+        let dst = unsafe { crate::ffi::slice_mut_arg(out, n, "out")? };
+        for (d, &k) in dst.iter_mut().zip(kinds) {
+            *d = kind_to_c(k);
+        }
         Ok(NB_STATUS_OK)
     })
 }
