@@ -213,10 +213,10 @@ classdef BatchProcessor < handle
         o.pass_batch_info = neurobatch.internal.check_flag(o.pass_batch_info, 'pass_batch_info', where);
         o.pass_batch_results = neurobatch.internal.check_flag(o.pass_batch_results, 'pass_batch_results', where);
       end
-      if disk
-        if isempty(o.output_path)
-          neurobatch.internal.option_error(where, 'output_path', 'is needed in ''disk'' mode: the file to write');
-        end
+      if disk && isempty(o.output_path)
+        neurobatch.internal.option_error(where, 'output_path', 'is needed in ''disk'' mode: the file to write');
+      end
+      if ~isempty(o.output_path)
         o.output_path = neurobatch.internal.check_text(o.output_path, 'output_path', where);
       end
       c = neurobatch.Cursor(obj.reader.Id, obj.cursor_options(o, single, o.force_complete_channel_batch, where));

@@ -39,9 +39,11 @@ if isempty(here)
   return
 end
 above = err.stack(1:here - 1);
+% Anonymous functions are named '@(x)...' or 'file>@<anonymous>'.
+anonymous = @(frame) ~isempty(regexp(frame.name, '(^|>)@', 'once'));
 if numel(above) == 1
-  tf = strncmp(above(1).name, '@', 1);
+  tf = anonymous(above(1));
 elseif numel(above) == 2
-  tf = strncmp(above(2).name, '@', 1) && above(1).line <= 0;
+  tf = anonymous(above(2)) && above(1).line <= 0;
 end
 end
