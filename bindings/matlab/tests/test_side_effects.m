@@ -28,6 +28,11 @@ assert(rec2.calls == 6 + 6 && numel(res) == 6);   % 3 batches per channel
 last = bp.multiChannelApply(@(x, previous) detect_spikes(x, rec2), 'pass_batch_results', true);
 assert(isempty(last));
 
+% handles to built-in functions, whose output count Octave cannot tell, return results
+res = bp.multiChannelApply(@max, 'mode', 'memory');
+reader = bp.reader;
+assert(numel(res) == 6 && isequal(res{1}, max(reader(1:500, :), [], 1)));
+
 % disk mode: an error that says how to return a result; no output
 out = fullfile(d, 'out.bin');
 rec3 = Recorder();

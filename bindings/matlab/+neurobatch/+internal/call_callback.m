@@ -4,7 +4,12 @@ function [result, has_result] = call_callback(fn, args)
 %   anonymous function whose expression calls one (@(x) detect(x, 4)), runs
 %   for its side effects and HAS_RESULT is false. FN runs exactly once.
 result = [];
-if nargout(fn) == 0
+try
+  declared = nargout(fn);
+catch
+  declared = -1;   % Octave cannot tell for built-in functions (@max): they have outputs
+end
+if declared == 0
   fn(args{:});
   has_result = false;
   return
