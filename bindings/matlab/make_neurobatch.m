@@ -1,32 +1,71 @@
 function make_neurobatch(varargin)
-%MAKE_NEUROBATCH  Builds the MEX gateway of the +neurobatch package.
-%   make_neurobatch() links the static library from a `cargo build --release`
-%   of this repository (target/release/libneurobatch.a) and the header in
-%   include/, and writes +neurobatch/+internal/neurobatch_mex.<mexext>.
-%   make_neurobatch('lib_dir', D, 'include_dir', I, 'out_dir', O) overrides
-%   the folders (e.g. an installed neurobatch: lib/ and include/).
-%   Uses mkoctfile --mex under GNU Octave and mex -R2018a under MATLAB.
+%MAKE_NEUROBATCH  Builds the MEX gateway of the +neurobatch package, under
+%   MATLAB (mex -R2018a) or GNU Octave (mkoctfile --mex), on Linux, Windows
+%   or macOS. Call it once, after addpath of this folder:
+%
+%     addpath('bindings/matlab'); make_neurobatch();
+%
+%   It writes +neurobatch/+internal/neurobatch_mex.<mexext>, built against
+%   this repository's include/ and the library of `cargo build --release`
+%   (target/release). Options, for an installed neurobatch or another build:
+%     'lib_dir'      folder of the library (libneurobatch.a on Linux; the
+%                    import library neurobatch.lib or libneurobatch.dll.a on
+%                    Windows; libneurobatch.dylib on macOS)
+%     'bin_dir'      Windows: folder of neurobatch.dll (default: lib_dir,
+%                    then lib_dir/../bin)
+%     'include_dir'  folder of neurobatch.h
+%     'out_dir'      where the MEX file goes (default: +neurobatch/+internal)
+%
+%   Linux links the static library: the MEX file needs nothing at run time.
+%   Windows links neurobatch.dll and copies it beside the MEX file; macOS
+%   links libneurobatch.dylib (install name @rpath/libneurobatch.0.dylib)
+%   and copies it beside the MEX file, which looks there (@loader_path).
 here = fileparts(mfilename('fullpath'));
 root = fullfile(here, '..', '..');
 opts = struct('lib_dir', fullfile(root, 'target', 'release'), 'include_dir', fullfile(root, 'include'), ...
-              'out_dir', fullfile(here, '+neurobatch', '+internal'));
-for k = 1:2:numel(varargin)
-  opts.(varargin{k}) = varargin{k + 1};
+              'out_dir', fullfile(here, '+neurobatch', '+internal'), 'bin_dir', '');
+opts = neurobatch.internal.parse_options(opts, varargin, 'make_neurobatch');
+opts.src = fullfile(here, '+neurobatch', '+internal', 'neurobatch_mex.c');
+octave = exist('OCTAVE_VERSION', 'builtin') ~= 0;
+if ispc
+  platform = 'windows';
+elseif ismac
+  platform = 'macos';
+else
+  platform = 'linux';
 end
-src = fullfile(here, '+neurobatch', '+internal', 'neurobatch_mex.c');
-lib = fullfile(opts.lib_dir, 'libneurobatch.a');
-if ~exist(lib, 'file')
-  error('neurobatch:build:noLibrary', '%s not found: run `cargo build --release` first or pass lib_dir', lib);
+plan = neurobatch.internal.mex_build_plan(platform, octave, opts);
+if ~exist(fullfile(opts.include_dir, 'neurobatch.h'), 'file')
+  error('neurobatch:build:noHeader', 'neurobatch.h not found in %s: pass include_dir', opts.include_dir);
 end
-if exist('OCTAVE_VERSION', 'builtin')
-  out = fullfile(opts.out_dir, 'neurobatch_mex.mex');
-  [output, status] = mkoctfile('--mex', '-DMX_HAS_INTERLEAVED_COMPLEX=1', ['-I' opts.include_dir], '-o', out, src, lib, ...
-                               '-lpthread', '-ldl', '-lm');
+for k = 1:numel(plan.require)
+  if ~exist(plan.require{k}, 'file')
+    error('neurobatch:build:noLibrary', '%s not found: run `cargo build --release` first, or pass lib_dir (and bin_dir)', plan.require{k});
+  end
+end
+if ~isfolder(opts.out_dir)
+  mkdir(opts.out_dir);
+end
+% A loaded gateway with open handles must not be overwritten under them.
+try
+  n_open = neurobatch.liveHandles();
+catch
+  n_open = 0;   % not built yet, or built for another library version
+end
+if n_open > 0
+  error('neurobatch:build:busy', '%d neurobatch objects are open: close them (or clear them) before rebuilding', n_open);
+end
+clear('mex');
+if octave
+  [output, status] = mkoctfile(plan.args{:});
   if status ~= 0
     error('neurobatch:build:failed', 'mkoctfile failed:\n%s', output);
   end
 else
-  mex('-R2018a', ['-I' opts.include_dir], '-outdir', opts.out_dir, src, lib, '-lpthread', '-ldl', '-lm');
+  mex(plan.args{:});
+end
+for k = 1:size(plan.copy, 1)
+  copyfile(plan.copy{k, 1}, plan.copy{k, 2});
 end
 fprintf('built the neurobatch MEX gateway in %s\n', opts.out_dir);
 end

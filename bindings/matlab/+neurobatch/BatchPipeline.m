@@ -5,13 +5,16 @@ classdef BatchPipeline < handle
   %   p = neurobatch.BatchPipeline(path_to_input, 'dtype', 'int16', 'n_channels', 385, ...
   %                                'data_order', 'samples', 'max_memory', '500MB', ...
   %                                'output_path', folder)
-  %   p.add({neurobatch.PipedTransformation(@filter, 'filtered.bin', 'single_channel_one_batch', 'keep', true), ...
-  %          neurobatch.PipedTransformation(@standardize, 'standarized.bin', 'single_channel_one_batch')});
+  %   p.add([neurobatch.PipedTransformation(@filter, 'filtered.bin', 'single_channel_one_batch', 'keep', true), ...
+  %          neurobatch.PipedTransformation(@standardize, 'standarized.bin', 'single_channel_one_batch')]);
   %   [paths, params] = p.run();
   %
-  %   from_time, to_time and channels apply to the first step only. Every
-  %   step is checked before the first one runs. The input is never deleted;
-  %   the last step's output is always kept.
+  %   add takes one step, [a, b] or {a, b}. from_time, to_time (the first
+  %   and last observation, counting from 1) and channels (counting from 1)
+  %   apply to the first step only. Options are checked here; the steps and
+  %   the ranges against the input are checked by run() before the first
+  %   step runs. The input is never deleted; the last step's output is
+  %   always kept. PATH_TO_INPUT may be a cell array of paths (a session).
 
   properties (SetAccess = private)
     path_to_input = '';
@@ -21,50 +24,79 @@ classdef BatchPipeline < handle
 
   methods
     function obj = BatchPipeline(path_to_input, varargin)
-      obj.options = neurobatch.internal.parse_options(struct('dtype', '', 'n_channels', [], 'data_order', '', 'max_memory', '1GB', ...
-                                         'output_path', '', 'from_time', [], 'to_time', [], 'channels', 'all', ...
-                                         'buffer_size', 0), varargin, 'BatchPipeline');
-      obj.path_to_input = path_to_input;
+      where = 'BatchPipeline';
+      o = neurobatch.internal.parse_options(struct('dtype', '', 'n_channels', [], 'data_order', '', 'max_memory', '1GB', ...
+                                                   'output_path', '', 'from_time', [], 'to_time', [], 'channels', 'all', ...
+                                                   'buffer_size', 0), varargin, where);
+      obj.path_to_input = neurobatch.internal.check_path(path_to_input, where);
+      opened = neurobatch.internal.open_options(struct('dtype', o.dtype, 'n_channels', o.n_channels, 'data_order', o.data_order, ...
+                                                       'loader', 'pread', 'sampling_rate', [], 'stream', []), where);
+      o.dtype = opened.dtype;
+      o.n_channels = opened.n_channels;
+      o.data_order = opened.data_order;
+      o.max_memory = neurobatch.internal.memory_bytes(o.max_memory, where);
+      o.buffer_size = neurobatch.internal.check_whole(o.buffer_size, 'buffer_size', where, 0, 'observations');
+      o.output_path = neurobatch.internal.check_text(o.output_path, 'output_path', where);
+      if isempty(o.output_path) || ~isfolder(o.output_path)
+        neurobatch.internal.option_error(where, 'output_path', 'must be an existing folder (where every step''s output is written), got %s', ...
+                                         neurobatch.internal.describe_value(o.output_path));
+      end
+      if ~isempty(o.from_time)
+        neurobatch.internal.check_whole(o.from_time, 'from_time', where, 1, 'observations (counting from 1)');
+      end
+      if ~isempty(o.to_time)
+        neurobatch.internal.check_whole(o.to_time, 'to_time', where, 0, 'observations (counting from 1)');
+      end
+      % channels are checked against the input by run()
+      neurobatch.internal.check_channels(o.channels, Inf, where);
+      obj.options = o;
     end
 
     function add(obj, tasks)
-      %ADD  Appends a PipedTransformation, or a cell array of them.
+      %ADD  Appends a PipedTransformation, or several: [a, b] or {a, b}.
       if ~iscell(tasks)
-        tasks = {tasks};
+        steps = cell(1, numel(tasks));
+        for k = 1:numel(tasks)
+          steps{k} = tasks(k);
+        end
+        tasks = steps;
       end
       for k = 1:numel(tasks)
         if ~isa(tasks{k}, 'neurobatch.PipedTransformation')
-          error('neurobatch:pipeline:badStep', 'BatchPipeline.add takes neurobatch.PipedTransformation objects');
+          neurobatch.internal.option_error('BatchPipeline.add', 'steps', 'must be neurobatch.PipedTransformation objects, got %s', ...
+                                           neurobatch.internal.describe_value(tasks{k}));
         end
-        obj.tasks{end + 1} = tasks{k};
       end
+      obj.tasks = [obj.tasks, reshape(tasks, 1, [])];
     end
 
     function [paths, params] = run(obj)
       %RUN  Runs every step; PATHS and PARAMS list each step's output.
+      where = 'BatchPipeline.run';
       o = obj.options;
       n = numel(obj.tasks);
       if n == 0
-        error('neurobatch:pipeline:noSteps', 'the pipeline has no steps');
+        error('neurobatch:pipeline:noSteps', '%s: the pipeline has no steps: add PipedTransformation steps first', where);
       end
-      if ~ischar(o.output_path) || ~isfolder(o.output_path)
-        error('neurobatch:pipeline:badOutputPath', 'output_path must be an existing folder');
+      if ~isfolder(o.output_path)
+        neurobatch.internal.option_error(where, 'output_path', 'must be an existing folder, got %s', neurobatch.internal.describe_value(o.output_path));
       end
+      % The range and channels against the input, before anything runs.
+      input = neurobatch.RecordingsReader(obj.path_to_input, 'dtype', o.dtype, 'n_channels', o.n_channels, 'data_order', o.data_order);
+      neurobatch.internal.check_range(o.from_time, o.to_time, input.n_observations, where);
+      neurobatch.internal.check_channels(o.channels, input.n_channels, where);
+      input.close();
       out = cell(1, n);
       for k = 1:n
-        t = obj.tasks{k};
-        neurobatch.internal.check_choice(t.mode, {'single_channel_one_batch', 'single_channel', 'multi_channel'}, ...
-                     sprintf('mode of step %d', k), 'neurobatch:pipeline:badMode');
-        neurobatch.internal.check_choice(t.if_file_exists, {'overwrite', 'abort', 'skip'}, sprintf('if_file_exists of step %d', k), ...
-                     'neurobatch:pipeline:badIfFileExists');
-        if ~isempty(t.cast_dtype)
-          neurobatch.internal.neurobatch_mex('dtype_check', t.cast_dtype);
-        end
-        out{k} = fullfile(o.output_path, t.output_name);
+        out{k} = fullfile(o.output_path, obj.tasks{k}.output_name);
         if any(strcmp(out{k}, out(1:k - 1)))
-          error('neurobatch:pipeline:badOutputPath', 'two steps write %s', out{k});
+          error('neurobatch:pipeline:badOutputPath', '%s: steps %d and %d both write %s', where, find(strcmp(out{k}, out(1:k - 1)), 1), k, out{k});
         end
-        neurobatch.internal.neurobatch_mex('output_check', out{k}, obj.path_to_input, ternary(strcmp(t.if_file_exists, 'abort'), 'abort', 'overwrite'));
+        check = 'overwrite';
+        if strcmp(obj.tasks{k}.if_file_exists, 'abort')
+          check = 'abort';
+        end
+        neurobatch.internal.gateway('output_check', out{k}, obj.path_to_input, check);
       end
       paths = out;
       params = cell(1, n);
@@ -81,7 +113,7 @@ classdef BatchPipeline < handle
           range = {};
         end
         bp_guard = onCleanup(@() bp.close());
-        common = [{'mode', 'disk', 'output_path', out{k}, 'if_file_exists', t.if_file_exists, 'cast_dtype', t.cast_dtype}, range];
+        common = [{'disk', 'output_path', out{k}, 'if_file_exists', t.if_file_exists, 'cast_dtype', t.cast_dtype}, range];
         switch t.mode
           case 'multi_channel'
             [~, params{k}, skipped(k)] = bp.multiChannelApply(t.function_handle, common{:});
@@ -100,14 +132,6 @@ classdef BatchPipeline < handle
       end
     end
   end
-end
-
-function v = ternary(c, a, b)
-if c
-  v = a;
-else
-  v = b;
-end
 end
 
 function p = sidecar_of(path)

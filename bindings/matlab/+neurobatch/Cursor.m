@@ -8,8 +8,9 @@ classdef Cursor < neurobatch.internal.Handle
   %
   %   data      observations x channels block (buffer rows included), of the file's class
   %   idx_local rows of DATA that are the batch's own (without buffer): data(idx_local, :)
-  %   idx       {observations, channels} of the batch in the recording (1-based)
-  %   channel   the channel of a single-channel batch (1-based); [] for multi-channel
+  %   idx       {observations, channels} of the batch in the recording
+  %   channel   the channel of a single-channel batch; [] for multi-channel
+  %   All numbers count from 1, as everywhere in the package.
   %
   %   Call c.close() when done early (also run by delete).
 
@@ -21,7 +22,7 @@ classdef Cursor < neurobatch.internal.Handle
   methods
     function obj = Cursor(reader_id, options)
       %CURSOR  Internal: use BatchProcessor.multiChannel or singleChannel.
-      [obj.Id, obj.n_batches] = neurobatch.internal.neurobatch_mex('cursor_new', reader_id, options);
+      [obj.Id, obj.n_batches] = neurobatch.internal.gateway('cursor_new', reader_id, options);
     end
 
     function tf = hasNext(obj)
@@ -31,9 +32,9 @@ classdef Cursor < neurobatch.internal.Handle
     function [data, idx_local, idx, channel] = next(obj)
       %NEXT  The next batch; DATA is [] after the last one.
       if obj.Id == 0
-        error('neurobatch:cursor:closed', 'this Cursor is closed');
+        error('neurobatch:cursor:closed', 'this Cursor is closed (closed, or loaded from a MAT-file)');
       end
-      [data, info] = neurobatch.internal.neurobatch_mex('cursor_next', obj.Id);
+      [data, info] = neurobatch.internal.gateway('cursor_next', obj.Id);
       idx_local = [];
       idx = {};
       channel = [];

@@ -1,4 +1,4 @@
 function v = version()
 %VERSION  The version of the neurobatch library behind the package.
-v = neurobatch.internal.neurobatch_mex('version');
+v = neurobatch.internal.gateway('version');
 end

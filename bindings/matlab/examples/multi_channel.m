@@ -1,37 +1,56 @@
-% multi_channel.m: splitting a large file into batches where every batch
-% has n observations from m channels (YASS's multi_channel example).
+% multi_channel.m: YASS's multi_channel example in MATLAB.
+%
+% Splitting large files into batches where every batch has n
+% observations from m channels using BatchProcessor.multi_channel
+%
+% (YASS reads ~/data/ucl-neuropixel/rawDataSample.bin; here a recording of
+% 385 int16 channels is written first, so the example runs anywhere.)
 folder = tempname(); mkdir(folder);
-path = fullfile(folder, 'rawDataSample.bin');
-n_obs = 300000;
-data = int16(mod((0:n_obs - 1)' * 7 + (0:384), 200) - 100);   % observations x 385 channels
-fid = fopen(path, 'w'); fwrite(fid, data', 'int16'); fclose(fid);
+path_to_neuropixel_data = fullfile(folder, 'rawDataSample.bin');
+data = int16(mod(int32(0:29999)' * 7 + int32(0:384), 200) - 100);   % 30000 observations x 385 channels
+fid = fopen(path_to_neuropixel_data, 'w'); fwrite(fid, data', 'int16'); fclose(fid);
 
-bp = neurobatch.BatchProcessor(path, 'dtype', 'int16', 'n_channels', 385, 'data_order', 'samples', ...
-                               'max_memory', '30MB');
-% traverse all channels and all observations; the window size comes from max_memory
-c = bp.multiChannel();
-while c.hasNext()
-  [d, ~, idx] = c.next();
-  fprintf('Shape: %s. Index: %d..%d\n', mat2str(size(d)), idx{1}(1), idx{1}(end));
+bp = neurobatch.BatchProcessor(path_to_neuropixel_data, ...
+                               'dtype', 'int16', 'n_channels', 385, 'data_order', 'samples', ...
+                               'max_memory', '3MB');
+
+% now, let's to some multi_channel operations, here we will
+% traverse all channels and all observations, each batch will
+% contain a subset in the temporal dimension, the window size
+% is determined by max_memory
+data_batches = bp.multi_channel();
+
+while data_batches.hasNext()
+  [d, ~, idx] = data_batches.next();
+  fprintf('Shape: %s. Index: observations %d:%d\n', mat2str(size(d)), idx{1}(1), idx{1}(end));
 end
-% temporal limits and a channel subset
-c = bp.multiChannel('from_time', 100000, 'to_time', 200000, 'channels', [1 2 3]);
-while c.hasNext()
-  [d, ~, idx] = c.next();
-  fprintf('Shape: %s. Index: %d..%d\n', mat2str(size(d)), idx{1}(1), idx{1}(end));
+
+% we can specify the temporal limits and subset channels
+% (observations and channels count from 1: YASS's from_time=10000,
+% to_time=20000, channels=[0, 1, 2] are these)
+data_batches = bp.multi_channel('from_time', 10001, 'to_time', 20000, 'channels', [1 2 3]);
+
+while data_batches.hasNext()
+  [d, ~, idx] = data_batches.next();
+  fprintf('Shape: %s. Index: observations %d:%d\n', mat2str(size(d)), idx{1}(1), idx{1}(end));
   assert(isequal(d, data(idx{1}, idx{2})));
 end
-bp.close();
-% with a buffer: d(idx_local, :) is the data without the buffer
-bp2 = neurobatch.BatchProcessor(path, 'dtype', 'int16', 'n_channels', 385, 'data_order', 'samples', ...
+
+% we can also create a BatchProcessor with a buffer
+bp2 = neurobatch.BatchProcessor(path_to_neuropixel_data, ...
+                                'dtype', 'int16', 'n_channels', 385, 'data_order', 'samples', ...
                                 'max_memory', '100KB', 'buffer_size', 10);
-c = bp2.multiChannel('from_time', 0, 'to_time', 100000, 'channels', [1 2 3]);
-n = 0;
-while c.hasNext()
-  [d, idx_local, idx] = c.next();
+
+data_batches = bp2.multi_channel('from_time', 1, 'to_time', 10000, 'channels', [1 2 3]);
+
+while data_batches.hasNext()
+  [d, idx_local, idx] = data_batches.next();
+  % d is the batch data (with buffer), d(idx_local, :) returns the data
+  % excluding buffer and idx is the absolute location for the
+  % current batch in the recordings
+  fprintf('Shape: %s. Local: %d:%d. Absolute: %d:%d\n', mat2str(size(d)), idx_local(1), idx_local(end), idx{1}(1), idx{1}(end));
   assert(isequal(d(idx_local, :), data(idx{1}, idx{2})));
-  n = n + 1;
 end
-fprintf('%d batches with a 10-observation buffer; shape of the last: %s\n', n, mat2str(size(d)));
-c.close(); bp2.close();
+
+bp.close(); bp2.close();
 rmdir(folder, 's');

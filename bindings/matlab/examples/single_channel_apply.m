@@ -1,24 +1,39 @@
-% single_channel_apply.m: apply a filter to every channel of a large file
-% (YASS's single_channel_apply example; a moving-average high-pass stands
-% in for the Butterworth filter).
+% single_channel_apply.m: YASS's single_channel_apply example in MATLAB.
+%
+% Apply functions to large files using BatchProcessor.single_channel_apply
+%
+% butterworth (examples/private/butterworth.m) is yass.preprocess.filter's
+% band-pass filter written out in M-code, so no toolbox is needed.
 folder = tempname(); mkdir(folder);
 path_to_neuropixel_data = fullfile(folder, 'rawDataSample.bin');
 path_to_filtered_data = fullfile(folder, 'filtered.bin');
-data = int16(mod((0:59999)' * 7 + (0:384), 200) - 100);
-fid = fopen(path_to_neuropixel_data, 'w'); fwrite(fid, data', 'int16'); fclose(fid);
+fid = fopen(path_to_neuropixel_data, 'w'); fwrite(fid, int16(mod(int32(0:59999)' * 7 + int32(0:384), 200) - 100)', 'int16'); fclose(fid);
 
-window = 64;
-highpass = @(x) single(double(x) - filter(ones(window, 1) / window, 1, double(x)));
-bp = neurobatch.BatchProcessor(path_to_neuropixel_data, 'dtype', 'int16', 'n_channels', 385, ...
-                               'data_order', 'samples', 'max_memory', '500MB');
-bp.singleChannelApply(highpass, 'mode', 'disk', 'output_path', path_to_filtered_data, 'channels', [1 2 3]);
+% create batch processor for the data
+bp = neurobatch.BatchProcessor(path_to_neuropixel_data, ...
+                               'dtype', 'int16', 'n_channels', 385, 'data_order', 'samples', ...
+                               'max_memory', '500MB');
+
+% appply a single channel transformation, each batch will be all observations
+% from one channel, results are saved to disk (YASS's keyword arguments
+% low_freq=300, high_factor=0.1, order=3, sampling_freq=30000 are bound in
+% an anonymous function)
+bp.single_channel_apply(@(ts) butterworth(ts, 300, 0.1, 3, 30000), 'disk', ...
+                        'output_path', path_to_filtered_data, ...
+                        'channels', [1 2 3]);
 bp.close();
 
-raw = neurobatch.RecordingsReader(path_to_neuropixel_data, 'dtype', 'int16', 'n_channels', 385, 'data_order', 'samples');
-filtered = neurobatch.RecordingsReader(path_to_filtered_data);   % float32, 'channels' order, from the sidecar
-fprintf('filtered: %s of %s, %s order\n', mat2str(filtered.shape()), filtered.dtype, filtered.data_order);
-f = filtered.read(1:2000, 1:3);
-expected = highpass(raw.read(1:60000, 2));
-assert(max(abs(double(f(:, 2)) - double(expected(1:2000)))) < 1e-4);
+% let's look at the results
+raw = neurobatch.RecordingsReader(path_to_neuropixel_data, 'dtype', 'int16', ...
+                                  'n_channels', 385, 'data_order', 'samples');
+
+% you do not need to specify the format since single_channel_apply
+% saves a yaml file with such parameters
+filtered = neurobatch.RecordingsReader(path_to_filtered_data);
+
+fprintf('filtered: %s of %s in %s order\n', mat2str(filtered.shape()), filtered.dtype, filtered.data_order);
+fprintf('raw(1:5, 1)      = %s\n', mat2str(raw(1:5, 1)'));
+fprintf('filtered(1:5, 1) = %s\n', mat2str(filtered(1:5, 1)', 4));
+assert(isequal(filtered(1:2000, 2), butterworth(raw(1:2000, 2), 300, 0.1, 3, 30000)));
 raw.close(); filtered.close();
 rmdir(folder, 's');

@@ -46,7 +46,7 @@ bpb.close();
 % pass_batch_results: running sums; only the last comes back
 total = bp.multiChannelApply(@(x, prev) sum_with(x, prev), 'pass_batch_results', true, 'channels', 4);
 assert(total == sum(fixture_value(0:999, 3, 10)));
-none = bp.multiChannelApply(@(x, prev) 1, 'pass_batch_results', true, 'from_time', 5, 'to_time', 5);
+none = bp.multiChannelApply(@(x, prev) 1, 'pass_batch_results', true, 'from_time', 6, 'to_time', 5);  % 6:5 is empty
 assert(isempty(none));
 
 % cast_dtype uses the library's cast (truncation, as numpy), not MATLAB rounding
@@ -58,7 +58,7 @@ assert(isequal(neurobatch.castValues([1.9 -1.9], 'int16'), int16([1 -1])));
 % single channel to disk: channels order, labelled so, read back as obs x ch
 out3 = fullfile(d, 'single.bin');
 [~, params] = bp.singleChannelApply(@(x) single(x) - 1, 'mode', 'disk', 'output_path', out3, 'channels', [5 2], ...
-                                    'force_complete_channel_batch', false, 'from_time', 100, 'to_time', 900);
+                                    'force_complete_channel_batch', false, 'from_time', 101, 'to_time', 900);
 assert(strcmp(params.data_order, 'channels') && params.n_channels == 2 && strcmp(params.dtype, 'float32'));
 r = neurobatch.RecordingsReader(out3);
 assert(isequal(double(r.read(1:800)), fixture_value(100:899, [4 1], 10) - 1));
@@ -71,16 +71,16 @@ expect_error(@() bp.multiChannelApply(@(x) x, 'mode', 'disk', 'output_path', out
 [path, params] = bp.multiChannelApply(@(x) error('test:never', 'never called'), 'mode', 'disk', ...
                                       'output_path', out, 'if_file_exists', 'skip');
 assert(strcmp(path, out) && params.n_channels == 3);
-expect_error(@() bp.multiChannelApply(@(x) x, 'if_file_exists', 'replace'), 'neurobatch:apply:badIfFileExists', 'replace');
-expect_error(@() bp.multiChannelApply(@(x) x, 'mode', 'tape'), 'neurobatch:apply:badMode', 'tape');
-expect_error(@() bp.multiChannelApply(@(x) x, 'mode', 'disk'), 'neurobatch:apply:noOutputPath');
+expect_error(@() bp.multiChannelApply(@(x) x, 'if_file_exists', 'replace'), 'neurobatch:arg:badIfFileExists', 'replace');
+expect_error(@() bp.multiChannelApply(@(x) x, 'mode', 'tape'), 'neurobatch:arg:badMode', 'tape');
+expect_error(@() bp.multiChannelApply(@(x) x, 'mode', 'disk'), 'neurobatch:arg:badOutputPath', 'output_path');
 expect_error(@() bp.multiChannelApply(@(x) x, 'mode', 'disk', 'output_path', p), 'neurobatch:output:badOutputPath', 'input');
-expect_error(@() bp.multiChannelApply(@(x) x, 'cast_dtype', 'int12'), 'neurobatch:arg:badDtype', 'int12');
+expect_error(@() bp.multiChannelApply(@(x) x, 'cast_dtype', 'int12'), 'neurobatch:arg:badCastDtype', 'int12');
 expect_error(@() bp.singleChannelApply(@(x) x, 'cleanup_function', trim), 'neurobatch:arg:unknownOption', 'cleanup_function');
 
 % zero batches: an empty output with its sidecar
 out4 = fullfile(d, 'empty.bin');
-[~, params] = bp.singleChannelApply(@(x) x, 'mode', 'disk', 'output_path', out4, 'from_time', 7, 'to_time', 7, ...
+[~, params] = bp.singleChannelApply(@(x) x, 'mode', 'disk', 'output_path', out4, 'from_time', 8, 'to_time', 7, ...
                                     'channels', [1 2 3], 'cast_dtype', 'float64');
 assert(params.n_channels == 3 && strcmp(params.dtype, 'float64') && strcmp(params.data_order, 'channels'));
 info = dir(out4);

@@ -28,13 +28,13 @@ for order = {'samples', 'channels'}
   assert(isempty(x) && isempty(idx_local));  % done, and stays done
   c.close();
   % a time range and a channel list (1-based)
-  c = bp.multiChannel('from_time', 100, 'to_time', 200, 'channels', [3 1 3]);
+  c = bp.multiChannel('from_time', 101, 'to_time', 200, 'channels', [3 1 3]);
   [x, idx_local, idx] = c.next();
   assert(isequal(idx{1}, 101:200) && isequal(idx{2}, [3 1 3]));
   assert(isequal(double(x(idx_local, :)), fixture_value(100:199, [2 0 2], 10)));
   c.close();
   % single channel: whole channels, then split
-  c = bp.singleChannel('channels', [2 5], 'from_time', 10, 'to_time', 990);
+  c = bp.singleChannel('channels', [2 5], 'from_time', 11, 'to_time', 990);
   chans = [];
   while c.hasNext()
     [x, idx_local, idx, ch] = c.next();
@@ -51,12 +51,12 @@ for order = {'samples', 'channels'}
   [x, ~, ~, ch] = c.next();
   assert(ch == 1 && numel(x) == 200);
   c.close();
-  expect_error(@() bp.multiChannel('to_time', 1001), 'neurobatch:cursor:badRange', '1001');
-  expect_error(@() bp.multiChannel('channels', []), 'neurobatch:arg:badChannel', 'empty');
+  expect_error(@() bp.multiChannel('to_time', 1001), 'neurobatch:arg:badToTime', 'observations 1 to 1000');
+  expect_error(@() bp.multiChannel('channels', []), 'neurobatch:arg:badChannels', 'no channel');
   bp.close();
   bp = neurobatch.BatchProcessor(p, 'max_memory', 19);
   expect_error(@() bp.multiChannel(), 'neurobatch:cursor:memoryTooSmall', 'at least 20 bytes');
   bp.close();
-  expect_error(@() neurobatch.BatchProcessor(p, 'max_memory', '1.5GB'), 'neurobatch:arg:badMemory', '1.5GB');
+  expect_error(@() neurobatch.BatchProcessor(p, 'max_memory', '1.5GB'), 'neurobatch:arg:badMaxMemory', '1.5GB');
 end
 end

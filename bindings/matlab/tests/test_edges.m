@@ -33,5 +33,5 @@ for order = {'samples', 'channels'}
     c.close();
   end
 end
-expect_error(@() neurobatch.BatchProcessor(p, 'edge', 'wrap'), 'neurobatch:arg:edge');
+expect_error(@() neurobatch.BatchProcessor(p, 'edge', 'wrap'), 'neurobatch:arg:badEdge', 'wrap');
 end

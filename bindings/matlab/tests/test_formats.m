@@ -5,17 +5,26 @@ function test_formats()
 % 'microvolts', true delivers single-precision microvolt batches.
 d = temp_folder();
 cleanup = onCleanup(@() rmdir(d, 's'));
-% SpikeGLX: 4 AP channels (gains 500, 500, 1000, 500) + sync, 100 samples
+% SpikeGLX, a Neuropixels 1.0 .ap.meta as SpikeGLX writes a subset save:
+% acquired 384 AP + 384 LF + 1 SY; saved AP 0-3 (gains 500, 500, 1000, 500)
+% and the sync word (acquired channel 768); 100 samples
 v = int16(reshape(mod(0:499, 97) - 40, 5, 100));   % channels x samples = samples order on disk
 fid = fopen(fullfile(d, 'run_g0_t0.imec0.ap.bin'), 'w'); fwrite(fid, v, 'int16'); fclose(fid);
+gains = 500 * ones(1, 384); gains(3) = 1000;
+imro = '(0,384)';
+for c = 0:383
+  imro = [imro, sprintf('(%d 0 0 %d 250 1)', c, gains(c + 1))];
+end
 fid = fopen(fullfile(d, 'run_g0_t0.imec0.ap.meta'), 'w');
-fprintf(fid, 'imSampRate=30000\nimAiRangeMax=0.6\nimMaxInt=512\nnSavedChans=5\nsnsApLfSy=4,0,1\nsnsSaveChanSubset=all\n');
-fprintf(fid, '~imroTbl=(0,4)(0 0 0 500 250 1)(1 0 0 500 250 1)(2 0 0 1000 250 1)(3 0 0 500 250 1)\n');
+fprintf(fid, 'imSampRate=30000\nimAiRangeMax=0.6\nimMaxInt=512\nnSavedChans=5\nacqApLfSy=384,384,1\nsnsApLfSy=4,0,1\nsnsSaveChanSubset=0:3,768\n');
+fprintf(fid, '~imroTbl=%s\n', imro);
 fclose(fid);
 r = neurobatch.RecordingsReader(fullfile(d, 'run_g0_t0.imec0.ap.bin'));
 assert(strcmp(r.format, 'spikeglx') && r.n_channels == 5 && r.n_observations == 100);
 assert(r.sampling_rate == 30000);
 assert(isequal(r.scales_uv, [2.34375 2.34375 1.171875 2.34375 1]));   % 0.6 / 512 / gain * 1e6; sync: 1
+assert(isequal(r.channel_kinds, {'neural_ap', 'neural_ap', 'neural_ap', 'neural_ap', 'digital'}));
+assert(isequal(r.neural_channels(), 1:4));
 r.close();
 bp = neurobatch.BatchProcessor(fullfile(d, 'run_g0_t0.imec0.ap.bin'), 'microvolts', true, 'max_memory', 5 * 2 * 40);
 c = bp.multiChannel();
@@ -38,14 +47,16 @@ fclose(fid);
 r = neurobatch.RecordingsReader(fullfile(root, 'structure.oebin'), 'stream', 'Rhythm Data_ADC');
 assert(strcmp(r.format, 'openephys') && r.n_channels == 2 && r.n_observations == 30);
 assert(isequal(r.scales_uv, [152.587890625 152.587890625]));
+assert(isequal(r.channel_kinds, {'analog', 'analog'}) && isempty(r.neural_channels()));
 r.close();
 r = neurobatch.RecordingsReader(fullfile(root, 'structure.oebin'), 'stream', 1);
 assert(r.n_channels == 1 && r.scales_uv == 0.195 && r.sampling_rate == 30000);
+assert(isequal(r.channel_kinds, {'neural'}) && r.neural_channels() == 1);
 r.close();
 % a plain file: nothing known
 p = write_fixture(d, 'plain.bin', 'int16', 3, 10, 'samples');
 r = neurobatch.RecordingsReader(p);
-assert(strcmp(r.format, 'raw') && isempty(r.sampling_rate) && isempty(r.scales_uv));
+assert(strcmp(r.format, 'raw') && isempty(r.sampling_rate) && isempty(r.scales_uv) && isempty(r.channel_kinds));
 r.close();
 expect_error(@() neurobatch.BatchProcessor(p, 'microvolts', true).multiChannel(), 'neurobatch:cursor:noMetadata');
 % a session: two files read as one recording, a batch across the boundary

@@ -27,7 +27,7 @@ if exist('OCTAVE_VERSION', 'builtin')
   root = fileparts(fileparts(which('neurobatch.liveHandles')));
   script = sprintf(['addpath(''%s''); r = neurobatch.RecordingsReader(''%s''); bp = neurobatch.BatchProcessor(''%s''); ' ...
                     'c = bp.multiChannel(); clear all; n = neurobatch.liveHandles(); printf(''live=%%d\\n'', n);'], root, p, p);
-  [status, out] = system(sprintf('"%s" --norc --quiet --no-window-system --eval "%s"', exe, script));
+  [status, out] = system(sprintf('"%s" --no-history --norc --quiet --no-window-system --eval "%s"', exe, script));
   assert(~isempty(strfind(out, 'live=0')), 'clear all left handles: status %d, output %s', status, out);
 end
 end

@@ -34,15 +34,15 @@ expect_error(@() neurobatch.RecordingsReader(p), 'neurobatch:reader:sidecarMissi
 expect_error(@() neurobatch.RecordingsReader(p, 'dtype', 'int16', 'n_channels', 3, 'data_order', 'samples'), ...
              'neurobatch:reader:badSize', 'remainder');
 expect_error(@() neurobatch.RecordingsReader(p, 'dtype', 'int12', 'n_channels', 4, 'data_order', 'samples'), ...
-             'neurobatch:reader:badDtype', 'int12');
+             'neurobatch:arg:badDtype', 'int12');
 expect_error(@() neurobatch.RecordingsReader(p, 'dtype', 'int16', 'n_channels', 4, 'data_order', 'rows'), ...
-             'neurobatch:reader:badDataOrder', 'rows');
+             'neurobatch:arg:badDataOrder', 'rows');
 expect_error(@() neurobatch.RecordingsReader(p, 'colour', 'red'), 'neurobatch:arg:unknownOption', 'colour');
 r = neurobatch.RecordingsReader(p, 'dtype', 'int16', 'n_channels', 4, 'data_order', 'channels');
-expect_error(@() r.read(1:3, 0), 'neurobatch:arg:badChannel', 'count from 1');
-expect_error(@() r.read(1:3, 5), 'neurobatch:arg:badChannel', 'channels 1 to 4');
-expect_error(@() r.read([1 3], 1), 'neurobatch:reader:badRows');
-expect_error(@() r.read(45:51, 1), 'neurobatch:reader:badRange', '[44, 51)');
+expect_error(@() r.read(1:3, 0), 'neurobatch:arg:badChannels', 'channels 1 to 4');
+expect_error(@() r.read(1:3, 5), 'neurobatch:arg:badChannels', 'channel 5');
+expect_error(@() r.read([1 3], 1), 'neurobatch:arg:badRows', 'contiguous');
+expect_error(@() r.read(45:51, 1), 'neurobatch:arg:badRows', 'observations 1 to 50');
 r.close();
 expect_error(@() r.read(1:2, 1), 'neurobatch:reader:closed');
 end

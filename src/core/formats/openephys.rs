@@ -80,6 +80,10 @@ fn kind(c: &OebinChannel) -> ChannelKind {
     if numbered("ADC") || numbered("AUX") || numbered("AI") {
         return ChannelKind::Analog;
     }
+    // The GUI names headstage channels CH1, CH2, ... (older files give no type).
+    if numbered("CH") {
+        return ChannelKind::Neural;
+    }
     ChannelKind::Unknown
 }
 

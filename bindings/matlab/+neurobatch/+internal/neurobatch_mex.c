@@ -12,6 +12,14 @@
  * a writer handle. Errors are raised with mexErrMsgIdAndTxt only after every
  * C call returned, with ids like neurobatch:reader:badSize.
  *
+ * Every mxArray is checked before its data is touched: numeric data must be
+ * full (not sparse), real, two-dimensional where a matrix is expected, and of
+ * a supported class; text must be a character row vector without NUL
+ * characters; a cell array of paths must be a vector. The M-code validates
+ * user options first and names them; these checks are the gateway's own
+ * guard, for any caller. Memory from mxMalloc (strings, channel lists) is
+ * freed by MATLAB/Octave when an error leaves the MEX function.
+ *
  * Built with the R2018a interleaved-complex API (mkoctfile --mex
  * -DMX_HAS_INTERLEAVED_COMPLEX=1, or mex -R2018a). */
 #include <stdint.h>
@@ -112,8 +120,30 @@ static void arg_error(const char *what) { mexErrMsgIdAndTxt("neurobatch:arg:badT
 
 /* ---------------------------------------------------------------- arguments */
 
+/* What an argument is, in a user's words: "a 6000x6000 sparse double",
+ * "a 1x2 complex double", "a 2x5 char array", "a 1x2 cell array". */
+static void describe(const mxArray *a, char *buf, size_t len) {
+  const mwSize *d = mxGetDimensions(a);
+  char dims[64] = "";
+  size_t nd = mxGetNumberOfDimensions(a), used = 0;
+  for (size_t k = 0; k < nd && used + 24 < sizeof dims; k++)
+    used += (size_t)snprintf(dims + used, sizeof dims - used, k ? "x%zu" : "%zu", (size_t)d[k]);
+  snprintf(buf, len, "a %s %s%s%s%s", dims, mxIsSparse(a) ? "sparse " : "", mxIsNumeric(a) && mxIsComplex(a) ? "complex " : "",
+           mxGetClassName(a), mxIsChar(a) || mxIsCell(a) || mxIsStruct(a) ? " array" : "");
+}
+
+/* A real, full (not sparse) numeric array: the only kind whose data the
+ * gateway reads as a plain buffer of its class. */
+static int plain_numeric(const mxArray *a) { return mxIsNumeric(a) && !mxIsSparse(a) && !mxIsComplex(a); }
+
+/* A row of text (or an empty char), without NUL. */
+static int char_row(const mxArray *a) {
+  if (!mxIsChar(a) || mxGetNumberOfDimensions(a) != 2 || (mxGetM(a) > 1) || (mxGetM(a) == 0 && mxGetN(a) > 0)) return 0;
+  return 1;
+}
+
 static void *lookup(const mxArray *a, int kind) {
-  if (!mxIsDouble(a) || mxGetNumberOfElements(a) != 1 || mxIsComplex(a)) arg_error("a handle id must be a real double scalar");
+  if (!mxIsDouble(a) || !plain_numeric(a) || mxGetNumberOfElements(a) != 1) arg_error("a handle id must be a real double scalar");
   double id = mxGetScalar(a);
   for (size_t i = 0; i < n_entries; i++)
     if (table[i].id == id) {
@@ -125,30 +155,62 @@ static void *lookup(const mxArray *a, int kind) {
   return NULL;
 }
 
-/* A char argument as a NUL-terminated string in `buf`. */
-static const char *text(const mxArray *a, char *buf, size_t len, const char *what) {
-  if (!mxIsChar(a) || mxGetString(a, buf, len) != 0) {
-    char m[256];
-    snprintf(m, sizeof m, "%s must be a character vector (shorter than %zu characters)", what, len);
+/* A char row vector as a NUL-terminated UTF-8 string, allocated with
+ * mxMalloc. A 2-row char matrix would be read column-major (garbled) and a
+ * NUL would silently cut the text, so both are errors. */
+static char *text(const mxArray *a, const char *what) {
+  char m[512], d[96];
+  if (!char_row(a)) {
+    describe(a, d, sizeof d);
+    snprintf(m, sizeof m, "%s must be a character vector (one row of text), got %s", what, d);
     arg_error(m);
   }
-  return buf;
+  const mxChar *c = mxGetChars(a);
+  size_t n = mxGetNumberOfElements(a);
+  for (size_t k = 0; k < n; k++)
+    if (c[k] == 0) {
+      snprintf(m, sizeof m, "%s contains a NUL character at position %zu; text passed to the library cannot contain NUL", what, k + 1);
+      arg_error(m);
+    }
+#ifdef HAVE_OCTAVE
+  char *s = mxArrayToString(a); /* Octave's char arrays hold UTF-8 bytes */
+#else
+  char *s = mxArrayToUTF8String(a);
+#endif
+  if (!s) {
+    snprintf(m, sizeof m, "%s could not be converted to UTF-8 text", what);
+    arg_error(m);
+  }
+  return s;
 }
 
 static double number(const mxArray *a, const char *what) {
-  if (!mxIsNumeric(a) || mxIsComplex(a) || mxGetNumberOfElements(a) != 1) {
-    char m[256];
-    snprintf(m, sizeof m, "%s must be a real numeric scalar", what);
+  if (!plain_numeric(a) || mxGetNumberOfElements(a) != 1) {
+    char m[256], d[96];
+    describe(a, d, sizeof d);
+    snprintf(m, sizeof m, "%s must be a real numeric scalar, got %s", what, d);
     arg_error(m);
   }
   return mxGetScalar(a);
 }
 
+/* true/false: a logical scalar, or a real numeric 0 or 1. */
+static bool flag(const mxArray *a, const char *what) {
+  if (mxIsLogical(a) && mxGetNumberOfElements(a) == 1) return mxIsLogicalScalarTrue(a);
+  double v = plain_numeric(a) && mxGetNumberOfElements(a) == 1 ? mxGetScalar(a) : -1;
+  if (v != 0 && v != 1) {
+    char m[256];
+    snprintf(m, sizeof m, "%s must be true or false", what);
+    arg_error(m);
+  }
+  return v == 1;
+}
+
 /* A non-negative whole number that fits uint64. */
 static uint64_t count(const mxArray *a, const char *what) {
-  if (mxIsUint64(a) && mxGetNumberOfElements(a) == 1) return *mxGetUint64s(a);
+  if (mxIsUint64(a) && !mxIsComplex(a) && mxGetNumberOfElements(a) == 1) return *mxGetUint64s(a);
   double v = number(a, what);
-  if (!(v >= 0) || v != (double)(uint64_t)v || v >= 18446744073709551616.0) {
+  if (!(v >= 0) || v >= 18446744073709551616.0 || v != (double)(uint64_t)v) {
     char m[256];
     snprintf(m, sizeof m, "%s must be a non-negative whole number, got %g", what, v);
     arg_error(m);
@@ -157,26 +219,35 @@ static uint64_t count(const mxArray *a, const char *what) {
 }
 
 static const mxArray *field(const mxArray *s, const char *name) {
-  return (s && mxIsStruct(s)) ? mxGetField(s, 0, name) : NULL;
+  return (s && mxIsStruct(s) && mxGetNumberOfElements(s) == 1) ? mxGetField(s, 0, name) : NULL;
 }
 
 static int field_set(const mxArray *f) { return f && !mxIsEmpty(f); }
 
-/* 0-based channel indices from a double vector; NULL for all (empty). */
+/* 0-based channel indices from a real double vector; NULL for all ('all',
+ * an empty double, or no value). */
 static size_t *channel_list(const mxArray *a, size_t *n, int *all) {
-  *all = !a || (mxIsChar(a)) || (mxIsEmpty(a) && !mxIsCell(a));
+  *n = 0;
+  *all = !a || mxIsChar(a) || (mxIsEmpty(a) && mxIsDouble(a));
   if (a && mxIsChar(a)) {
-    char buf[16];
-    if (strcmp(text(a, buf, sizeof buf, "channels"), "all") != 0) arg_error("channels must be 'all' or a vector of channel indices");
+    char *t = text(a, "channels");
+    if (strcmp(t, "all") != 0) arg_error("channels must be 'all' or a vector of channel indices");
+    mxFree(t);
   }
-  if (*all) { *n = 0; return NULL; }
-  if (!mxIsDouble(a) || mxIsComplex(a)) arg_error("channels must be 'all' or a real double vector of channel indices");
+  if (*all) return NULL;
+  if (!mxIsDouble(a) || !plain_numeric(a) || mxGetNumberOfDimensions(a) != 2 || (mxGetM(a) != 1 && mxGetN(a) != 1)) {
+    char m[256], d[96];
+    describe(a, d, sizeof d);
+    snprintf(m, sizeof m, "channels must be 'all' or a real, full double vector of channel indices, got %s", d);
+    arg_error(m);
+  }
   *n = mxGetNumberOfElements(a);
-  size_t *ch = mxMalloc((*n ? *n : 1) * sizeof *ch);
+  size_t *ch = mxMalloc(*n * sizeof *ch);
+  const double *v = mxGetDoubles(a);
   for (size_t i = 0; i < *n; i++) {
-    double v = mxGetDoubles(a)[i];
-    if (!(v >= 0) || v != (double)(size_t)v) mexErrMsgIdAndTxt("neurobatch:arg:badChannel", "channel index %g (0-based) is not a valid channel", v);
-    ch[i] = (size_t)v;
+    if (!(v[i] >= 0) || v[i] >= 18446744073709551616.0 || v[i] != (double)(size_t)v[i])
+      mexErrMsgIdAndTxt("neurobatch:arg:badChannel", "channel index %g (0-based) is not a valid channel", v[i]);
+    ch[i] = (size_t)v[i];
   }
   return ch;
 }
@@ -213,21 +284,55 @@ static mxClassID class_of_dtype(nb_dtype d) {
 }
 
 static nb_dtype dtype_arg(const mxArray *a, const char *area) {
-  char buf[32];
   nb_dtype d = NB_DTYPE_UNSET;
-  check(nb_dtype_from_name(text(a, buf, sizeof buf, "dtype"), &d), area);
+  char *t = text(a, "dtype");
+  check(nb_dtype_from_name(t, &d), area);
+  mxFree(t);
   return d;
 }
 
-/* A real numeric matrix of a supported class, as the writer takes it. */
-static nb_dtype matrix_dtype(const mxArray *a, const char *what) {
-  nb_dtype d = (mxIsNumeric(a) && !mxIsComplex(a) && mxGetNumberOfDimensions(a) == 2) ? dtype_of_class(mxGetClassID(a)) : NB_DTYPE_UNSET;
+/* Values the library may read as a plain buffer: a real, full numeric array
+ * of a supported class; a 2-D matrix when `matrix` is set. */
+static nb_dtype values_dtype(const mxArray *a, const char *what, int matrix) {
+  nb_dtype d = plain_numeric(a) && (!matrix || mxGetNumberOfDimensions(a) == 2) ? dtype_of_class(mxGetClassID(a)) : NB_DTYPE_UNSET;
   if (d == NB_DTYPE_UNSET) {
-    char m[256];
-    snprintf(m, sizeof m, "%s must be a real 2-D numeric matrix (int8..uint64, single or double), got a %s", what, mxGetClassName(a));
+    char m[512], desc[96];
+    describe(a, desc, sizeof desc);
+    const char *hint = mxIsSparse(a) ? ": convert it with full()"
+                       : mxIsNumeric(a) && mxIsComplex(a) ? ": take real() or abs() first"
+                       : mxIsLogical(a) ? ": convert it, e.g. with uint8() or double()"
+                       : "";
+    snprintf(m, sizeof m, "%s must be a real, full %snumeric array (int8..uint64, single or double), got %s%s", what,
+             matrix ? "2-D " : "", desc, hint);
     mexErrMsgIdAndTxt("neurobatch:arg:badResult", "%s", m);
   }
   return d;
+}
+
+/* One path, or a vector cell array of paths (a session), as mxMalloc'd
+ * strings. */
+static char **path_list(const mxArray *a, const char *what, size_t *n) {
+  if (!mxIsCell(a)) {
+    char **one = mxMalloc(sizeof *one);
+    one[0] = text(a, what);
+    *n = 1;
+    return one;
+  }
+  char m[256], d[96];
+  *n = mxGetNumberOfElements(a);
+  if (*n == 0 || mxGetNumberOfDimensions(a) != 2 || (mxGetM(a) != 1 && mxGetN(a) != 1)) {
+    describe(a, d, sizeof d);
+    snprintf(m, sizeof m, "a session's paths must be a non-empty vector cell array, in time order, got %s", d);
+    arg_error(m);
+  }
+  char **paths = mxMalloc(*n * sizeof *paths);
+  for (size_t k = 0; k < *n; k++) {
+    const mxArray *e = mxGetCell(a, k);
+    snprintf(m, sizeof m, "path %zu of the session", k + 1);
+    if (!e) arg_error("every path of a session must be a character vector");
+    paths[k] = text(e, m);
+  }
+  return paths;
 }
 
 /* ---------------------------------------------------------------- structs */
@@ -249,8 +354,9 @@ static void batch_options(const mxArray *s, nb_batch_options *o, size_t **channe
   const mxArray *f;
   if (field_set(f = field(s, "max_memory"))) {
     if (mxIsChar(f)) {
-      char buf[64];
-      check(nb_max_memory_parse(text(f, buf, sizeof buf, "max_memory"), &o->max_memory), "arg");
+      char *t = text(f, "max_memory");
+      check(nb_max_memory_parse(t, &o->max_memory), "arg");
+      mxFree(t);
     } else {
       o->max_memory = count(f, "max_memory");
     }
@@ -259,16 +365,16 @@ static void batch_options(const mxArray *s, nb_batch_options *o, size_t **channe
   if (field_set(f = field(s, "to_time"))) o->to_time = count(f, "to_time");
   if (field_set(f = field(s, "buffer_size"))) o->buffer_size = count(f, "buffer_size");
   if (field_set(f = field(s, "edge"))) {
-    char buf[32];
-    const char *e = text(f, buf, sizeof buf, "edge");
+    char *e = text(f, "edge");
     if (strcmp(e, "zeros") == 0) o->edge = NB_EDGE_ZEROS;
     else if (strcmp(e, "reflect") == 0) o->edge = NB_EDGE_REFLECT;
     else if (strcmp(e, "replicate") == 0) o->edge = NB_EDGE_REPLICATE;
-    else mexErrMsgIdAndTxt("neurobatch:arg:edge", "unknown edge '%s': expected 'zeros', 'reflect' or 'replicate'", e);
+    else mexErrMsgIdAndTxt("neurobatch:arg:badEdge", "unknown edge '%s': expected 'zeros', 'reflect' or 'replicate'", e);
+    mxFree(e);
   }
-  if (field_set(f = field(s, "microvolts"))) o->microvolts = mxIsLogicalScalarTrue(f) || (mxIsNumeric(f) && number(f, "microvolts") != 0);
-  if (field_set(f = field(s, "single_channel"))) o->traversal = number(f, "single_channel") != 0 ? NB_TRAVERSAL_SINGLE_CHANNEL : NB_TRAVERSAL_MULTI_CHANNEL;
-  if (field_set(f = field(s, "force_complete_channel_batch"))) o->force_complete_channel_batch = mxIsLogicalScalarTrue(f) || (mxIsNumeric(f) && number(f, "force_complete_channel_batch") != 0);
+  if (field_set(f = field(s, "microvolts"))) o->microvolts = flag(f, "microvolts");
+  if (field_set(f = field(s, "single_channel"))) o->traversal = flag(f, "single_channel") ? NB_TRAVERSAL_SINGLE_CHANNEL : NB_TRAVERSAL_MULTI_CHANNEL;
+  if (field_set(f = field(s, "force_complete_channel_batch"))) o->force_complete_channel_batch = flag(f, "force_complete_channel_batch");
   int all = 1;
   size_t n = 0;
   *channels = channel_list(field(s, "channels"), &n, &all);
@@ -283,48 +389,41 @@ static void batch_options(const mxArray *s, nb_batch_options *o, size_t **channe
 static void cmd_reader_open(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
   (void)nlhs;
   if (nrhs < 2) arg_error("reader_open needs a path");
-  char path[4096], buf[64];
   /* A cell array of paths: a session of several files, concatenated in time. */
-  enum { MAX_FILES = 256 };
-  static char paths[MAX_FILES][4096];
-  const char *ptrs[MAX_FILES];
   size_t n_files = 0;
-  if (mxIsCell(prhs[1])) {
-    n_files = mxGetNumberOfElements(prhs[1]);
-    if (n_files == 0 || n_files > MAX_FILES) arg_error("a session needs between 1 and 256 files");
-    for (size_t k = 0; k < n_files; k++) {
-      const mxArray *e = mxGetCell(prhs[1], k);
-      if (!e) arg_error("every path of a session must be a character vector");
-      ptrs[k] = text(e, paths[k], sizeof paths[k], "path");
-    }
-  } else {
-    text(prhs[1], path, sizeof path, "path");
-  }
+  char **paths = path_list(prhs[1], "path", &n_files);
   nb_open_options o;
   check(nb_open_options_init(&o, NB_OPEN_OPTIONS_VERSION), "reader");
   const mxArray *s = nrhs > 2 ? prhs[2] : NULL, *f;
   if (field_set(f = field(s, "dtype"))) o.dtype = dtype_arg(f, "reader");
   if (field_set(f = field(s, "n_channels"))) {
     uint64_t n = count(f, "n_channels");
-    if (n == 0) mexErrMsgIdAndTxt("neurobatch:reader:badChannel", "n_channels must be at least 1, got 0");
+    if (n == 0 || n > SIZE_MAX) mexErrMsgIdAndTxt("neurobatch:reader:badChannel", "n_channels must be at least 1, got %g", (double)n);
     o.n_channels = (size_t)n;
   }
-  if (field_set(f = field(s, "data_order"))) check(nb_data_order_from_name(text(f, buf, sizeof buf, "data_order"), &o.data_order), "reader");
+  if (field_set(f = field(s, "data_order"))) {
+    char *t = text(f, "data_order");
+    check(nb_data_order_from_name(t, &o.data_order), "reader");
+  }
   if (field_set(f = field(s, "loader"))) {
-    text(f, buf, sizeof buf, "loader");
-    if (!strcmp(buf, "pread")) o.loader = NB_LOADER_PREAD;
-    else if (!strcmp(buf, "mmap")) o.loader = NB_LOADER_MMAP;
-    else mexErrMsgIdAndTxt("neurobatch:reader:badLoader", "unknown loader '%s': expected 'pread' or 'mmap'", buf);
+    char *t = text(f, "loader");
+    if (!strcmp(t, "pread")) o.loader = NB_LOADER_PREAD;
+    else if (!strcmp(t, "mmap")) o.loader = NB_LOADER_MMAP;
+    else mexErrMsgIdAndTxt("neurobatch:reader:badLoader", "unknown loader '%s': expected 'pread' or 'mmap'", t);
   }
   if (field_set(f = field(s, "sampling_rate"))) o.sampling_rate = number(f, "sampling_rate");
-  char stream[256];
   if (field_set(f = field(s, "stream"))) {
-    if (mxIsChar(f)) o.stream_name = text(f, stream, sizeof stream, "stream");
-    else o.stream_index = (int64_t)count(f, "stream") - 1; /* 1-based in MATLAB */
+    if (mxIsChar(f)) {
+      o.stream_name = text(f, "stream");
+    } else {
+      uint64_t k = count(f, "stream");
+      if (k == 0 || k > INT64_MAX) mexErrMsgIdAndTxt("neurobatch:reader:badStream", "stream numbers count from 1, got %g", (double)k);
+      o.stream_index = (int64_t)k - 1; /* 1-based in MATLAB */
+    }
   }
   nb_reader *r = NULL;
-  if (n_files) check(nb_reader_open_files(ptrs, n_files, &o, &r), "reader");
-  else check(nb_reader_open(path, &o, &r), "reader");
+  if (mxIsCell(prhs[1])) check(nb_reader_open_files((const char *const *)paths, n_files, &o, &r), "reader");
+  else check(nb_reader_open(paths[0], &o, &r), "reader");
   plhs[0] = mxCreateDoubleScalar(add_entry(K_READER, r));
 }
 
@@ -332,8 +431,8 @@ static void cmd_reader_info(int nlhs, mxArray **plhs, int nrhs, const mxArray **
   (void)nlhs;
   if (nrhs < 2) arg_error("reader_info needs a handle");
   nb_reader *r = lookup(prhs[1], K_READER);
-  const char *names[] = {"n_observations", "n_channels", "dtype", "data_order", "format", "sampling_rate", "scales_uv"};
-  mxArray *s = mxCreateStructMatrix(1, 1, 7, names);
+  const char *names[] = {"n_observations", "n_channels", "dtype", "data_order", "format", "sampling_rate", "scales_uv", "channel_kinds"};
+  mxArray *s = mxCreateStructMatrix(1, 1, 8, names);
   mxSetField(s, 0, "format", mxCreateString(nb_reader_format(r)));
   double hz = 0;
   nb_status st = nb_reader_sampling_rate(r, &hz);
@@ -349,6 +448,18 @@ static void cmd_reader_info(int nlhs, mxArray **plhs, int nrhs, const mxArray **
     check(st, "reader");
   }
   mxSetField(s, 0, "scales_uv", scales);
+  /* Channel kinds as a 1 x n_channels cell of names ({} for plain files). */
+  mxArray *kinds = mxCreateCellMatrix(0, 0);
+  nb_channel_kind *codes = mxMalloc((n_ch ? n_ch : 1) * sizeof *codes);
+  st = nb_reader_channel_kinds(r, codes, n_ch);
+  if (st == NB_STATUS_OK) {
+    mxDestroyArray(kinds);
+    kinds = mxCreateCellMatrix(1, n_ch);
+    for (size_t k = 0; k < n_ch; k++) mxSetCell(kinds, k, mxCreateString(nb_channel_kind_name(codes[k])));
+  }
+  mxFree(codes);
+  if (st != NB_STATUS_OK && st != NB_STATUS_NO_METADATA) check(st, "reader");
+  mxSetField(s, 0, "channel_kinds", kinds);
   mxSetField(s, 0, "n_observations", mxCreateDoubleScalar((double)nb_reader_n_observations(r)));
   mxSetField(s, 0, "n_channels", mxCreateDoubleScalar((double)nb_reader_n_channels(r)));
   mxSetField(s, 0, "dtype", mxCreateString(nb_dtype_name(nb_reader_dtype(r))));
@@ -365,13 +476,16 @@ static void cmd_reader_read(int nlhs, mxArray **plhs, int nrhs, const mxArray **
   int all = 1;
   size_t n = 0;
   size_t *ch = channel_list(prhs[4], &n, &all);
+  /* Validates the range and channels, and says how many bytes the block takes. */
   size_t need = 0;
   nb_status s = nb_reader_read(r, from, to, all ? NULL : ch, all ? 0 : n, buffer, NB_LAYOUT_CHANNEL_MAJOR, NULL, 0, &need);
   if (s != NB_STATUS_BUFFER_TOO_SMALL) check(s, "reader");
   size_t n_sel = all ? nb_reader_n_channels(r) : n;
   size_t rows = (size_t)(to - from + 2 * buffer);
   mxArray *m = mxCreateNumericMatrix(rows, n_sel, class_of_dtype(nb_reader_dtype(r)), mxREAL);
-  s = nb_reader_read(r, from, to, all ? NULL : ch, all ? 0 : n, buffer, NB_LAYOUT_CHANNEL_MAJOR, mxGetData(m), need, NULL);
+  /* The size passed is the matrix's own: the library never writes past it. */
+  size_t bytes = mxGetNumberOfElements(m) * mxGetElementSize(m);
+  s = nb_reader_read(r, from, to, all ? NULL : ch, all ? 0 : n, buffer, NB_LAYOUT_CHANNEL_MAJOR, mxGetData(m), bytes, NULL);
   mxFree(ch);
   if (s < 0) mxDestroyArray(m);
   check(s, "reader");
@@ -411,7 +525,12 @@ static void cmd_cursor_next(int nlhs, mxArray **plhs, int nrhs, const mxArray **
   }
   /* channel-major rows x channels is exactly MATLAB's column-major matrix */
   mxArray *m = mxCreateNumericMatrix(b->n_rows, b->n_channels, class_of_dtype(b->dtype), mxREAL);
-  if (b->n_bytes) memcpy(mxGetData(m), b->data, b->n_bytes);
+  size_t bytes = mxGetNumberOfElements(m) * mxGetElementSize(m);
+  if (b->n_bytes != bytes) {
+    mxDestroyArray(m);
+    mexErrMsgIdAndTxt("neurobatch:cursor:badBatch", "a batch of %zu bytes does not fill %zu x %zu values", b->n_bytes, b->n_rows, b->n_channels);
+  }
+  if (bytes) memcpy(mxGetData(m), b->data, bytes);
   plhs[0] = m;
   if (nlhs > 1) {
     const char *names[] = {"batch_index", "n_batches", "idx_start", "idx_stop", "idx_local_start", "idx_local_stop", "buffer_size", "channel", "channels"};
@@ -440,12 +559,14 @@ static void cmd_cursor_seek(int nlhs, mxArray **plhs, int nrhs, const mxArray **
 static void cmd_writer_open(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
   (void)nlhs;
   if (nrhs < 5) arg_error("writer_open needs path, order, n_channels, dtype");
-  char path[4096], order[32];
-  text(prhs[1], path, sizeof path, "output_path");
+  char *path = text(prhs[1], "output_path"), *order = text(prhs[2], "order");
   nb_data_order o = NB_DATA_ORDER_UNSET;
-  check(nb_data_order_from_name(text(prhs[2], order, sizeof order, "order"), &o), "writer");
+  check(nb_data_order_from_name(order, &o), "writer");
+  uint64_t n_channels = count(prhs[3], "n_channels");
+  if (n_channels > SIZE_MAX) arg_error("n_channels is too large");
+  nb_dtype d = dtype_arg(prhs[4], "writer");
   nb_writer *w = NULL;
-  check(nb_writer_open(path, o, (size_t)count(prhs[3], "n_channels"), dtype_arg(prhs[4], "writer"), &w), "writer");
+  check(nb_writer_open(path, o, (size_t)n_channels, d, &w), "writer");
   plhs[0] = mxCreateDoubleScalar(add_entry(K_WRITER, w));
 }
 
@@ -455,12 +576,15 @@ static void cmd_writer_append(int nlhs, mxArray **plhs, int nrhs, const mxArray 
   if (nrhs < 3) arg_error("writer_append needs a handle and a matrix");
   nb_writer *w = lookup(prhs[1], K_WRITER);
   const mxArray *m = prhs[2];
-  nb_dtype d = matrix_dtype(m, "a result");
+  nb_dtype d = values_dtype(m, "a result", 1);
   size_t rows = mxGetM(m), cols = mxGetN(m);
-  if (nrhs > 3)
-    check(nb_writer_append_channel(w, (size_t)count(prhs[3], "channel position"), d, rows * cols, 1, NB_LAYOUT_SAMPLE_MAJOR, mxGetData(m)), "writer");
-  else
+  if (nrhs > 3) {
+    uint64_t position = count(prhs[3], "channel position");
+    if (position > SIZE_MAX) arg_error("channel position is too large");
+    check(nb_writer_append_channel(w, (size_t)position, d, rows * cols, 1, NB_LAYOUT_SAMPLE_MAJOR, mxGetData(m)), "writer");
+  } else {
     check(nb_writer_append(w, d, rows, cols, NB_LAYOUT_CHANNEL_MAJOR, mxGetData(m)), "writer");
+  }
 }
 
 /* writer_finish(id) -> info; the handle is freed either way */
@@ -477,44 +601,59 @@ static void cmd_writer_finish(int nlhs, mxArray **plhs, int nrhs, const mxArray 
   check(s, "writer");
 }
 
+/* output_check(output, input, if_file_exists) -> skip. The input is a path,
+ * a cell array of a session's paths (the output may be none of them), or ''
+ * for none. */
 static void cmd_output_check(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
   (void)nlhs;
   if (nrhs < 4) arg_error("output_check needs output path, input path, if_file_exists");
-  char out[4096], in[4096], how[32];
-  text(prhs[1], out, sizeof out, "output_path");
-  text(prhs[2], in, sizeof in, "input path");
+  char *out = text(prhs[1], "output_path"), *how = text(prhs[3], "if_file_exists");
   nb_if_file_exists v = 0;
-  check(nb_if_file_exists_from_name(text(prhs[3], how, sizeof how, "if_file_exists"), &v), "output");
+  check(nb_if_file_exists_from_name(how, &v), "output");
+  size_t n_inputs = 0;
+  char **inputs = path_list(prhs[2], "input path", &n_inputs);
   bool skip = false;
-  check(nb_writer_check_path(out, in[0] ? in : NULL, v, &skip), "output");
+  /* nb_writer_check_path takes one input: each file of a session in turn
+   * (the check has no side effect; skip and abort depend on the output only). */
+  for (size_t k = 0; k < n_inputs; k++) check(nb_writer_check_path(out, inputs[k][0] ? inputs[k] : NULL, v, &skip), "output");
   plhs[0] = mxCreateLogicalScalar(skip);
 }
 
-/* cast(matrix, dtype): the library's cast, so MATLAB casts as C does */
+/* cast(values, dtype): the library's cast, so MATLAB casts as C does; any
+ * number of dimensions, the shape kept. */
 static void cmd_cast(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
   (void)nlhs;
-  if (nrhs < 3) arg_error("cast needs a matrix and a dtype");
-  nb_dtype from = matrix_dtype(prhs[1], "the value to cast"), to = dtype_arg(prhs[2], "arg");
-  mxArray *m = mxCreateNumericMatrix(mxGetM(prhs[1]), mxGetN(prhs[1]), class_of_dtype(to), mxREAL);
+  if (nrhs < 3) arg_error("cast needs values and a dtype");
+  nb_dtype from = values_dtype(prhs[1], "the values to cast", 0), to = dtype_arg(prhs[2], "arg");
+  mxArray *m = mxCreateNumericArray(mxGetNumberOfDimensions(prhs[1]), mxGetDimensions(prhs[1]), class_of_dtype(to), mxREAL);
   nb_status s = nb_dtype_cast(from, mxGetData(prhs[1]), to, mxGetData(m), mxGetNumberOfElements(prhs[1]));
   if (s < 0) mxDestroyArray(m);
   check(s, "arg");
   plhs[0] = m;
 }
 
-static void cmd_dtype_check(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
+/* check_name(kind, name): the library's own parser of dtype, data_order or
+ * if_file_exists names, so MATLAB accepts exactly what C accepts. */
+static void cmd_check_name(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
   (void)nlhs;
-  if (nrhs < 2) arg_error("dtype_check needs a name");
-  dtype_arg(prhs[1], "arg");
+  if (nrhs < 3) arg_error("check_name needs a kind and a name");
+  char *kind = text(prhs[1], "kind"), *name = text(prhs[2], "name");
+  nb_dtype d;
+  nb_data_order o;
+  nb_if_file_exists f;
+  if (!strcmp(kind, "dtype")) check(nb_dtype_from_name(name, &d), "arg");
+  else if (!strcmp(kind, "data_order")) check(nb_data_order_from_name(name, &o), "arg");
+  else if (!strcmp(kind, "if_file_exists")) check(nb_if_file_exists_from_name(name, &f), "arg");
+  else arg_error("check_name: kind must be 'dtype', 'data_order' or 'if_file_exists'");
   plhs[0] = mxCreateLogicalScalar(true);
 }
 
 static void cmd_parse_max_memory(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
   (void)nlhs;
   if (nrhs < 2) arg_error("parse_max_memory needs a string");
-  char buf[64];
   uint64_t v = 0;
-  check(nb_max_memory_parse(text(prhs[1], buf, sizeof buf, "max_memory"), &v), "arg");
+  char *t = text(prhs[1], "max_memory");
+  check(nb_max_memory_parse(t, &v), "arg");
   plhs[0] = mxCreateDoubleScalar((double)v);
 }
 
@@ -547,7 +686,7 @@ static const struct { const char *name; command_fn fn; } commands[] = {
     {"reader_open", cmd_reader_open},   {"reader_info", cmd_reader_info},     {"reader_read", cmd_reader_read},
     {"cursor_new", cmd_cursor_new},     {"cursor_next", cmd_cursor_next},     {"cursor_seek", cmd_cursor_seek},
     {"writer_open", cmd_writer_open},   {"writer_append", cmd_writer_append}, {"writer_finish", cmd_writer_finish},
-    {"output_check", cmd_output_check}, {"cast", cmd_cast},                   {"dtype_check", cmd_dtype_check},
+    {"output_check", cmd_output_check}, {"cast", cmd_cast},                   {"check_name", cmd_check_name},
     {"parse_max_memory", cmd_parse_max_memory}, {"free", cmd_free},           {"live", cmd_live},
     {"version", cmd_version},
 };
@@ -561,11 +700,11 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     mexAtExit(free_all);
     initialised = 1;
   }
-  char name[64];
   if (nrhs < 1) arg_error("usage: neurobatch_mex(command, ...)");
-  text(prhs[0], name, sizeof name, "command");
+  char *name = text(prhs[0], "command");
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
     if (!strcmp(name, commands[i].name)) {
+      mxFree(name);
       commands[i].fn(nlhs, plhs, nrhs, prhs);
       return;
     }

@@ -145,3 +145,15 @@ fn non_voltage_units_leave_the_stream_without_scales() {
     let why = l.meta.no_scale_reason.unwrap();
     assert!(why.contains("channel 0 (Y)") && why.contains("'Deg.'"), "{why}");
 }
+
+#[test]
+fn kinds_from_names_alone() {
+    // Files that give neither a type nor a description: the GUI's own names.
+    let named = |n: &str| kind(&OebinChannel { channel_name: n.into(), description: String::new(), bit_volts: 1.0, units: None, channel_type: None });
+    assert_eq!(named("CH7"), Neural);
+    assert_eq!(named("ADC2"), Analog);
+    assert_eq!(named("AUX1"), Analog);
+    assert_eq!(named("CH_SYNC"), Digital);
+    assert_eq!(named("CHX"), Unknown);
+    assert_eq!(named("TTL"), Unknown);
+}
