@@ -108,6 +108,8 @@ struct Slot {
 
 /// One batch through the function, the cast and the cleanup.
 enum Processed {
+    /// The callback set no result (memory mode only): nothing to store.
+    Nothing,
     Result(ResultBlock, Slot),
     Stop(i32, Option<(ResultBlock, Slot)>),
 }
@@ -116,6 +118,9 @@ struct Callbacks<'a, 'b> {
     f: &'a BatchFn<'b>,
     cleanup: Option<&'a CleanupFn<'b>>,
     cast: Option<Dtype>,
+    /// Disk outputs need a result from every batch; in memory a callback
+    /// may run for its side effects only (the batch then stores nothing).
+    result_required: bool,
 }
 
 impl Callbacks<'_, '_> {
@@ -130,7 +135,10 @@ impl Callbacks<'_, '_> {
             if out.code > 0 {
                 return Ok(Processed::Stop(out.code, None));
             }
-            return Err(Error::NoResult { batch: index });
+            if self.result_required {
+                return Err(Error::NoResult { batch: index });
+            }
+            return Ok(Processed::Nothing);
         };
         if let Some(to) = self.cast {
             result = result.cast(to);
@@ -364,7 +372,7 @@ pub fn apply(
             }
         }
     };
-    let callbacks = Callbacks { f, cleanup, cast: opts.cast.filter(|_| !cast_when_writing) };
+    let callbacks = Callbacks { f, cleanup, cast: opts.cast.filter(|_| !cast_when_writing), result_required: matches!(opts.mode, Mode::Disk { .. }) };
     // Progress reports 0 as the total while following (unknown until the end).
     let total = if following { 0 } else { batches.end - batches.start };
     let mut on_done = |done: u64| -> Result<()> {
@@ -455,6 +463,7 @@ fn run_serial(
         let Some(batch) = cursor.next_batch()? else { break };
         let prev = if pass_batch_results { previous.as_ref() } else { None };
         match callbacks.process(&batch, prev)? {
+            Processed::Nothing => previous = None,
             Processed::Result(result, slot) => {
                 if pass_batch_results {
                     previous = Some(result.clone());
@@ -574,6 +583,7 @@ fn run_parallel(
                 pending.insert(i - first, out?);
                 while let Some(out) = pending.remove(&expected) {
                     match out {
+                        Processed::Nothing => {}
                         Processed::Result(result, slot) => sink.deliver(result, slot)?,
                         Processed::Stop(code, result) => {
                             if let Some((result, slot)) = result {
