@@ -10,6 +10,18 @@
 #ifndef NEUROBATCH_HPP
 #define NEUROBATCH_HPP
 
+// What this header needs, said before the compiler meets code it cannot
+// parse: one #error instead of pages of raw errors. The rest of the header
+// is in the #else branch so nothing else is reported. C code and C++14 or
+// exception-free builds use the C API (neurobatch.h) directly.
+#if !defined(__cplusplus)
+#error "neurobatch.hpp is the C++17 wrapper; from C, include neurobatch.h"
+#elif __cplusplus < 201703L && !(defined(_MSVC_LANG) && _MSVC_LANG >= 201703L)
+#error "neurobatch.hpp needs C++17 (-std=c++17, or CMAKE_CXX_STANDARD 17); with an older standard use the C API in neurobatch.h"
+#elif !defined(__cpp_exceptions) && !defined(__EXCEPTIONS) && !defined(_CPPUNWIND)
+#error "neurobatch.hpp needs C++ exceptions (it reports failures as neurobatch::Error); remove -fno-exceptions, or use the C API in neurobatch.h"
+#else
+
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -670,4 +682,5 @@ class Pipeline {
 
 }  // namespace neurobatch
 
+#endif  // C++17 with exceptions
 #endif  // NEUROBATCH_HPP
