@@ -2,7 +2,11 @@
 //
 // Owning classes are move-only (std::unique_ptr with the matching nb_*_free);
 // every failing call throws neurobatch::Error (status + message) right after
-// the C call returned. Batches are views valid until the cursor moves on.
+// the C call returned, and so does any use of an object after it was moved
+// from. Batches are views valid until the cursor moves on; calls that would
+// hand out a view into a temporary (a cursor's next() or begin(), a
+// Results' operator[]) are deleted for rvalues, so they do not compile.
+// A const object may be used from several threads at once.
 // apply() takes any callable; an exception thrown inside it is caught in the
 // trampoline (nothing unwinds through the library) and rethrown after the C
 // call returns. With ApplyOptions::n_threads > 1 the callable runs
@@ -80,6 +84,13 @@ template <> struct dtype_of<double> { static constexpr nb_dtype value = NB_DTYPE
 template <class T> void expect_dtype(nb_dtype have) {
   if (have != dtype_of<T>::value)
     throw Error(NB_STATUS_BAD_DTYPE, std::string("the data holds ") + nb_dtype_name(have) + ", not " + nb_dtype_name(dtype_of<T>::value));
+}
+
+/// The handle an owning wrapper holds; throws if it holds none because it was
+/// moved from (or released, or default-constructed: `how` says which apply).
+template <class T, class D> T *live(const std::unique_ptr<T, D> &p, const char *cls, const char *how) {
+  if (!p) throw Error(NB_STATUS_BAD_HANDLE, std::string("neurobatch::") + cls + " used after it was moved from" + how + ": it holds nothing any more; use the object it was moved to");
+  return p.get();
 }
 
 struct ReaderFree { void operator()(nb_reader *p) const noexcept { nb_reader_free(p); } };
@@ -192,18 +203,19 @@ class BatchOptions {
     return *this;
   }
 
-  /// The C struct; valid while this object lives and is not modified.
-  const nb_batch_options *c() const {
-    c_ = o_;
-    c_.channels = has_channels_ ? channels_.data() : nullptr;
-    c_.n_channels = has_channels_ ? channels_.size() : 0;
-    if (has_channels_ && channels_.empty()) c_.channels = &empty_;  // an explicit empty list is an error
-    return &c_;
+  /// The C struct, built without writing this object (so a const
+  /// BatchOptions may be shared between threads). It borrows the channel
+  /// list: use it while this object lives and is not modified.
+  nb_batch_options c() const {
+    nb_batch_options c = o_;
+    c.channels = has_channels_ ? channels_.data() : nullptr;
+    c.n_channels = has_channels_ ? channels_.size() : 0;
+    if (has_channels_ && channels_.empty()) c.channels = &empty_;  // an explicit empty list is an error, not "all"
+    return c;
   }
 
  private:
   nb_batch_options o_;
-  mutable nb_batch_options c_;
   std::vector<std::size_t> channels_;
   bool has_channels_ = false;
   std::size_t empty_ = 0;
@@ -244,32 +256,41 @@ class Batch {
 };
 
 /// A walk over batches; a C++ input range: for (const Batch &b : cursor).
+/// Not thread-safe: one thread at a time (it may move between threads).
+///
+/// The batches it returns point into its memory, so next() and begin() exist
+/// only for a named cursor: on a temporary (`r.batches(o).next()`) they are
+/// deleted, as the batch would outlive the cursor freed at the end of the
+/// statement. A range-for over a temporary cursor is fine: the loop keeps it.
 class Cursor {
  public:
   explicit Cursor(nb_cursor *c) : c_(c) {}
-  nb_cursor *capi() const noexcept { return c_.get(); }
+  /// The C handle (null once moved from); the Cursor still owns it.
+  nb_cursor *capi() noexcept { return c_.get(); }
   nb_cursor *release() noexcept { return c_.release(); }
-  uint64_t n_batches() const noexcept { return nb_cursor_n_batches(c_.get()); }
-  void seek(uint64_t index) { detail::check(nb_cursor_seek(c_.get(), index)); }
+  uint64_t n_batches() { return nb_cursor_n_batches(handle()); }
+  void seek(uint64_t index) { detail::check(nb_cursor_seek(handle(), index)); }
   /// The next batch, or nothing when every batch was returned. A following
   /// cursor waits until the next batch is on disk (or the recording ended).
-  std::optional<Batch> next() {
+  std::optional<Batch> next() & {
     const nb_batch *b = nullptr;
     nb_status st;
-    while ((st = detail::check(nb_cursor_next_wait(c_.get(), 100, &b))) == NB_STATUS_NOT_YET) {
+    while ((st = detail::check(nb_cursor_next_wait(handle(), 100, &b))) == NB_STATUS_NOT_YET) {
     }
     if (st == NB_STATUS_DONE) return std::nullopt;
     return Batch(b);
   }
+  std::optional<Batch> next() && = delete;  // the batch would dangle: the temporary cursor dies at the ';' (name the cursor)
   /// Following cursors: the next batch if it is on disk within `timeout_ms`;
   /// `not_yet` tells a wait that timed out from the end of the walk.
-  std::optional<Batch> next_within(unsigned timeout_ms, bool &not_yet) {
+  std::optional<Batch> next_within(unsigned timeout_ms, bool &not_yet) & {
     const nb_batch *b = nullptr;
-    nb_status st = detail::check(nb_cursor_next_wait(c_.get(), timeout_ms, &b));
+    nb_status st = detail::check(nb_cursor_next_wait(handle(), timeout_ms, &b));
     not_yet = st == NB_STATUS_NOT_YET;
     if (st != NB_STATUS_OK) return std::nullopt;
     return Batch(b);
   }
+  std::optional<Batch> next_within(unsigned, bool &) && = delete;  // the batch would dangle: the temporary cursor dies at the ';' (name the cursor)
 
   class iterator {
    public:
@@ -294,10 +315,12 @@ class Cursor {
     Cursor *c_ = nullptr;
     std::optional<Batch> batch_;
   };
-  iterator begin() { return iterator(this); }
-  iterator end() { return iterator(); }
+  iterator begin() & { return iterator(this); }
+  iterator begin() && = delete;  // the iterator would dangle: the temporary cursor dies at the ';' (name the cursor, or use a range-for)
+  iterator end() const noexcept { return iterator(); }
 
  private:
+  nb_cursor *handle() const { return detail::live(c_, "Cursor", " (or released)"); }
   std::unique_ptr<nb_cursor, detail::CursorFree> c_;
 };
 
@@ -349,24 +372,29 @@ struct OutputInfo {
   bool kept;
 };
 
-/// What apply, a writer or a pipeline produced.
+/// What apply, a writer or a pipeline produced. Immutable: may be read from
+/// several threads at once.
 class Results {
  public:
   Results() = default;
   Results(nb_result_list *r, nb_status status, int callback_value) : r_(r), stopped_(status == NB_STATUS_STOPPED), callback_value_(callback_value) {}
+  /// The C handle (null once moved from); the Results still owns it.
   nb_result_list *capi() const noexcept { return r_.get(); }
   /// Memory mode: the results, in batch order.
-  std::size_t size() const noexcept { return nb_result_list_count(r_.get()); }
-  ResultView operator[](std::size_t i) const {
+  std::size_t size() const { return nb_result_list_count(handle()); }
+  /// Result `i`: a view into this object, so not on a temporary Results.
+  ResultView operator[](std::size_t i) const & {
     const nb_result_view *v = nullptr;
-    detail::check(nb_result_list_get(r_.get(), i, &v));
+    detail::check(nb_result_list_get(handle(), i, &v));
     return ResultView(v);
   }
+  ResultView operator[](std::size_t) const && = delete;  // the view would dangle: the temporary Results dies at the ';' (name it)
+  /// The output files (copies: fine on a temporary).
   std::vector<OutputInfo> outputs() const {
     std::vector<OutputInfo> out;
-    for (std::size_t i = 0; i < nb_result_list_n_outputs(r_.get()); i++) {
+    for (std::size_t i = 0; i < nb_result_list_n_outputs(handle()); i++) {
       const nb_output_info *o = nullptr;
-      detail::check(nb_result_list_output(r_.get(), i, &o));
+      detail::check(nb_result_list_output(handle(), i, &o));
       out.push_back({o->path, o->dtype, o->n_channels, o->data_order, o->n_observations, o->skipped, o->kept});
     }
     return out;
@@ -376,6 +404,7 @@ class Results {
   int callback_value() const noexcept { return callback_value_; }
 
  private:
+  nb_result_list *handle() const { return detail::live(r_, "Results", " (or default-constructed)"); }
   std::unique_ptr<nb_result_list, detail::ResultsFree> r_;
   bool stopped_ = false;
   int callback_value_ = 0;
@@ -462,7 +491,8 @@ template <class F> struct ApplyContext {
 
 }  // namespace detail
 
-/// An open recording (read-only; may be shared between threads).
+/// An open recording. Every member is const and thread-safe: one Reader may
+/// be shared between threads (each with its own cursors).
 class Reader {
  public:
   /// Several files concatenated in time, as one recording (nb_reader_open_files).
@@ -481,30 +511,31 @@ class Reader {
     return Reader(r);
   }
   explicit Reader(nb_reader *r) : r_(r) {}
+  /// The C handle (null once moved from); the Reader still owns it.
   nb_reader *capi() const noexcept { return r_.get(); }
   nb_reader *release() noexcept { return r_.release(); }
-  uint64_t n_observations() const noexcept { return nb_reader_n_observations(r_.get()); }
-  std::size_t n_channels() const noexcept { return nb_reader_n_channels(r_.get()); }
+  uint64_t n_observations() const { return nb_reader_n_observations(handle()); }
+  std::size_t n_channels() const { return nb_reader_n_channels(handle()); }
   /// Followed recordings: the complete observations now on disk.
   uint64_t refresh() const {
     uint64_t n = 0;
-    detail::check(nb_reader_refresh(r_.get(), &n));
+    detail::check(nb_reader_refresh(handle(), &n));
     return n;
   }
   /// Followed recordings: the writer has finished (any thread may say so).
-  void end_follow() const { detail::check(nb_reader_end_follow(r_.get())); }
+  void end_follow() const { detail::check(nb_reader_end_follow(handle())); }
   /// "raw", "spikeglx" or "openephys".
-  std::string format() const { return nb_reader_format(r_.get()); }
+  std::string format() const { return nb_reader_format(handle()); }
   /// The data file read (for Open Ephys, the stream's continuous.dat).
   std::string data_path() const {
-    std::string p(nb_reader_data_path(r_.get(), nullptr, 0), '\0');
-    nb_reader_data_path(r_.get(), p.data(), p.size() + 1);
+    std::string p(nb_reader_data_path(handle(), nullptr, 0), '\0');
+    nb_reader_data_path(handle(), p.data(), p.size() + 1);
     return p;
   }
   /// Samples per second, or nullopt when the recording does not say.
   std::optional<double> sampling_rate() const {
     double hz = 0;
-    nb_status st = nb_reader_sampling_rate(r_.get(), &hz);
+    nb_status st = nb_reader_sampling_rate(handle(), &hz);
     if (st == NB_STATUS_NO_METADATA) return std::nullopt;
     detail::check(st);
     return hz;
@@ -512,13 +543,13 @@ class Reader {
   /// Microvolts per count of each channel, or nullopt for plain files.
   std::optional<std::vector<double>> scales_uv() const {
     std::vector<double> v(n_channels());
-    nb_status st = nb_reader_scales_uv(r_.get(), v.data(), v.size());
+    nb_status st = nb_reader_scales_uv(handle(), v.data(), v.size());
     if (st == NB_STATUS_NO_METADATA) return std::nullopt;
     detail::check(st);
     return v;
   }
-  nb_dtype dtype() const noexcept { return nb_reader_dtype(r_.get()); }
-  nb_data_order data_order() const noexcept { return nb_reader_data_order(r_.get()); }
+  nb_dtype dtype() const { return nb_reader_dtype(handle()); }
+  nb_data_order data_order() const { return nb_reader_data_order(handle()); }
 
   /// Observations [from, to) of `channels` (empty: all) with `buffer` rows on
   /// each side, in [observation, channel] orientation and `layout`.
@@ -528,23 +559,27 @@ class Reader {
     detail::expect_dtype<T>(dtype());
     std::size_t need = 0;
     const std::size_t *ch = channels.empty() ? nullptr : channels.data();
-    nb_status s = nb_reader_read(r_.get(), from, to, ch, channels.size(), buffer, layout, nullptr, 0, &need);
+    nb_status s = nb_reader_read(handle(), from, to, ch, channels.size(), buffer, layout, nullptr, 0, &need);
     if (s != NB_STATUS_BUFFER_TOO_SMALL) detail::check(s);
     std::vector<T> out(need / sizeof(T));
-    detail::check(nb_reader_read(r_.get(), from, to, ch, channels.size(), buffer, layout, out.data(), need, nullptr));
+    detail::check(nb_reader_read(handle(), from, to, ch, channels.size(), buffer, layout, out.data(), need, nullptr));
     return out;
   }
 
   /// Number of batches and observations per full batch.
   std::pair<uint64_t, uint64_t> plan(const BatchOptions &opts = {}) const {
     uint64_t n = 0, rows = 0;
-    detail::check(nb_reader_plan(r_.get(), opts.c(), &n, &rows));
+    nb_batch_options bo = opts.c();
+    detail::check(nb_reader_plan(handle(), &bo, &n, &rows));
     return {n, rows};
   }
 
+  /// A cursor over the batches `opts` plans. It keeps the recording open, so
+  /// it may outlive this Reader; it copies `opts`.
   Cursor batches(const BatchOptions &opts = {}) const {
     nb_cursor *c = nullptr;
-    detail::check(nb_cursor_new(r_.get(), opts.c(), &c));
+    nb_batch_options bo = opts.c();
+    detail::check(nb_cursor_new(handle(), &bo, &c));
     return Cursor(c);
   }
 
@@ -570,7 +605,8 @@ class Reader {
     ao.shard_output = opts.shard_output;
     nb_result_list *res = nullptr;
     int cbv = 0;
-    nb_status s = nb_reader_apply(r_.get(), batch.c(), &ao, &Ctx::call, &ctx, &res, &cbv);
+    nb_batch_options bo = batch.c();
+    nb_status s = nb_reader_apply(handle(), &bo, &ao, &Ctx::call, &ctx, &res, &cbv);
     if (ctx.error) {
       nb_result_list_free(res);
       std::rethrow_exception(ctx.error);
@@ -580,6 +616,7 @@ class Reader {
   }
 
  private:
+  nb_reader *handle() const { return detail::live(r_, "Reader", " (or released)"); }
   std::unique_ptr<nb_reader, detail::ReaderFree> r_;
 };
 
@@ -595,7 +632,7 @@ inline void shard_abort(const std::string &output_path, uint64_t shard_count) {
 }
 
 /// The result sink on its own: append, then finish (publishes atomically);
-/// destroyed without finish, it leaves no output.
+/// destroyed without finish, it leaves no output. One thread at a time.
 class Writer {
  public:
   static Writer open(const std::string &path, nb_data_order order, std::size_t n_channels, nb_dtype dtype) {
@@ -605,18 +642,19 @@ class Writer {
   }
   explicit Writer(nb_writer *w) : w_(w) {}
   template <class T> void append(std::size_t rows, std::size_t cols, const T *data, nb_layout layout = NB_LAYOUT_SAMPLE_MAJOR) {
-    detail::check(nb_writer_append(w_.get(), dtype_of_v<T>, rows, cols, layout, data));
+    detail::check(nb_writer_append(handle(), dtype_of_v<T>, rows, cols, layout, data));
   }
   template <class T> void append_channel(std::size_t position, std::size_t n, const T *data) {
-    detail::check(nb_writer_append_channel(w_.get(), position, dtype_of_v<T>, n, 1, NB_LAYOUT_SAMPLE_MAJOR, data));
+    detail::check(nb_writer_append_channel(handle(), position, dtype_of_v<T>, n, 1, NB_LAYOUT_SAMPLE_MAJOR, data));
   }
   OutputInfo finish() {
     nb_result_list *r = nullptr;
-    detail::check(nb_writer_finish(w_.get(), &r));
+    detail::check(nb_writer_finish(handle(), &r));
     return Results(r, NB_STATUS_OK, 0).outputs().at(0);
   }
 
  private:
+  nb_writer *handle() const { return detail::live(w_, "Writer", ""); }
   std::unique_ptr<nb_writer, detail::WriterFree> w_;
 };
 
@@ -662,7 +700,8 @@ class Pipeline {
     nb_open_options oo = open_.c();
     nb_result_list *res = nullptr;
     int cbv = 0;
-    nb_status s = nb_pipeline_run(input_.c_str(), &oo, batch_.c(), &po, ptrs.data(), ptrs.size(), &res, &cbv);
+    nb_batch_options bo = batch_.c();
+    nb_status s = nb_pipeline_run(input_.c_str(), &oo, &bo, &po, ptrs.data(), ptrs.size(), &res, &cbv);
     for (auto &x : ctx)
       if (x.error) {
         nb_result_list_free(res);
