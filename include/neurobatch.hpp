@@ -41,6 +41,17 @@
 
 #include "neurobatch.h"
 
+#if defined(__SANITIZE_THREAD__)
+#define NEUROBATCH_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define NEUROBATCH_TSAN 1
+#endif
+#endif
+#ifdef NEUROBATCH_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
 namespace neurobatch {
 
 /// A failed neurobatch call: its status and the library's message.
@@ -447,12 +458,34 @@ template <class F> int invoke_user(F &f, const nb_batch *b, const nb_result_view
   }
 }
 
+/// ThreadSanitizer cannot see the library's own synchronization (the Rust
+/// library is not instrumented), so under -fsanitize=thread the wrapper
+/// states the two orderings the C API guarantees: what the caller did before
+/// apply happens before every callback, and every callback happens before
+/// apply returns. Callbacks stay unordered with one another, so a race
+/// between concurrent callbacks is still reported. Empty otherwise.
+struct CallbackOrder {
+  char started = 0, finished = 0;  // only their addresses are used
+#ifdef NEUROBATCH_TSAN
+  void before_run() noexcept { __tsan_release(&started); }
+  void after_run() noexcept { __tsan_acquire(&finished); }
+  void enter() noexcept { __tsan_acquire(&started); }
+  void leave() noexcept { __tsan_release(&finished); }
+#else
+  void before_run() noexcept {}
+  void after_run() noexcept {}
+  void enter() noexcept {}
+  void leave() noexcept {}
+#endif
+};
+
 /// What the trampolines share: the callables and the first exception.
 template <class F> struct ApplyContext {
   F *f;
   const ApplyOptions *opts;
   std::mutex mutex;
   std::exception_ptr error;
+  CallbackOrder order;
 
   void keep(std::exception_ptr e) {
     std::lock_guard<std::mutex> lock(mutex);
@@ -460,23 +493,30 @@ template <class F> struct ApplyContext {
   }
   static int call(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) noexcept {
     auto *c = static_cast<ApplyContext *>(user);
+    c->order.enter();
+    int ret;
     try {
-      return invoke_user(*c->f, b, prev, out);
+      ret = invoke_user(*c->f, b, prev, out);
     } catch (...) {
       c->keep(std::current_exception());
-      return -1;
+      ret = -1;
     }
+    c->order.leave();
+    return ret;
   }
   static int cleanup(const nb_result_view *r, const nb_batch *b, nb_result_slot *out, void *user) noexcept {
     auto *c = static_cast<ApplyContext *>(user);
+    c->order.enter();
+    int ret = 0;
     try {
       ResultSlot slot(out);
       c->opts->cleanup(ResultView(r), Batch(b), slot);
-      return 0;
     } catch (...) {
       c->keep(std::current_exception());
-      return -1;
+      ret = -1;
     }
+    c->order.leave();
+    return ret;
   }
   static int progress(uint64_t done, uint64_t total, void *user) noexcept {
     auto *c = static_cast<ApplyContext *>(user);
@@ -606,7 +646,9 @@ class Reader {
     nb_result_list *res = nullptr;
     int cbv = 0;
     nb_batch_options bo = batch.c();
+    ctx.order.before_run();
     nb_status s = nb_reader_apply(handle(), &bo, &ao, &Ctx::call, &ctx, &res, &cbv);
+    ctx.order.after_run();
     if (ctx.error) {
       nb_result_list_free(res);
       std::rethrow_exception(ctx.error);
@@ -701,7 +743,9 @@ class Pipeline {
     nb_result_list *res = nullptr;
     int cbv = 0;
     nb_batch_options bo = batch_.c();
+    for (auto &x : ctx) x.order.before_run();
     nb_status s = nb_pipeline_run(input_.c_str(), &oo, &bo, &po, ptrs.data(), ptrs.size(), &res, &cbv);
+    for (auto &x : ctx) x.order.after_run();
     for (auto &x : ctx)
       if (x.error) {
         nb_result_list_free(res);
