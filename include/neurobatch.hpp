@@ -614,6 +614,15 @@ class Reader {
     return {n, rows};
   }
 
+  /// Batches [first, stop) of the plan that shard `shard_index` of
+  /// `shard_count` runs (nb_reader_shard_batches).
+  std::pair<uint64_t, uint64_t> shard_batches(const BatchOptions &opts, uint64_t shard_index, uint64_t shard_count) const {
+    uint64_t first = 0, stop = 0;
+    nb_batch_options bo = opts.c();
+    detail::check(nb_reader_shard_batches(handle(), &bo, shard_index, shard_count, &first, &stop));
+    return {first, stop};
+  }
+
   /// A cursor over the batches `opts` plans. It keeps the recording open, so
   /// it may outlive this Reader; it copies `opts`.
   Cursor batches(const BatchOptions &opts = {}) const {

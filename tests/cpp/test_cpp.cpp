@@ -159,6 +159,17 @@ static void multi_channel_apply_examples(const fx::TempDir &dir) {
     }
     nb::shard_finish(sharded.output_path, 3);
     FX_CHECK(fx::read_text(sharded.output_path) == fx::read_text(whole.output_path));
+    // the batches each shard ran: contiguous, balanced, covering the plan
+    const auto opts = nb::BatchOptions().max_memory("5KB").channels({0, 1, 2});
+    const uint64_t n_batches = bp.plan(opts).first;
+    uint64_t next = 0;
+    for (uint64_t k = 0; k < 3; k++) {
+      auto [first, stop] = bp.shard_batches(opts, k, 3);
+      FX_CHECK(first == next && stop - first >= n_batches / 3 && stop - first <= n_batches / 3 + 1);
+      next = stop;
+    }
+    FX_CHECK(next == n_batches && n_batches >= 3);
+    FX_THROWS(bp.shard_batches(opts, 3, 3), NB_STATUS_INVALID_ARGUMENT);
     FX_CHECK(fx::read_text(dir / "sharded.yaml") == fx::read_text(dir / "unsharded.yaml"));
     try {
       nb::shard_finish(sharded.output_path, 3);  // the pieces are gone: nothing to finish
