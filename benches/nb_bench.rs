@@ -170,7 +170,7 @@ fn main() {
                 Ok(CallOutput { code: 0, result: Some(ResultBlock::from_bytes(b.dtype, b.info.n_rows, b.channels.len(), b.layout, b.data)?) })
             };
             let s = timed(reps, || {
-                apply(&r, &batch, &opts, &f, None, None).unwrap();
+                apply(&r, &batch, &opts, Some(&f), None, None).unwrap();
             });
             (s, r.file_size())
         }
@@ -193,7 +193,7 @@ fn main() {
                 Ok(CallOutput { code: 0, result: Some(ResultBlock::from_bytes(Dtype::F64, 1, 1, Layout::SampleMajor, &acc.to_le_bytes())?) })
             };
             let s = timed(reps, || {
-                apply(&r, &batch, &opts, &f, None, None).unwrap();
+                apply(&r, &batch, &opts, Some(&f), None, None).unwrap();
             });
             (s, r.file_size())
         }

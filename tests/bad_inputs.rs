@@ -311,9 +311,9 @@ fn build(dir: &Path) -> Catalogue {
         let mut o = std::mem::MaybeUninit::<nb_open_options>::uninit();
         unsafe { nb_open_options_init(o.as_mut_ptr(), 0) }
     });
-    k.add("nb_batch_options_init", "version 4", NB_STATUS_BAD_VERSION, &["version 4"], || {
+    k.add("nb_batch_options_init", "version 5", NB_STATUS_BAD_VERSION, &["version 5"], || {
         let mut o = std::mem::MaybeUninit::<nb_batch_options>::uninit();
-        unsafe { nb_batch_options_init(o.as_mut_ptr(), 4) }
+        unsafe { nb_batch_options_init(o.as_mut_ptr(), 5) }
     });
     k.add("nb_apply_options_init", "version 1000", NB_STATUS_BAD_VERSION, &["1000"], || {
         let mut o = std::mem::MaybeUninit::<nb_apply_options>::uninit();
@@ -786,9 +786,13 @@ fn build(dir: &Path) -> Catalogue {
     }
     {
         let p = rec.clone();
-        k.add("nb_reader_apply", "fn NULL", NB_STATUS_NULL_ARGUMENT, &["fn"], move || {
+        k.add("nb_reader_apply", "fn NULL (a convert) with pass_batch_results", NB_STATUS_INVALID_ARGUMENT, &["pass_batch_results", "no function"], move || {
             let r = reader(&p);
-            let st = unsafe { nb_reader_apply(r, null(), null(), None, null_mut(), &mut null_mut(), null_mut()) };
+            let mut a = std::mem::MaybeUninit::<nb_apply_options>::uninit();
+            unsafe { nb_apply_options_init(a.as_mut_ptr(), NB_APPLY_OPTIONS_VERSION) };
+            let mut a = unsafe { a.assume_init() };
+            a.pass_batch_results = true;
+            let st = unsafe { nb_reader_apply(r, null(), &a, None, null_mut(), &mut null_mut(), null_mut()) };
             unsafe { nb_reader_free(r) };
             st
         });

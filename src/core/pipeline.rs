@@ -132,7 +132,7 @@ pub fn run_pipeline(
             pass_batch_results: false,
             n_threads,
         };
-        let result = apply(&reader, &opts, &apply_opts, step.f, None, progress.as_deref_mut())?;
+        let result = apply(&reader, &opts, &apply_opts, Some(step.f), None, progress.as_deref_mut())?;
         if let Some(code) = result.stopped {
             outcome.stopped = Some(code);
             return Ok(outcome);

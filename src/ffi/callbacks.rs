@@ -49,7 +49,8 @@ pub type nb_progress_fn = Option<unsafe extern "C" fn(batches_done: u64, batches
 
 /// The C callbacks of one run, callable from worker threads.
 pub(crate) struct CCallbacks {
-    f: unsafe extern "C" fn(*const nb_batch, *const nb_result_view, *mut nb_result_slot, *mut c_void) -> c_int,
+    /// None: a convert (no function; each batch is its own result).
+    f: nb_apply_fn,
     cleanup: nb_cleanup_fn,
     user_data: *mut c_void,
 }
@@ -60,8 +61,19 @@ pub(crate) struct CCallbacks {
 unsafe impl Sync for CCallbacks {}
 
 impl CCallbacks {
+    /// The callbacks of a run whose function must not be NULL.
     pub(crate) fn new(f: nb_apply_fn, cleanup: nb_cleanup_fn, user_data: *mut c_void) -> Result<CCallbacks, Fail> {
-        Ok(CCallbacks { f: f.ok_or(Fail::Null("fn"))?, cleanup, user_data })
+        f.ok_or(Fail::Null("fn"))?;
+        Ok(CCallbacks { f, cleanup, user_data })
+    }
+
+    /// The callbacks of a run whose function may be NULL (a convert).
+    pub(crate) fn with_optional_fn(f: nb_apply_fn, cleanup: nb_cleanup_fn, user_data: *mut c_void) -> CCallbacks {
+        CCallbacks { f, cleanup, user_data }
+    }
+
+    pub(crate) fn has_fn(&self) -> bool {
+        self.f.is_some()
     }
 
     pub(crate) fn call(&self, batch: &Batch<'_>, previous: Option<&ResultBlock>) -> CoreResult<CallOutput> {
@@ -70,7 +82,8 @@ impl CCallbacks {
         let mut out = Lent::new(nb_result_slot::new());
         let slot = out.as_ptr();
         // The user's code runs as host code: its own panics reach its own hook.
-        let code = outside(|| unsafe { (self.f)(&b, prev.as_ref().map_or(std::ptr::null(), |p| p), slot, self.user_data) });
+        let f = self.f.expect("called only with a function");
+        let code = outside(|| unsafe { f(&b, prev.as_ref().map_or(std::ptr::null(), |p| p), slot, self.user_data) });
         slot_output(code, out.take())
     }
 
