@@ -310,7 +310,7 @@ impl BatchLoader {
     pub(crate) fn load(&mut self, reader: &Reader, plan: &Plan, spec: &BatchSpec) -> Result<()> {
         self.load_raw(reader, plan, spec)?;
         if self.scales.is_some() {
-            self.to_microvolts(plan, spec)?;
+            self.convert_to_microvolts(plan, spec)?;
         }
         Ok(())
     }
@@ -360,7 +360,7 @@ impl BatchLoader {
 
     /// Converts the loaded raw block to float32 microvolts in `uv`, computing
     /// in float64 (value × scale) and rounding once.
-    fn to_microvolts(&mut self, plan: &Plan, spec: &BatchSpec) -> Result<()> {
+    fn convert_to_microvolts(&mut self, plan: &Plan, spec: &BatchSpec) -> Result<()> {
         let scales = self.scales.as_ref().expect("only with microvolts");
         let dtype = plan.dtype;
         let isz = dtype.itemsize();

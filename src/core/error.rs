@@ -94,12 +94,12 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// The channel counts near `n_channels` that would divide a file of
 /// `file_size` bytes, as a hint ("" when there are none nearby).
 fn nearby_channel_counts(file_size: u64, itemsize: usize, n_channels: usize) -> String {
-    if file_size == 0 || itemsize == 0 || file_size % itemsize as u64 != 0 {
+    if file_size == 0 || itemsize == 0 || !file_size.is_multiple_of(itemsize as u64) {
         return String::new();
     }
     let values = file_size / itemsize as u64;
     let lo = n_channels.saturating_sub(8).max(1) as u64;
-    let fits: Vec<String> = (lo..=n_channels as u64 + 8).filter(|&c| c != n_channels as u64 && values % c == 0).map(|c| c.to_string()).collect();
+    let fits: Vec<String> = (lo..=n_channels as u64 + 8).filter(|&c| c != n_channels as u64 && values.is_multiple_of(c)).map(|c| c.to_string()).collect();
     match fits.as_slice() {
         [] => String::new(),
         [one] => format!("; {one} channels would divide it"),

@@ -1,7 +1,6 @@
 //! `nb_apply_options`: how `nb_reader_apply` runs.
 
 use std::ffi::c_char;
-use std::path::PathBuf;
 
 use neurobatch_core::apply::{ApplyOptions, Mode};
 use neurobatch_core::shard::{Shard, ShardOutput};
@@ -139,7 +138,7 @@ pub(crate) unsafe fn apply_options_from_c(opts: *const nb_apply_options) -> Resu
             if o.output_path.is_null() {
                 return Err(Fail::Null("nb_apply_options.output_path (disk mode)"));
             }
-            Mode::Disk { path: PathBuf::from(unsafe { path_arg(o.output_path, "output_path")? }), if_exists }
+            Mode::Disk { path: unsafe { path_arg(o.output_path, "output_path")? }, if_exists }
         }
         m => return Err(Fail::Invalid(format!("nb_apply_options.mode = {m} is not an nb_apply_mode: expected NB_APPLY_MODE_MEMORY (0) or NB_APPLY_MODE_DISK (1)"))),
     };

@@ -29,6 +29,8 @@ macro_rules! ffi_boundary {
 macro_rules! ffi_status {
     ($body:block) => {
         ffi_boundary!($crate::ffi::status::NB_STATUS_PANIC, {
+            // The closure gives `?` in the body a function to return from.
+            #[allow(clippy::redundant_closure_call)]
             let result: ::std::result::Result<$crate::ffi::status::nb_status, $crate::ffi::error::Fail> = (|| $body)();
             $crate::ffi::error::finish(result)
         })
