@@ -135,7 +135,7 @@ fn declared_name(decl: &str) -> String {
         return first.trim_end_matches(';').rsplit(' ').next().map(word).unwrap_or_default();
     }
     let open = first.find('(').unwrap_or(first.len());
-    first[..open].rsplit(|c: char| c == ' ' || c == '*').next().map(word).unwrap_or_default()
+    first[..open].rsplit([' ', '*']).next().map(word).unwrap_or_default()
 }
 
 fn kind_rank(decl: &str) -> u8 {

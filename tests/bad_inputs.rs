@@ -5,6 +5,9 @@
 //! The table in `docs/bad-inputs.md` is rendered from these cases and must
 //! match them: `NB_BLESS=1 cargo test --test bad_inputs` rewrites it.
 
+// The case tables are tuples, one row per case, so they read as tables.
+#![allow(clippy::type_complexity)]
+
 mod common;
 
 use std::ffi::{c_void, CStr, CString};
@@ -346,7 +349,7 @@ fn build(dir: &Path) -> Catalogue {
         });
     }
     k.add("nb_max_memory_parse", "text NULL", NB_STATUS_NULL_ARGUMENT, &["text"], || unsafe { nb_max_memory_parse(null(), &mut 0) });
-    k.add("nb_dtype_from_name", "non-UTF-8 bytes", NB_STATUS_BAD_DTYPE, &["\u{FFFD}"], || unsafe { nb_dtype_from_name(b"int\xff16\0".as_ptr().cast(), &mut 0) });
+    k.add("nb_dtype_from_name", "non-UTF-8 bytes", NB_STATUS_BAD_DTYPE, &["\u{FFFD}"], || unsafe { nb_dtype_from_name(c"int\xff16".as_ptr(), &mut 0) });
 
     // --------------------------------------------------------------- sidecars
     let sidecars: Vec<(&str, &str, Vec<u8>, nb_status, Vec<&str>)> = vec![
