@@ -1,5 +1,5 @@
 //! Apply: a user function over every batch of a traversal, results in memory
-//! or appended to an output file, optionally on worker threads (behaviour.md §7).
+//! or appended to an output file, optionally on worker threads (docs/yass.md).
 
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;

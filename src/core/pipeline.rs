@@ -1,5 +1,5 @@
 //! Pipelines: steps chained on one input, each reading the previous step's
-//! output through its sidecar (behaviour.md §8).
+//! output through its sidecar (docs/yass.md).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

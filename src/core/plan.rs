@@ -1,4 +1,4 @@
-//! Batch planning, exactly as YASS sizes batches (behaviour.md §4, §6).
+//! Batch planning, exactly as YASS sizes batches (docs/yass.md).
 
 use std::ops::Range;
 

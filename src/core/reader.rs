@@ -1,5 +1,5 @@
 //! An open recording and block reads in [observation, channel] orientation
-//! (behaviour.md §1, §5, §9).
+//! (docs/yass.md).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
