@@ -2,8 +2,8 @@
 //! or appended to an output file, optionally on worker threads (docs/yass.md).
 
 use std::collections::BTreeMap;
-use std::panic::AssertUnwindSafe;
 use std::ops::Range;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -153,7 +153,10 @@ impl Callbacks<'_, '_> {
 
 /// Results on their way out, in batch order.
 enum Sink {
-    Memory { results: Vec<ResultBlock>, keep_last: bool },
+    Memory {
+        results: Vec<ResultBlock>,
+        keep_last: bool,
+    },
     /// With a placer, each result is written at the offset the plan gives it
     /// (a shard writing its region of a shared output).
     Disk(BackgroundWriter, Option<Placer>),
