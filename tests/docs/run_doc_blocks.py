@@ -34,10 +34,13 @@ By language:
   text     shown output, not code: counted, not run.
   other    refused, unless marked.
 
-Markers: an HTML comment right before a block (blank lines between allowed)
+Markers: an HTML comment that starts a line, right before a block (blank
+lines between allowed)
 
   <!-- doc-test: DIRECTIVE[; DIRECTIVE...]
   hidden lines -->
+
+(a skip takes the whole line: `<!-- doc-test: skip: REASON -->`)
 
 with directives
   skip: REASON        the block is not run; the reason is printed. Keep rare.
@@ -169,9 +172,15 @@ class Block:
 
 
 def parse_directives(text):
+    """The directives on the marker's first line, and the hidden lines after it."""
     first, _, rest = text.partition("\n")
     directives = {}
-    for part in filter(None, (p.strip() for p in first.split(";"))):
+    first = first.strip()
+    if first.startswith("skip:"):   # a reason may hold ';'
+        parts = [first]
+    else:
+        parts = [p.strip() for p in first.split(";") if p.strip()]
+    for part in parts:
         key, sep, value = part.partition(":")
         key = key.strip()
         if key not in ("skip", "file", "in the repository", "prelude"):
@@ -189,7 +198,7 @@ def blocks_of(path, rel):
     while i < len(lines):
         m = FENCE.match(lines[i])
         if not m:
-            if "<!--" in lines[i] and "doc-test:" in lines[i]:
+            if lines[i].lstrip().startswith("<!--") and "doc-test:" in lines[i]:
                 j = i
                 while "-->" not in lines[j]:
                     j += 1
@@ -199,7 +208,7 @@ def blocks_of(path, rel):
                 if not text:
                     raise ValueError(f"{rel}:{i + 1}: malformed doc-test marker")
                 try:
-                    pending = parse_directives(text.group(1).strip("\n").lstrip())
+                    pending = parse_directives(text.group(1))
                 except ValueError as e:
                     raise ValueError(f"{rel}:{i + 1}: {e}")
                 last_marker_end = j
