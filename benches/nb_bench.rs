@@ -25,9 +25,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use neurobatch::ffi::*;
 use neurobatch_core::apply::{apply, ApplyOptions, CallOutput, Mode};
 use neurobatch_core::result::ResultBlock;
-use neurobatch::ffi::*;
 use neurobatch_core::*;
 
 const N_CH: usize = 385;

@@ -13,7 +13,9 @@ use neurobatch_core::*;
 
 fn reader(dir: &std::path::Path) -> Arc<Reader> {
     let path = write_fixture(dir, "a.bin", Dtype::I16, 5, 3000, DataOrder::Samples);
-    Arc::new(Reader::open(&path, &OpenOptions { dtype: Some(Dtype::I16), n_channels: Some(5), data_order: Some(DataOrder::Samples), ..Default::default() }).unwrap())
+    Arc::new(
+        Reader::open(&path, &OpenOptions { dtype: Some(Dtype::I16), n_channels: Some(5), data_order: Some(DataOrder::Samples), ..Default::default() }).unwrap(),
+    )
 }
 
 fn copy_block(b: &Batch<'_>) -> ResultBlock {
@@ -65,7 +67,12 @@ fn disk_outputs_match_across_thread_counts_and_casts_apply() {
     let mut bytes = vec![];
     for threads in [1, 2, 4] {
         let out = dir.path().join(format!("o{threads}.bin"));
-        let opts = ApplyOptions { mode: Mode::Disk { path: out.clone(), if_exists: Default::default() }, cast: Some(Dtype::F64), n_threads: threads, ..Default::default() };
+        let opts = ApplyOptions {
+            mode: Mode::Disk { path: out.clone(), if_exists: Default::default() },
+            cast: Some(Dtype::F64),
+            n_threads: threads,
+            ..Default::default()
+        };
         let o = apply(&r, &BatchOptions { max_memory: 999, ..Default::default() }, &opts, Some(&f), None, None).unwrap();
         assert_eq!(o.output.unwrap().params.dtype, Dtype::F64);
         bytes.push(std::fs::read(&out).unwrap());
@@ -121,28 +128,47 @@ fn outputs_are_byte_identical_across_read_ahead_threads_and_convert() {
     let identity = |b: &Batch<'_>, _: Option<&ResultBlock>| Ok(CallOutput { code: 0, result: Some(copy_block(b)) });
     for order in [DataOrder::Samples, DataOrder::Channels] {
         let path = write_fixture(dir.path(), &format!("in-{}.bin", order.name()), Dtype::I16, 7, 5003, order);
-        let r = Arc::new(Reader::open(&path, &OpenOptions { dtype: Some(Dtype::I16), n_channels: Some(7), data_order: Some(order), ..Default::default() }).unwrap());
+        let r = Arc::new(
+            Reader::open(&path, &OpenOptions { dtype: Some(Dtype::I16), n_channels: Some(7), data_order: Some(order), ..Default::default() }).unwrap(),
+        );
         let cases: Vec<(BatchOptions, Option<Dtype>)> = vec![
             (BatchOptions { max_memory: 7 * 2 * 400, ..Default::default() }, None),
             (BatchOptions { max_memory: 7 * 2 * 400, ..Default::default() }, Some(Dtype::F32)),
-            (BatchOptions { max_memory: 3 * 2 * 333, channels: ChannelSel::List(vec![6, 0, 3]), from: Some(17), to: Some(4990), ..Default::default() }, Some(Dtype::F64)),
+            (
+                BatchOptions { max_memory: 3 * 2 * 333, channels: ChannelSel::List(vec![6, 0, 3]), from: Some(17), to: Some(4990), ..Default::default() },
+                Some(Dtype::F64),
+            ),
             (BatchOptions { max_memory: 7 * 2 * 400, buffer: 9, ..Default::default() }, Some(Dtype::I32)),
             (BatchOptions { max_memory: 2 * 1200, traversal: Traversal::SingleChannel { force_complete: false }, ..Default::default() }, None),
-            (BatchOptions { max_memory: 2 * 6000, traversal: Traversal::SingleChannel { force_complete: true }, channels: ChannelSel::List(vec![2, 5]), ..Default::default() }, Some(Dtype::F32)),
+            (
+                BatchOptions {
+                    max_memory: 2 * 6000,
+                    traversal: Traversal::SingleChannel { force_complete: true },
+                    channels: ChannelSel::List(vec![2, 5]),
+                    ..Default::default()
+                },
+                Some(Dtype::F32),
+            ),
         ];
         for (k, (batch, cast)) in cases.into_iter().enumerate() {
             let run = |tag: &str, read_ahead: bool, threads: usize, f: Option<&apply::BatchFn<'_>>| {
                 let out = dir.path().join(format!("{}-{k}-{tag}.bin", order.name()));
-                let opts = ApplyOptions { mode: Mode::Disk { path: out.clone(), if_exists: Default::default() }, cast, n_threads: threads, ..Default::default() };
+                let opts =
+                    ApplyOptions { mode: Mode::Disk { path: out.clone(), if_exists: Default::default() }, cast, n_threads: threads, ..Default::default() };
                 let b = BatchOptions { read_ahead: Some(read_ahead), ..batch.clone() };
                 apply(&r, &b, &opts, f, None, None).unwrap();
                 (std::fs::read(&out).unwrap(), std::fs::read(sidecar_path(&out)).unwrap())
             };
             let reference = run("reference", false, 1, Some(&identity));
             assert!(!reference.0.is_empty());
-            for (tag, read_ahead, threads, convert) in
-                [("ahead", true, 1, false), ("t2", false, 2, false), ("t4", true, 4, false), ("convert", true, 1, true), ("convert-plain", false, 1, true), ("convert-t2", false, 2, true)]
-            {
+            for (tag, read_ahead, threads, convert) in [
+                ("ahead", true, 1, false),
+                ("t2", false, 2, false),
+                ("t4", true, 4, false),
+                ("convert", true, 1, true),
+                ("convert-plain", false, 1, true),
+                ("convert-t2", false, 2, true),
+            ] {
                 let got = run(tag, read_ahead, threads, if convert { None } else { Some(&identity) });
                 assert!(got == reference, "{} case {k}: {tag} differs from the reference", order.name());
             }

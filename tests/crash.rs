@@ -175,12 +175,22 @@ fn truncation_under_the_pread_loader_is_an_error_not_sigbus() {
     let n_ch = 64;
     let n_obs = 100_000u64;
     let path = common::write_fixture(dir.path(), "big.bin", Dtype::I16, n_ch, n_obs, DataOrder::Samples);
-    let opts = OpenOptions { dtype: Some(Dtype::I16), n_channels: Some(n_ch), data_order: Some(DataOrder::Samples), loader: Loader::Pread, ..Default::default() };
+    let opts =
+        OpenOptions { dtype: Some(Dtype::I16), n_channels: Some(n_ch), data_order: Some(DataOrder::Samples), loader: Loader::Pread, ..Default::default() };
     let reader = Reader::open(&path, &opts).unwrap();
     let full = std::fs::metadata(&path).unwrap().len();
     let stop = std::sync::atomic::AtomicBool::new(false);
     let (mut ok, mut changed) = (0, 0);
+    // Stops the truncating thread even when an assertion below panics; otherwise
+    // the scope would wait for it forever and the test would hang, not fail.
+    struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
+    impl Drop for StopOnDrop<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
     std::thread::scope(|s| {
+        let _stop = StopOnDrop(&stop);
         s.spawn(|| {
             // Cut the file in half and restore its length, over and over.
             let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
@@ -205,7 +215,6 @@ fn truncation_under_the_pread_loader_is_an_error_not_sigbus() {
                 }
             }
         }
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
     });
     eprintln!("{ok} reads, {changed} saw the truncation");
     assert!(changed > 0, "the truncation was never seen: the test did not exercise anything");

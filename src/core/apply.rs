@@ -1,9 +1,9 @@
 //! Apply: a user function over every batch of a traversal, results in memory
-//! or appended to an output file, optionally on worker threads (behaviour.md §7).
+//! or appended to an output file, optionally on worker threads (docs/yass.md).
 
 use std::collections::BTreeMap;
-use std::panic::AssertUnwindSafe;
 use std::ops::Range;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -130,7 +130,9 @@ impl Callbacks<'_, '_> {
         let position = batch.info.positions.start;
         let out = match self.f {
             Some(f) => f(batch, previous)?,
-            None => CallOutput { code: 0, result: Some(ResultBlock::from_bytes(batch.dtype, batch.info.n_rows, batch.channels.len(), batch.layout, batch.data)?) },
+            None => {
+                CallOutput { code: 0, result: Some(ResultBlock::from_bytes(batch.dtype, batch.info.n_rows, batch.channels.len(), batch.layout, batch.data)?) }
+            }
         };
         if out.code < 0 {
             return Err(Error::CallbackFailed { batch: index, value: out.code });
@@ -165,7 +167,10 @@ impl Callbacks<'_, '_> {
 
 /// Results on their way out, in batch order.
 enum Sink {
-    Memory { results: Vec<ResultBlock>, keep_last: bool },
+    Memory {
+        results: Vec<ResultBlock>,
+        keep_last: bool,
+    },
     /// With a placer, each result is written at the offset the plan gives it
     /// (a shard writing its region of a shared output).
     Disk(BackgroundWriter, Option<Placer>),

@@ -1,5 +1,5 @@
 //! Pipelines: steps chained on one input, each reading the previous step's
-//! output through its sidecar (behaviour.md §8).
+//! output through its sidecar (docs/yass.md).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -8,8 +8,8 @@ use crate::apply::{apply, ApplyOptions, BatchFn, Mode, ProgressFn};
 use crate::dtype::Dtype;
 use crate::error::{show, Error, Result};
 use crate::output::{check_output_path, IfExists, OutputInfo};
-use crate::protect::Location;
 use crate::plan::{BatchOptions, Traversal};
+use crate::protect::Location;
 use crate::reader::{OpenOptions, Reader};
 use crate::select::ChannelSel;
 use crate::sidecar::sidecar_path;

@@ -188,7 +188,8 @@ impl Writer {
 
     fn check_dtype(&mut self, dtype: Dtype, what: &str) -> Result<()> {
         if self.seen_block && dtype != self.dtype {
-            let e = Error::ResultMismatch(format!("{what} is {dtype} but earlier results were {}; every result must have one dtype (use cast_dtype)", self.dtype));
+            let e =
+                Error::ResultMismatch(format!("{what} is {dtype} but earlier results were {}; every result must have one dtype (use cast_dtype)", self.dtype));
             return self.fail(e);
         }
         self.dtype = dtype;
@@ -241,7 +242,10 @@ impl Writer {
             return self.fail(e);
         }
         if self.seen_block && cols != self.cols {
-            let e = Error::ResultMismatch(format!("a result has {cols} columns but earlier results had {}; every result of a multi-channel output must have the same column count", self.cols));
+            let e = Error::ResultMismatch(format!(
+                "a result has {cols} columns but earlier results had {}; every result of a multi-channel output must have the same column count",
+                self.cols
+            ));
             return self.fail(e);
         }
         self.check_dtype(dtype, "a result")?;
@@ -400,9 +404,9 @@ pub fn publish(group: &TempGroup, data: &Path, output: &Path, params: &Recording
     } else {
         None
     };
-    fault::io(fault::Point::PublishSidecar)
-        .and_then(|()| platform::replace_file(&yaml_tmp, &yaml))
-        .map_err(|e| Error::io(format!("publishing the sidecar {} (nothing was changed: the previous output and its sidecar are as they were)", show(&yaml)), e))?;
+    fault::io(fault::Point::PublishSidecar).and_then(|()| platform::replace_file(&yaml_tmp, &yaml)).map_err(|e| {
+        Error::io(format!("publishing the sidecar {} (nothing was changed: the previous output and its sidecar are as they were)", show(&yaml)), e)
+    })?;
     if let Err(e) = fault::io(fault::Point::PublishData).and_then(|()| platform::replace_file(data, output)) {
         let restored = fault::io(fault::Point::RestoreSidecar).and_then(|()| match &backup {
             Some(b) => platform::replace_file(b, &yaml),
@@ -471,7 +475,11 @@ fn write_staged(file: &mut File, bytes: &[u8], pos: u64, stage: &mut AlignedBuf)
 fn expect_len(dtype: Dtype, rows: usize, cols: usize, data: &[u8]) -> Result<()> {
     let need = rows.checked_mul(cols).and_then(|n| n.checked_mul(dtype.itemsize()));
     if need != Some(data.len()) {
-        return Err(Error::InvalidArgument(format!("a {rows} × {cols} block of {dtype} takes {} bytes, got {}", rows.saturating_mul(cols).saturating_mul(dtype.itemsize()), data.len())));
+        return Err(Error::InvalidArgument(format!(
+            "a {rows} × {cols} block of {dtype} takes {} bytes, got {}",
+            rows.saturating_mul(cols).saturating_mul(dtype.itemsize()),
+            data.len()
+        )));
     }
     Ok(())
 }

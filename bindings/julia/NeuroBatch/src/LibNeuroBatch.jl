@@ -1508,10 +1508,13 @@ previous batch's final result when `pass_batch_results` is set (else
 NULL; NULL for the first batch), the slot `out` to put this batch's
 result in (`nb_result_slot_set` or `nb_result_slot_lend`), and `user_data`.
 
-Returns 0 to continue (a result must have been set), > 0 to stop early
-(the apply call returns `NB_STATUS_STOPPED`), < 0 to fail (it returns
-`NB_STATUS_CALLBACK_FAILED`); the value is passed back in `*out_cb_value`.
-`batch`, `previous` and `out` are valid only during the call.
+Returns 0 to continue, > 0 to stop early (the apply call returns
+`NB_STATUS_STOPPED`), < 0 to fail (it returns `NB_STATUS_CALLBACK_FAILED`);
+the value is passed back in `*out_cb_value`. Writing to disk, every batch
+must set a result (`NB_STATUS_NO_RESULT` otherwise); in memory a batch
+that sets none is left out of the result list (and `previous` is NULL
+for the next one). `batch`, `previous` and `out` are valid only during
+the call.
 
 Runs on the calling thread, in batch order, unless `n_threads > 1`: then
 it runs concurrently on worker threads and must be thread-safe. It must
