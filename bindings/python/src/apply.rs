@@ -16,7 +16,8 @@ use neurobatch_core::{Dtype, Reader};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-use crate::arrays::{new_filled, to_result_block};
+use crate::arrays::to_result_block;
+use crate::pool::{pooled_array, Pool};
 use crate::cursor::batch_options;
 use crate::errors::IntoPy;
 use crate::options::{self, path_text};
@@ -55,6 +56,8 @@ struct Call<'a> {
     /// than being kept as Python objects.
     disk: bool,
     pass_previous: bool,
+    /// Buffers of the batch arrays handed to the function.
+    pool: Arc<Pool>,
 }
 
 impl Call<'_> {
@@ -74,7 +77,7 @@ impl Call<'_> {
         let info = batch.info;
         let single = info.single_channel;
         let shape: Vec<usize> = if single { vec![info.n_rows] } else { vec![info.n_rows, batch.n_channels()] };
-        let data = new_filled(py, batch.dtype, &shape, |dst| {
+        let data = pooled_array(py, &self.pool, batch.dtype, &shape, 0, |dst| {
             dst.copy_from_slice(batch.data);
             Ok(())
         })?;
@@ -159,7 +162,7 @@ pub fn apply<'py>(
     };
     let opts = ApplyOptions { mode, pass_batch_results: pass_previous, n_threads, ..Default::default() };
     let shared = Shared::default();
-    let call = Call { function: &function, shared: &shared, disk, pass_previous };
+    let call = Call { function: &function, shared: &shared, disk, pass_previous, pool: Pool::new() };
     let f = |batch: &Batch<'_>, _: Option<&ResultBlock>| call.run(batch);
     let mut on_progress = |done: u64, total: u64| progress_step(&shared, progress.as_ref(), done, total);
     let outcome = py.detach(|| core_apply(&reader, &batch_opts, &opts, &f, None, Some(&mut on_progress)));
@@ -206,7 +209,7 @@ pub fn run_pipeline<'py>(
     let open = options::open_options(py, dtype, n_channels, data_order, loader, sampling_rate, stream)?;
     let batch_opts = batch_options(py, max_memory, from_time, to_time, channels, buffer, false, true, "zeros", false)?;
     let shared = Shared::default();
-    let calls: Vec<Call<'_>> = steps.iter().map(|s| Call { function: &s.0, shared: &shared, disk: true, pass_previous: false }).collect();
+    let calls: Vec<Call<'_>> = steps.iter().map(|s| Call { function: &s.0, shared: &shared, disk: true, pass_previous: false, pool: Pool::new() }).collect();
     let fns: Vec<Box<dyn Fn(&Batch<'_>, Option<&ResultBlock>) -> neurobatch_core::Result<CallOutput> + Sync + '_>> =
         calls.iter().map(|c| Box::new(move |b: &Batch<'_>, _: Option<&ResultBlock>| c.run(b)) as Box<_>).collect();
     let mut core_steps = Vec::with_capacity(steps.len());

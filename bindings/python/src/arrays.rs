@@ -10,7 +10,7 @@ use pyo3::types::PyAnyMethods;
 use crate::errors::{error_with_status, invalid};
 
 /// Runs `$body` with `$T` the Rust element type of `$dtype`.
-macro_rules! with_element {
+macro_rules! with_element_impl {
     ($dtype:expr, $T:ident => $body:expr) => {
         match $dtype {
             Dtype::I8 => { type $T = i8; $body }
@@ -26,6 +26,7 @@ macro_rules! with_element {
         }
     };
 }
+pub(crate) use with_element_impl as with_element;
 
 /// A new C-ordered array of `shape` whose bytes `fill` writes with the GIL
 /// released. The array is zeroed first (calloc: fresh pages cost nothing

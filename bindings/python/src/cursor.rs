@@ -1,21 +1,57 @@
-//! `neurobatch._native.Cursor`: a traversal's batches, each copied out of
-//! the library's reused batch buffer into a new numpy array (the buffer is
-//! overwritten by the next batch, and a Python array may live on).
+//! `neurobatch._native.Cursor`: a traversal's batches as numpy arrays over
+//! recycled library buffers (see pool.rs). Multi-channel batches of raw
+//! values are read by the library straight into the array's buffer;
+//! other traversals (single-channel, microvolts, non-zero edges) go
+//! through the library's cursor and are copied from its batch buffer,
+//! which the next batch overwrites.
 
-use neurobatch_core::plan::Traversal;
-use neurobatch_core::{BatchOptions, Cursor, Dtype};
+use std::sync::Arc;
+
+use neurobatch_core::io::PAGE;
+use neurobatch_core::plan::{Plan, Traversal};
+use neurobatch_core::{BatchOptions, ChannelSel, Cursor, DataOrder, Dtype, Edge, Layout, Reader};
 use pyo3::prelude::*;
 
-use crate::arrays::new_filled;
 use crate::errors::{invalid, IntoPy};
 use crate::options;
+use crate::pool::{pooled_array, Pool};
 use crate::reader::PyReader;
+
+enum Source {
+    /// Batches read with `Reader::read` into the array's own buffer.
+    Direct { reader: Arc<Reader>, plan: Plan },
+    Cursor(Cursor),
+}
+
+impl Source {
+    fn plan(&self) -> &Plan {
+        match self {
+            Source::Direct { plan, .. } => plan,
+            Source::Cursor(c) => c.plan(),
+        }
+    }
+}
 
 #[pyclass(module = "neurobatch._native", name = "Cursor")]
 pub struct PyCursor {
-    inner: Option<Cursor>,
+    inner: Option<Source>,
+    pool: Arc<Pool>,
     next: u64,
     microvolts: bool,
+}
+
+/// Where a block's first byte sits within a page so that it has the same
+/// offset as its first byte in a samples-order file: the kernel then
+/// copies on its fast path (as the library's cursor does).
+fn skew(reader: &Reader, plan: &Plan, start: u64, n_sel: usize) -> usize {
+    if reader.data_order() != DataOrder::Samples {
+        return 0;
+    }
+    let isz = plan.dtype.itemsize() as u64;
+    let row_bytes = reader.n_channels() as u64 * isz;
+    let lo = start.saturating_sub(plan.buffer);
+    let top = plan.buffer - (start - lo);
+    ((lo * row_bytes).wrapping_sub(top * n_sel as u64 * isz) % PAGE as u64) as usize
 }
 
 /// The batch options every traversal and apply takes from Python.
@@ -64,19 +100,26 @@ impl PyCursor {
         microvolts: bool,
     ) -> PyResult<Self> {
         let opts = batch_options(py, max_memory, from_time, to_time, channels, buffer, single_channel, force_complete, edge, microvolts)?;
-        let cursor = Cursor::new(reader.get(py)?, &opts).py(py)?;
-        Ok(PyCursor { inner: Some(cursor), next: 0, microvolts })
+        let reader = reader.get(py)?;
+        let direct = !single_channel && !microvolts && opts.edge == Edge::Zeros;
+        let source = if direct {
+            let plan = Plan::new(&reader, &opts).py(py)?;
+            Source::Direct { reader, plan }
+        } else {
+            Source::Cursor(Cursor::new(reader, &opts).py(py)?)
+        };
+        Ok(PyCursor { inner: Some(source), pool: Pool::new(), next: 0, microvolts })
     }
 
     #[getter]
     fn n_batches(&self, py: Python<'_>) -> PyResult<u64> {
-        Ok(self.cursor(py)?.plan().n_batches)
+        Ok(self.cursor(py)?.n_batches)
     }
 
     /// Observations in a full batch (the last one of a channel may be shorter).
     #[getter]
     fn rows_per_batch(&self, py: Python<'_>) -> PyResult<u64> {
-        Ok(self.cursor(py)?.plan().rows_per_batch)
+        Ok(self.cursor(py)?.rows_per_batch)
     }
 
     /// The next batch as `(data, index, start, stop, channel)`, or None
@@ -86,8 +129,9 @@ impl PyCursor {
     fn next<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         let microvolts = self.microvolts;
         let next = self.next;
-        let Some(cursor) = self.inner.as_mut() else { return Err(invalid(py, "the cursor is closed")) };
-        let plan = cursor.plan();
+        let pool = self.pool.clone();
+        let Some(source) = self.inner.as_mut() else { return Err(invalid(py, "the cursor is closed")) };
+        let plan = source.plan();
         if next >= plan.n_batches {
             return Ok(None);
         }
@@ -97,11 +141,19 @@ impl PyCursor {
         let shape: Vec<usize> = if single { vec![rows] } else { vec![rows, spec.positions.len()] };
         let channel = single.then(|| plan.channels[spec.positions.start]);
         let dtype = if microvolts { Dtype::F32 } else { plan.dtype };
-        let data = new_filled(py, dtype, &shape, |dst| {
-            let batch = cursor.next_batch()?.expect("the plan has this batch");
-            dst.copy_from_slice(batch.data);
-            Ok(())
-        })?;
+        let data = match source {
+            Source::Direct { reader, plan } => {
+                let sel = ChannelSel::List(plan.channels[spec.positions.clone()].to_vec());
+                let at = skew(reader, plan, spec.start, spec.positions.len());
+                let (reader, buffer) = (&**reader, plan.buffer);
+                pooled_array(py, &pool, dtype, &shape, at, |dst| reader.read(spec.start, spec.stop, &sel, buffer, Layout::SampleMajor, dst))?
+            }
+            Source::Cursor(cursor) => pooled_array(py, &pool, dtype, &shape, 0, |dst| {
+                let batch = cursor.next_batch()?.expect("the plan has this batch");
+                dst.copy_from_slice(batch.data);
+                Ok(())
+            })?,
+        };
         self.next += 1;
         Ok(Some((data, spec.index, spec.start, spec.stop, channel).into_pyobject(py)?.into_any()))
     }
@@ -113,7 +165,7 @@ impl PyCursor {
 }
 
 impl PyCursor {
-    fn cursor(&self, py: Python<'_>) -> PyResult<&Cursor> {
-        self.inner.as_ref().ok_or_else(|| invalid(py, "the cursor is closed"))
+    fn cursor(&self, py: Python<'_>) -> PyResult<&Plan> {
+        self.inner.as_ref().map(Source::plan).ok_or_else(|| invalid(py, "the cursor is closed"))
     }
 }

@@ -7,6 +7,7 @@ mod arrays;
 mod cursor;
 mod errors;
 mod options;
+mod pool;
 mod reader;
 
 use pyo3::prelude::*;
@@ -41,6 +42,7 @@ fn check_dtype(py: Python<'_>, name: &str) -> PyResult<()> {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<reader::PyReader>()?;
     m.add_class::<cursor::PyCursor>()?;
+    m.add_class::<pool::BatchBuffer>()?;
     m.add_function(wrap_pyfunction!(apply::apply, m)?)?;
     m.add_function(wrap_pyfunction!(apply::run_pipeline, m)?)?;
     m.add_function(wrap_pyfunction!(parse_max_memory, m)?)?;

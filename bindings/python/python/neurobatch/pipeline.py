@@ -95,18 +95,19 @@ class BatchPipeline:
         n_threads = _args.processes(self.processes)
         steps = [(_step_function(t), os.fspath(t.output_name), t.mode, bool(t.keep), t.if_file_exists,
                   _args.cast_dtype(t.cast_dtype)) for t in self.tasks]
-        n_channels = None
-        if not (isinstance(self.channels, str) and self.channels == "all"):
-            n_channels = _native.Reader(_args.paths(self.path_to_input), self.dtype, self.n_channels,
-                                        self.data_order, _args.loader(self.loader)).n_channels
+        # The input's size, for the messages of the argument checks below.
+        probe = _native.Reader(_args.paths(self.path_to_input), self.dtype, self.n_channels,
+                               self.data_order, _args.loader(self.loader))
+        n_obs, n_channels = probe.n_observations, probe.n_channels
+        probe.close()
         progress = progress_for(self.show_progress_bar)
         try:
             outputs = _native.run_pipeline(
                 os.fspath(self.path_to_input), steps, os.fspath(self.output_path), self.max_memory,
                 dtype=self.dtype, n_channels=self.n_channels, data_order=self.data_order,
                 loader=_args.loader(self.loader),
-                from_time=_args.time(self.from_time, "from_time", 0),
-                to_time=_args.time(self.to_time, "to_time", 0),
+                from_time=_args.time(self.from_time, "from_time", n_obs),
+                to_time=_args.time(self.to_time, "to_time", n_obs),
                 channels=_args.channels(self.channels, n_channels),
                 n_threads=n_threads, progress=progress)
         finally:
