@@ -13,16 +13,16 @@ use crate::errors::{error_with_status, invalid};
 macro_rules! with_element_impl {
     ($dtype:expr, $T:ident => $body:expr) => {
         match $dtype {
-            Dtype::I8 => { type $T = i8; $body }
-            Dtype::U8 => { type $T = u8; $body }
-            Dtype::I16 => { type $T = i16; $body }
-            Dtype::U16 => { type $T = u16; $body }
-            Dtype::I32 => { type $T = i32; $body }
-            Dtype::U32 => { type $T = u32; $body }
-            Dtype::I64 => { type $T = i64; $body }
-            Dtype::U64 => { type $T = u64; $body }
-            Dtype::F32 => { type $T = f32; $body }
-            Dtype::F64 => { type $T = f64; $body }
+            neurobatch_core::Dtype::I8 => { type $T = i8; $body }
+            neurobatch_core::Dtype::U8 => { type $T = u8; $body }
+            neurobatch_core::Dtype::I16 => { type $T = i16; $body }
+            neurobatch_core::Dtype::U16 => { type $T = u16; $body }
+            neurobatch_core::Dtype::I32 => { type $T = i32; $body }
+            neurobatch_core::Dtype::U32 => { type $T = u32; $body }
+            neurobatch_core::Dtype::I64 => { type $T = i64; $body }
+            neurobatch_core::Dtype::U64 => { type $T = u64; $body }
+            neurobatch_core::Dtype::F32 => { type $T = f32; $body }
+            neurobatch_core::Dtype::F64 => { type $T = f64; $body }
         }
     };
 }

@@ -1,25 +1,28 @@
-//! `neurobatch._native.Cursor`: a traversal's batches as numpy arrays over
-//! recycled library buffers (see pool.rs). Multi-channel batches of raw
-//! values are read by the library straight into the array's buffer;
-//! other traversals (single-channel, microvolts, non-zero edges) go
-//! through the library's cursor and are copied from its batch buffer,
-//! which the next batch overwrites.
+//! `neurobatch._native.Cursor`: a traversal's batches as numpy arrays. Raw
+//! multi-channel batches (and single-channel ones of a channels-order
+//! file) are views of the file with loader 'memmap' where a view can show
+//! them (mapped.rs), else read by the library straight into a recycled
+//! buffer the array owns (pool.rs); other traversals (samples-order
+//! single-channel, microvolts, non-zero edges) go through the library's
+//! cursor and are copied from its batch buffer, which the next batch
+//! overwrites.
 
 use std::sync::Arc;
 
-use neurobatch_core::io::PAGE;
 use neurobatch_core::plan::{Plan, Traversal};
 use neurobatch_core::{BatchOptions, ChannelSel, Cursor, DataOrder, Dtype, Edge, Layout, Reader};
 use pyo3::prelude::*;
 
 use crate::errors::{invalid, IntoPy};
+use crate::mapped::Mapper;
 use crate::options;
-use crate::pool::{pooled_array, Pool};
+use crate::pool::{pooled_array, skew, Pool};
 use crate::reader::PyReader;
 
 enum Source {
-    /// Batches read with `Reader::read` into the array's own buffer.
-    Direct { reader: Arc<Reader>, plan: Plan },
+    /// Batches that are views of the file (see mapped.rs) where possible,
+    /// else read with `Reader::read` into the array's own buffer.
+    Direct { reader: Arc<Reader>, plan: Plan, mapper: Option<Arc<Mapper>> },
     Cursor(Cursor),
 }
 
@@ -40,21 +43,6 @@ pub struct PyCursor {
     microvolts: bool,
 }
 
-/// Where a block's first byte sits within a page so that it has the same
-/// offset as its first byte in a samples-order file: the kernel then
-/// copies on its fast path (as the library's cursor does).
-fn skew(reader: &Reader, plan: &Plan, start: u64, n_sel: usize) -> usize {
-    if reader.data_order() != DataOrder::Samples {
-        return 0;
-    }
-    let isz = plan.dtype.itemsize() as u64;
-    let row_bytes = reader.n_channels() as u64 * isz;
-    let lo = start.saturating_sub(plan.buffer);
-    let top = plan.buffer - (start - lo);
-    ((lo * row_bytes).wrapping_sub(top * n_sel as u64 * isz) % PAGE as u64) as usize
-}
-
-/// The batch options every traversal and apply takes from Python.
 #[allow(clippy::too_many_arguments)]
 pub fn batch_options(
     py: Python<'_>,
@@ -100,11 +88,14 @@ impl PyCursor {
         microvolts: bool,
     ) -> PyResult<Self> {
         let opts = batch_options(py, max_memory, from_time, to_time, channels, buffer, single_channel, force_complete, edge, microvolts)?;
+        let mapper = if buffer == 0 { reader.mapper() } else { None };
         let reader = reader.get(py)?;
-        let direct = !single_channel && !microvolts && opts.edge == Edge::Zeros;
+        // Single-channel batches of a samples-order file go through the
+        // library's cursor, which reads several channels in one pass.
+        let direct = !microvolts && opts.edge == Edge::Zeros && (!single_channel || reader.data_order() == DataOrder::Channels);
         let source = if direct {
             let plan = Plan::new(&reader, &opts).py(py)?;
-            Source::Direct { reader, plan }
+            Source::Direct { reader, plan, mapper }
         } else {
             Source::Cursor(Cursor::new(reader, &opts).py(py)?)
         };
@@ -142,11 +133,18 @@ impl PyCursor {
         let channel = single.then(|| plan.channels[spec.positions.start]);
         let dtype = if microvolts { Dtype::F32 } else { plan.dtype };
         let data = match source {
-            Source::Direct { reader, plan } => {
-                let sel = ChannelSel::List(plan.channels[spec.positions.clone()].to_vec());
-                let at = skew(reader, plan, spec.start, spec.positions.len());
-                let (reader, buffer) = (&**reader, plan.buffer);
-                pooled_array(py, &pool, dtype, &shape, at, |dst| reader.read(spec.start, spec.stop, &sel, buffer, Layout::SampleMajor, dst))?
+            Source::Direct { reader, plan, mapper } => {
+                let cols = &plan.channels[spec.positions.clone()];
+                let view = mapper.as_ref().map(|m| m.view(py, reader, spec.start, spec.stop, cols, single)).transpose()?.flatten();
+                match view {
+                    Some(v) => v,
+                    None => {
+                        let sel = ChannelSel::List(cols.to_vec());
+                        let at = skew(reader, spec.start, plan.buffer, cols.len());
+                        let (reader, buffer) = (&**reader, plan.buffer);
+                        pooled_array(py, &pool, dtype, &shape, at, |dst| reader.read(spec.start, spec.stop, &sel, buffer, Layout::SampleMajor, dst))?
+                    }
+                }
             }
             Source::Cursor(cursor) => pooled_array(py, &pool, dtype, &shape, 0, |dst| {
                 let batch = cursor.next_batch()?.expect("the plan has this batch");

@@ -6,6 +6,7 @@ mod apply;
 mod arrays;
 mod cursor;
 mod errors;
+mod mapped;
 mod options;
 mod pool;
 mod reader;
@@ -43,6 +44,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<reader::PyReader>()?;
     m.add_class::<cursor::PyCursor>()?;
     m.add_class::<pool::BatchBuffer>()?;
+    m.add_class::<mapped::FileMapping>()?;
     m.add_function(wrap_pyfunction!(apply::apply, m)?)?;
     m.add_function(wrap_pyfunction!(apply::run_pipeline, m)?)?;
     m.add_function(wrap_pyfunction!(parse_max_memory, m)?)?;

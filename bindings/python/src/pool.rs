@@ -20,14 +20,22 @@ use crate::arrays::{new_filled, with_element};
 /// still holds while asking for the next batch.
 const KEEP: usize = 2;
 
-#[derive(Default)]
 pub struct Pool {
     free: Mutex<Vec<AlignedBuf>>,
+    /// Larger buffers are freed rather than kept.
+    max_bytes: usize,
 }
 
 impl Pool {
+    /// A traversal's pool: its batches are bounded by max_memory.
     pub fn new() -> Arc<Pool> {
-        Arc::new(Pool::default())
+        Pool::keeping(usize::MAX)
+    }
+
+    /// A pool that keeps buffers of at most `max_bytes` (a reader's reads
+    /// may be of any size, and a huge one should not stay resident).
+    pub fn keeping(max_bytes: usize) -> Arc<Pool> {
+        Arc::new(Pool { free: Mutex::new(Vec::new()), max_bytes })
     }
 
     fn take(&self) -> AlignedBuf {
@@ -35,6 +43,9 @@ impl Pool {
     }
 
     fn give(&self, buf: AlignedBuf) {
+        if buf.bytes().len() > self.max_bytes {
+            return;
+        }
         let mut free = self.free.lock().unwrap_or_else(|p| p.into_inner());
         if free.len() < KEEP {
             free.push(buf);
@@ -92,4 +103,19 @@ where
         let view = unsafe { ArrayView::<T, IxDyn>::from_shape_ptr(IxDyn(shape), data as *const T) };
         Ok(unsafe { PyArray::<T, IxDyn>::borrow_from_array(&view, owner.into_any()) }.into_any())
     })
+}
+
+/// Where a block's first byte should sit within a page so that it has the
+/// same offset as its first file byte in a samples-order recording: the
+/// kernel then copies on its fast path (as the library's cursor does).
+/// `start` is the block's first own row, `buffer` the rows before it.
+pub fn skew(reader: &neurobatch_core::Reader, start: u64, buffer: u64, n_sel: usize) -> usize {
+    if reader.data_order() != neurobatch_core::DataOrder::Samples {
+        return 0;
+    }
+    let isz = reader.dtype().itemsize() as u64;
+    let row_bytes = reader.n_channels() as u64 * isz;
+    let lo = start.saturating_sub(buffer);
+    let top = buffer - (start - lo);
+    ((lo * row_bytes).wrapping_sub(top * n_sel as u64 * isz) % neurobatch_core::io::PAGE as u64) as usize
 }

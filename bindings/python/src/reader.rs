@@ -7,6 +7,13 @@ use neurobatch_core::{BatchOptions, Cursor, Dtype, Layout, Reader};
 use pyo3::prelude::*;
 
 use crate::arrays::new_filled;
+use crate::mapped::Mapper;
+use crate::pool::{pooled_array, skew, Pool};
+
+/// Read buffers up to this size are kept for the next read once Python
+/// frees the array (a reader of windows faults in no fresh pages); larger
+/// ones are returned to the system.
+const KEEP_READS: usize = 64 << 20;
 use crate::errors::{invalid, IntoPy};
 use crate::options::{self, path_text, Paths};
 
@@ -15,6 +22,10 @@ pub struct PyReader {
     /// None once closed; readers in use elsewhere (cursors, running reads)
     /// hold their own Arc, so the file closes when the last one ends.
     inner: Mutex<Option<Arc<Reader>>>,
+    /// With loader 'memmap'/'mmap': views of the file (see mapped.rs).
+    mapper: Mutex<Option<Arc<Mapper>>>,
+    /// Buffers of read arrays, recycled when Python frees them.
+    pool: Arc<Pool>,
 }
 
 impl PyReader {
@@ -24,6 +35,10 @@ impl PyReader {
             .unwrap_or_else(|p| p.into_inner())
             .clone()
             .ok_or_else(|| invalid(py, "the reader is closed"))
+    }
+
+    pub fn mapper(&self) -> Option<Arc<Mapper>> {
+        self.mapper.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 
@@ -49,7 +64,8 @@ impl PyReader {
                 many => Reader::open_session(many, &opts),
             })
             .py(py)?;
-        Ok(PyReader { inner: Mutex::new(Some(Arc::new(reader))) })
+        let mapper = Mapper::for_reader(&reader).map(Arc::new);
+        Ok(PyReader { inner: Mutex::new(Some(Arc::new(reader))), mapper: Mutex::new(mapper), pool: Pool::keeping(KEEP_READS) })
     }
 
     #[getter]
@@ -125,7 +141,10 @@ impl PyReader {
 
     /// Observations `[start, stop)` of `channels` (None: all) with `buffer`
     /// rows before and after (zeros beyond the recording), as a new
-    /// `(rows, channels)` array the library writes into directly. With
+    /// `(rows, channels)` array the library writes into directly (its
+    /// buffer recycled once Python frees it: see pool.rs), or with loader
+    /// 'memmap'/'mmap' a read-only view of the file where one can show the
+    /// block (see mapped.rs). With
     /// `microvolts`, float32 microvolts converted by the library (a copy
     /// out of its buffer).
     #[pyo3(signature = (start, stop, channels=None, buffer=0, microvolts=false))]
@@ -139,8 +158,14 @@ impl PyReader {
         let rows = usize::try_from(rows).map_err(|_| invalid(py, format!("a block of {rows} rows does not fit in memory")))?;
         reader.block_bytes(rows as u64, cols.len()).py(py)?;
         let shape = [rows, cols.len()];
+        if !microvolts && buffer == 0 {
+            if let Some(view) = self.mapper().map(|m| m.view(py, &reader, start, stop, &cols, false)).transpose()?.flatten() {
+                return Ok(view);
+            }
+        }
         if !microvolts {
-            return new_filled(py, reader.dtype(), &shape, |dst| reader.read(start, stop, &sel, buffer, Layout::SampleMajor, dst));
+            let at = skew(&reader, start, buffer, cols.len());
+            return pooled_array(py, &self.pool, reader.dtype(), &shape, at, |dst| reader.read(start, stop, &sel, buffer, Layout::SampleMajor, dst));
         }
         // The cursor converts to microvolts exactly as every other front end
         // sees them; one batch covers the whole range.
@@ -158,5 +183,6 @@ impl PyReader {
     /// Closes the file once nothing else uses it; later calls raise.
     fn close(&self) {
         self.inner.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.mapper.lock().unwrap_or_else(|p| p.into_inner()).take();
     }
 }

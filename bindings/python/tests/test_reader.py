@@ -153,12 +153,46 @@ def test_read_method(rec):
 
 
 def test_reads_are_arrays_the_caller_owns(rec):
+    """The pread loaders give writable arrays of their own."""
     path, data = rec
-    r = RecordingsReader(path)
+    r = RecordingsReader(path, loader="pread")
     a = r[0:10]
     a[:] = 0  # writable, and independent of the file and of later reads
     np.testing.assert_array_equal(r[0:10], data[0:10])
-    assert a.flags.c_contiguous and a.flags.writeable and a.flags.owndata
+    assert a.flags.c_contiguous and a.flags.writeable
+    b = r[0:10]
+    assert not np.shares_memory(a, b)  # each read has memory of its own while it lives
+
+
+def owner(array):
+    """The object at the end of an array's chain of bases."""
+    while isinstance(array, np.ndarray) and array.base is not None:
+        array = array.base
+    return array
+
+
+@pytest.mark.parametrize("order", ["samples", "channels"])
+def test_memmap_loader_gives_read_only_views_of_the_file(tmp_path, order):
+    """YASS's default loader: numpy views of the file, as YASS's memmap ones
+    were, where a view can show the block; library reads elsewhere."""
+    data = values(1000, 10)
+    path = write_recording(tmp_path / "r.bin", data, order)
+    r = RecordingsReader(path)  # loader='memmap', YASS's default
+    assert r.loader == "mmap"
+    for key in [(slice(100, 200), slice(None)), (slice(5, 900), slice(3, 7)), (slice(0, 1000), 9)]:
+        v = r[key]
+        np.testing.assert_array_equal(v, data[key])
+        assert not v.flags.writeable and type(owner(v)).__name__ == "FileMapping"
+        with pytest.raises(ValueError, match="read-only"):
+            v[...] = 0
+    # a channel list that is not a run: read by the library, writable
+    c = r[0:10, [3, 1]]
+    assert c.flags.writeable and type(owner(c)).__name__ == "BatchBuffer"
+    np.testing.assert_array_equal(c, data[0:10, [3, 1]])
+    # a view outlives the reader
+    v = r[10:20]
+    r.close()
+    np.testing.assert_array_equal(v, data[10:20])
 
 
 @pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64"])
@@ -233,7 +267,7 @@ def test_threads_read_in_parallel_with_the_gil_released(tmp_path):
     """Reads from several threads give the right values, and a read lets
     other Python threads run (the GIL is released inside the library)."""
     data = values(400_000, 64)
-    r = RecordingsReader(write_recording(tmp_path / "big.bin", data))
+    r = RecordingsReader(write_recording(tmp_path / "big.bin", data), loader="pread")
     errors = []
 
     def reader_thread(k):
