@@ -1,7 +1,10 @@
 //! `neurobatch._native.apply` and `run_pipeline`: the library's apply and
-//! pipeline with Python functions as callbacks. The calling thread releases
-//! the GIL for the whole run; each callback takes it back. A Python
-//! exception stops the run (nothing is written) and is re-raised as it was.
+//! pipeline with Python functions as callbacks. With worker threads (and in
+//! pipelines) the calling thread releases the GIL for the whole run and each
+//! callback takes it back; on the calling thread alone, the apply walks the
+//! traversal's batch arrays itself (no copy of batches or results) with the
+//! library's plan, argument checks and writer. A Python exception stops the
+//! run (nothing is written) and is re-raised as it was.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -9,16 +12,17 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use neurobatch_core::apply::{apply as core_apply, ApplyOptions, CallOutput, Mode};
 use neurobatch_core::cursor::Batch;
-use neurobatch_core::output::{IfExists, OutputInfo};
+use neurobatch_core::output::{check_output_path, resolve_existing, IfExists, OutputInfo};
+use neurobatch_core::writer::Writer;
 use neurobatch_core::pipeline::{run_pipeline as core_run_pipeline, Step, StepMode};
 use neurobatch_core::result::ResultBlock;
-use neurobatch_core::{Dtype, Reader};
+use neurobatch_core::{BatchOptions, DataOrder, Dtype, Layout, Reader};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-use crate::arrays::to_result_block;
+use crate::arrays::{result_matrix, to_result_block, with_bytes};
 use crate::pool::{pooled_array, Pool};
-use crate::cursor::batch_options;
+use crate::cursor::{batch_options, BatchSource};
 use crate::errors::IntoPy;
 use crate::options::{self, path_text};
 use crate::reader::PyReader;
@@ -152,9 +156,13 @@ pub fn apply<'py>(
     pass_previous: bool,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let reader: Arc<Reader> = reader.get(py)?;
     let batch_opts = batch_options(py, max_memory, from_time, to_time, channels, buffer, single_channel, force_complete, edge, microvolts)?;
     let if_exists = IfExists::parse(if_file_exists).py(py)?;
+    if n_threads <= 1 {
+        let output = output_path.map(|p| (p, if_exists));
+        return apply_serial(py, reader, &batch_opts, &function, output, pass_previous, progress.as_ref());
+    }
+    let reader: Arc<Reader> = reader.get(py)?;
     let disk = output_path.is_some();
     let mode = match output_path {
         Some(path) => Mode::Disk { path, if_exists },
@@ -177,6 +185,81 @@ pub fn apply<'py>(
         return Ok(lock(&shared.previous).take().map_or_else(|| py.None().into_bound(py), |p| p.into_bound(py)));
     }
     let results: Vec<Py<PyAny>> = std::mem::take(&mut *lock(&shared.results)).into_values().collect();
+    Ok(PyList::new(py, results)?.into_any())
+}
+
+/// The apply on the calling thread, with the batch arrays of a traversal
+/// (views of the file or the library's reads, no copy: see cursor.rs) and
+/// results written from the arrays' own memory. Arguments are checked in
+/// the order and with the messages of the library's apply, and the output
+/// is the library's writer's: complete with its sidecar, or absent.
+fn apply_serial<'py>(
+    py: Python<'py>,
+    reader_py: &PyReader,
+    batch_opts: &BatchOptions,
+    function: &Py<PyAny>,
+    output: Option<(PathBuf, IfExists)>,
+    pass_previous: bool,
+    progress: Option<&Py<PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let reader = reader_py.get(py)?;
+    let mut batches = BatchSource::new(py, reader_py, batch_opts)?;
+    let plan = batches.plan().clone();
+    let single = !plan.is_multi_channel();
+    let mut writer = match &output {
+        None => None,
+        Some((path, if_exists)) => {
+            check_output_path(path, reader.protected()).py(py)?;
+            if let Some(existing) = resolve_existing(path, *if_exists).py(py)? {
+                return output_tuple(py, &existing);
+            }
+            let order = if single { DataOrder::Channels } else { DataOrder::Samples };
+            Some(Writer::create(path, order, plan.channels.len(), reader.dtype(), reader.protected()).py(py)?)
+        }
+    };
+    let total = plan.n_batches;
+    let mut results: Vec<Py<PyAny>> = Vec::new();
+    let mut previous: Option<Py<PyAny>> = None;
+    // A Python exception returns early: the writer is dropped unfinished,
+    // which removes its temporary file.
+    while let Some((data, spec)) = batches.next(py)? {
+        let channel = single.then(|| plan.channels[spec.positions.start]);
+        let prev = if pass_previous { previous.as_ref().map(|p| p.clone_ref(py)) } else { None };
+        let result = function.call1(py, (data, spec.index, spec.start, spec.stop, channel, prev))?;
+        if let Some(w) = writer.as_mut() {
+            let (array, dtype, rows, cols) = result_matrix(result.bind(py), spec.index, single)?;
+            let position = spec.positions.start;
+            with_bytes(&array, dtype, |bytes| {
+                py.detach(|| match single {
+                    true => w.append_channel(position, dtype, rows, cols, Layout::SampleMajor, bytes),
+                    false => w.append(dtype, rows, cols, Layout::SampleMajor, bytes),
+                })
+            })?
+            .py(py)?;
+        }
+        if pass_previous {
+            previous = Some(result);
+        } else if writer.is_none() {
+            results.push(result);
+        }
+        let done = spec.index + 1;
+        py.check_signals()?;
+        if let Some(p) = progress {
+            if p.call1(py, (done, total))?.bind(py).is_truthy()? {
+                return Err(crate::errors::to_py(py, &neurobatch_core::Error::Cancelled { done, total }));
+            }
+        }
+    }
+    if let Some(mut w) = writer {
+        if let Some(rate) = reader.metadata().sampling_rate {
+            w.set_sampling_rate(rate, plan.to - plan.from);
+        }
+        let info = py.detach(|| w.finish()).py(py)?;
+        return output_tuple(py, &info);
+    }
+    if pass_previous {
+        return Ok(previous.map_or_else(|| py.None().into_bound(py), |p| p.into_bound(py)));
+    }
     Ok(PyList::new(py, results)?.into_any())
 }
 

@@ -71,10 +71,11 @@ pub fn with_bytes<R>(array: &Bound<'_, PyUntypedArray>, dtype: Dtype, f: impl Fn
     })
 }
 
-/// A function's result as a library result block (a copy): a scalar is
-/// 1 × 1, a 1-D result of k values is one row of k columns (`single`:
-/// k rows of one column, a channel's series), a 2-D result is rows × cols.
-pub fn to_result_block(result: &Bound<'_, PyAny>, index: u64, single: bool) -> PyResult<ResultBlock> {
+/// A function's result as a C-contiguous array of a recording dtype and
+/// its rows × cols: a scalar is 1 × 1, a 1-D result of k values is one row
+/// of k columns (`single`: k rows of one column, a channel's series), a
+/// 2-D result is rows × cols. Anything else is a ResultMismatchError.
+pub fn result_matrix<'py>(result: &Bound<'py, PyAny>, index: u64, single: bool) -> PyResult<(Bound<'py, PyUntypedArray>, Dtype, usize, usize)> {
     let py = result.py();
     let array = contiguous(result)?;
     let Some(dtype) = dtype_of(&array) else {
@@ -99,6 +100,13 @@ pub fn to_result_block(result: &Bound<'_, PyAny>, index: u64, single: bool) -> P
             ))
         }
     };
+    Ok((array, dtype, rows, cols))
+}
+
+/// A function's result as a library result block (a copy; see `result_matrix`).
+pub fn to_result_block(result: &Bound<'_, PyAny>, index: u64, single: bool) -> PyResult<ResultBlock> {
+    let py = result.py();
+    let (array, dtype, rows, cols) = result_matrix(result, index, single)?;
     with_bytes(&array, dtype, |bytes| ResultBlock::from_bytes(dtype, rows, cols, Layout::SampleMajor, bytes))?.map_err(|e| crate::errors::to_py(py, &e))
 }
 

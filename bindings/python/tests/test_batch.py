@@ -212,6 +212,29 @@ def test_multi_channel_apply_disk_writes_output_and_sidecar(rec, tmp_path):
     np.testing.assert_array_equal(RecordingsReader(out)[:, :], data[:, :3] + 1)
 
 
+def test_batches_given_to_functions(rec):
+    """With YASS's default loader ('memmap') a function gets read-only views
+    of the file where a view can show the batch, as YASS's functions did;
+    with 'pread' (or worker threads, or buffer rows) writable arrays."""
+    path, data = rec
+
+    def writable(b):
+        return b.flags.writeable
+
+    assert bp_for(path, max_memory=6000).multi_channel_apply(writable, "memory") == [False] * 4
+    assert bp_for(path, max_memory=6000, loader="pread").multi_channel_apply(writable, "memory") == [True] * 4
+    assert bp_for(path, max_memory=6000).multi_channel_apply(writable, "memory", processes=2) == [True] * 4
+    assert bp_for(path, max_memory=6000, buffer_size=1).multi_channel_apply(writable, "memory") == [True] * 4
+
+    def in_place(b):
+        b -= 1
+        return b
+
+    out = bp_for(path, max_memory=6000, loader="pread").multi_channel_apply(in_place, "memory")
+    np.testing.assert_array_equal(np.concatenate(out), data - 1)
+    np.testing.assert_array_equal(RecordingsReader(path)[:, :], data)  # never the file
+
+
 def test_kwargs_batch_info_cast_and_cleanup(rec):
     path, data = rec
     bp = bp_for(path, max_memory=6000, buffer_size=4)

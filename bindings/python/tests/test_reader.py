@@ -179,16 +179,21 @@ def test_memmap_loader_gives_read_only_views_of_the_file(tmp_path, order):
     path = write_recording(tmp_path / "r.bin", data, order)
     r = RecordingsReader(path)  # loader='memmap', YASS's default
     assert r.loader == "mmap"
-    for key in [(slice(100, 200), slice(None)), (slice(5, 900), slice(3, 7)), (slice(0, 1000), 9)]:
+    keys = [(slice(100, 200), slice(None)), (slice(5, 900), slice(3, 7))]
+    keys += [(slice(0, 1000), 9)] if order == "channels" else []  # one channel series
+    for key in keys:
         v = r[key]
         np.testing.assert_array_equal(v, data[key])
         assert not v.flags.writeable and type(owner(v)).__name__ == "FileMapping"
         with pytest.raises(ValueError, match="read-only"):
             v[...] = 0
-    # a channel list that is not a run: read by the library, writable
-    c = r[0:10, [3, 1]]
-    assert c.flags.writeable and type(owner(c)).__name__ == "BatchBuffer"
-    np.testing.assert_array_equal(c, data[0:10, [3, 1]])
+    # a channel list that is not a run, or in samples order a quarter of
+    # the channels or fewer (gathered faster than numpy walks a strided
+    # view): read by the library, writable
+    for key in [(slice(0, 10), [3, 1])] + ([(slice(0, 10), slice(0, 2))] if order == "samples" else []):
+        c = r[key]
+        assert c.flags.writeable and type(owner(c)).__name__ == "BatchBuffer"
+        np.testing.assert_array_equal(c, data[key])
     # a view outlives the reader
     v = r[10:20]
     r.close()
