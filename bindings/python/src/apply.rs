@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use neurobatch_core::apply::{apply as core_apply, ApplyOptions, CallOutput, Mode};
+use neurobatch_core::apply::{apply as core_apply, ApplyOptions, BatchFn, CallOutput, Mode};
 use neurobatch_core::cursor::Batch;
 use neurobatch_core::output::{check_output_path, resolve_existing, IfExists, OutputInfo};
 use neurobatch_core::writer::Writer;
@@ -135,7 +135,7 @@ fn output_tuple<'py>(py: Python<'py>, info: &OutputInfo) -> PyResult<Bound<'py, 
 /// mode: results (arrays) are written to `output_path`; returns the output
 /// tuple.
 #[pyfunction]
-#[pyo3(signature = (reader, function, max_memory, from_time=None, to_time=None, channels=None, buffer=0, single_channel=false, force_complete=true, edge="zeros", microvolts=false, output_path=None, if_file_exists="overwrite", n_threads=1, pass_previous=false, progress=None))]
+#[pyo3(signature = (reader, function, max_memory, from_time=None, to_time=None, channels=None, buffer=0, single_channel=false, force_complete=true, edge="zeros", microvolts=false, output_path=None, if_file_exists="overwrite", n_threads=1, pass_previous=false, progress=None, cast_dtype=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn apply<'py>(
     py: Python<'py>,
@@ -155,12 +155,16 @@ pub fn apply<'py>(
     n_threads: usize,
     pass_previous: bool,
     progress: Option<Py<PyAny>>,
+    cast_dtype: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    // Results arrive cast (by the Python layer); the library needs the
+    // dtype for an output of no batch, whose sidecar names it.
+    let cast = options::dtype(py, cast_dtype)?;
     let batch_opts = batch_options(py, max_memory, from_time, to_time, channels, buffer, single_channel, force_complete, edge, microvolts)?;
     let if_exists = IfExists::parse(if_file_exists).py(py)?;
     if n_threads <= 1 {
         let output = output_path.map(|p| (p, if_exists));
-        return apply_serial(py, reader, &batch_opts, &function, output, pass_previous, progress.as_ref());
+        return apply_serial(py, reader, &batch_opts, &function, output, cast, pass_previous, progress.as_ref());
     }
     let reader: Arc<Reader> = reader.get(py)?;
     let disk = output_path.is_some();
@@ -168,7 +172,8 @@ pub fn apply<'py>(
         Some(path) => Mode::Disk { path, if_exists },
         None => Mode::Memory,
     };
-    let opts = ApplyOptions { mode, pass_batch_results: pass_previous, n_threads, ..Default::default() };
+    // Casting results already of that dtype is free (or a no-op when written).
+    let opts = ApplyOptions { mode, cast, pass_batch_results: pass_previous, n_threads, ..Default::default() };
     let shared = Shared::default();
     let call = Call { function: &function, shared: &shared, disk, pass_previous, pool: Pool::new() };
     let f = |batch: &Batch<'_>, _: Option<&ResultBlock>| call.run(batch);
@@ -193,12 +198,14 @@ pub fn apply<'py>(
 /// results written from the arrays' own memory. Arguments are checked in
 /// the order and with the messages of the library's apply, and the output
 /// is the library's writer's: complete with its sidecar, or absent.
+#[allow(clippy::too_many_arguments)]
 fn apply_serial<'py>(
     py: Python<'py>,
     reader_py: &PyReader,
     batch_opts: &BatchOptions,
     function: &Py<PyAny>,
     output: Option<(PathBuf, IfExists)>,
+    cast: Option<Dtype>,
     pass_previous: bool,
     progress: Option<&Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
@@ -214,7 +221,7 @@ fn apply_serial<'py>(
                 return output_tuple(py, &existing);
             }
             let order = if single { DataOrder::Channels } else { DataOrder::Samples };
-            Some(Writer::create(path, order, plan.channels.len(), reader.dtype(), reader.protected()).py(py)?)
+            Some(Writer::create(path, order, plan.channels.len(), cast.unwrap_or(reader.dtype()), reader.protected()).py(py)?)
         }
     };
     let total = plan.n_batches;
@@ -263,6 +270,10 @@ fn apply_serial<'py>(
     Ok(PyList::new(py, results)?.into_any())
 }
 
+/// A pipeline step from Python: `(function, output_name, mode, keep,
+/// if_file_exists, cast_dtype)`.
+type PyStep = (Py<PyAny>, PathBuf, String, bool, String, Option<String>);
+
 /// Runs pipeline `steps`, each `(function, output_name, mode, keep,
 /// if_file_exists, cast_dtype)`, on `path`; functions are called as in
 /// `apply` (disk mode). Returns, per step that ran, the output tuple and
@@ -273,7 +284,7 @@ fn apply_serial<'py>(
 pub fn run_pipeline<'py>(
     py: Python<'py>,
     path: PathBuf,
-    steps: Vec<(Py<PyAny>, PathBuf, String, bool, String, Option<String>)>,
+    steps: Vec<PyStep>,
     output_dir: PathBuf,
     max_memory: u64,
     dtype: Option<&str>,
@@ -293,8 +304,7 @@ pub fn run_pipeline<'py>(
     let batch_opts = batch_options(py, max_memory, from_time, to_time, channels, buffer, false, true, "zeros", false)?;
     let shared = Shared::default();
     let calls: Vec<Call<'_>> = steps.iter().map(|s| Call { function: &s.0, shared: &shared, disk: true, pass_previous: false, pool: Pool::new() }).collect();
-    let fns: Vec<Box<dyn Fn(&Batch<'_>, Option<&ResultBlock>) -> neurobatch_core::Result<CallOutput> + Sync + '_>> =
-        calls.iter().map(|c| Box::new(move |b: &Batch<'_>, _: Option<&ResultBlock>| c.run(b)) as Box<_>).collect();
+    let fns: Vec<Box<BatchFn<'_>>> = calls.iter().map(|c| Box::new(move |b: &Batch<'_>, _: Option<&ResultBlock>| c.run(b)) as Box<_>).collect();
     let mut core_steps = Vec::with_capacity(steps.len());
     for (k, (_, name, mode, keep, if_exists, cast)) in steps.iter().enumerate() {
         core_steps.push(Step {

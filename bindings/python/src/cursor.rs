@@ -24,7 +24,7 @@ enum Source {
     /// Views of the file where possible, else `Reader::read` into the
     /// array's own buffer.
     Direct { reader: Arc<Reader>, plan: Plan, mapper: Option<Arc<Mapper>> },
-    Cursor(Cursor),
+    Cursor(Box<Cursor>),
 }
 
 pub struct BatchSource {
@@ -47,7 +47,7 @@ impl BatchSource {
             let plan = Plan::new(&reader, opts).py(py)?;
             Source::Direct { reader, plan, mapper }
         } else {
-            Source::Cursor(Cursor::new(reader, opts).py(py)?)
+            Source::Cursor(Box::new(Cursor::new(reader, opts).py(py)?))
         };
         Ok(BatchSource { source, pool: Pool::new(), next: 0, microvolts: opts.microvolts })
     }

@@ -143,12 +143,21 @@ def test_argument_errors(rec):
         bp_for(path, edge="mirror")
 
 
-def test_empty_range_gives_no_batches(rec):
+def test_empty_range_gives_no_batches(rec, tmp_path):
     path, _ = rec
     bp = bp_for(path, max_memory=6000)
     assert list(bp.multi_channel(from_time=500, to_time=500)) == []
     assert list(bp.single_channel(from_time=500, to_time=500)) == []
     assert bp.multi_channel_apply(lambda b: b, "memory", from_time=500, to_time=500) == []
+    # no batch: an empty output whose sidecar says cast_dtype (or the input's) and the channels selected
+    for processes in (1, 2):
+        out = os.fspath(tmp_path / f"e{processes}.bin")
+        _, params = bp.multi_channel_apply(lambda b: b, "disk", output_path=out, from_time=9, to_time=9,
+                                           channels=[1, 2], cast_dtype="float32", processes=processes)
+        assert params == {"dtype": "float32", "n_channels": 2, "data_order": "samples"}
+        assert os.path.getsize(out) == 0
+    _, params = bp.single_channel_apply(lambda s: s, "disk", output_path=out, from_time=9, to_time=9)
+    assert params == {"dtype": "int16", "n_channels": 10, "data_order": "channels"}
 
 
 def test_traversal_object(rec):

@@ -163,7 +163,7 @@ class BatchProcessor:
 
     # --- applies --------------------------------------------------------------
     def _run(self, call, disk, output_path, from_time, to_time, channels, single, force_complete,
-             if_file_exists, n_threads, pass_previous):
+             if_file_exists, n_threads, pass_previous, cast):
         n_obs = self.reader.observations
         progress = progress_for(self.show_progress_bar)
         try:
@@ -176,7 +176,7 @@ class BatchProcessor:
                 edge=self.edge, microvolts=self.microvolts,
                 output_path=os.fspath(output_path) if disk else None,
                 if_file_exists=if_file_exists, n_threads=n_threads, pass_previous=pass_previous,
-                progress=progress)
+                progress=progress, cast_dtype=cast)
         finally:
             if progress is not None:
                 progress.close()
@@ -231,7 +231,7 @@ class BatchProcessor:
             return res
 
         return self._run(call, disk, output_path, from_time, to_time, channels, False, True,
-                         if_file_exists, n_threads, bool(pass_batch_results))
+                         if_file_exists, n_threads, bool(pass_batch_results), cast)
 
     def single_channel_apply(self, function, mode, output_path=None, force_complete_channel_batch=True,
                              from_time=None, to_time=None, channels="all", if_file_exists="overwrite",
@@ -254,7 +254,7 @@ class BatchProcessor:
             return res
 
         return self._run(call, disk, output_path, from_time, to_time, channels, True, force,
-                         if_file_exists, 1, False)
+                         if_file_exists, 1, False, cast)
 
     # --- lifetime -------------------------------------------------------------
     def close(self):
