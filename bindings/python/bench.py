@@ -134,6 +134,8 @@ def main():
         nb_t = med["neurobatch"]
         print(f"| {name} | {nb_t:.3f} | {med['YASS']:.3f} | {med['numpy.memmap']:.3f} | "
               f"{med['YASS'] / nb_t:.2f} | {med['numpy.memmap'] / nb_t:.2f} |")
+    print("\ndisk: neurobatch publishes its output durably (written beside, fsynced, renamed into place, with its"
+          "\nsidecar); YASS and the numpy loop write in place and leave the data in the page cache.")
     if not args.dir:
         for f in os.listdir(folder):
             os.remove(os.path.join(folder, f))
