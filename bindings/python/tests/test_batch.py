@@ -435,16 +435,21 @@ def test_results_that_cannot_be_written(rec, tmp_path):
     np.testing.assert_array_equal(RecordingsReader(out)[:, 0], [300, 300, 300, 100])
 
 
-def test_ctrl_c_stops_the_run_and_writes_nothing(rec, tmp_path):
+@pytest.mark.parametrize("processes", [1, 2])
+def test_ctrl_c_stops_the_run_and_writes_nothing(rec, tmp_path, processes):
+    """SIGINT is handled on the main thread: between batches, also while
+    worker threads run the function."""
     path, _ = rec
     out = os.fspath(tmp_path / "o.bin")
+    once = threading.Lock()
 
     def interrupt(batch):
-        os.kill(os.getpid(), signal.SIGINT)
+        if once.acquire(blocking=False):  # one Ctrl-C, whichever worker comes first
+            os.kill(os.getpid(), signal.SIGINT)
         return batch
 
     with pytest.raises(KeyboardInterrupt):
-        bp_for(path, max_memory=600).multi_channel_apply(interrupt, "disk", output_path=out)
+        bp_for(path, max_memory=600).multi_channel_apply(interrupt, "disk", output_path=out, processes=processes)
     assert ls(tmp_path) == ["rec.bin", "rec.yaml"]
 
 
