@@ -522,3 +522,38 @@ def test_human_bytes():
         neurobatch.human_bytes(-1)
     with pytest.raises(neurobatch.BadMemoryError):
         neurobatch.human_bytes(1.5)
+
+
+def test_single_channel_apply_if_file_exists(rec, tmp_path):
+    path, data = rec
+    bp = bp_for(path, max_memory="1MB")
+    out = os.fspath(tmp_path / "s.bin")
+    bp.single_channel_apply(lambda s: s * 2, "disk", output_path=out, channels=[1])
+    called = []
+
+    def f(s):
+        called.append(1)
+        return s
+
+    with pytest.raises(neurobatch.OutputExistsError):
+        bp.single_channel_apply(f, "disk", output_path=out, if_file_exists="abort")
+    assert bp.single_channel_apply(f, "disk", output_path=out, if_file_exists="skip") == \
+        (out, {"dtype": "int16", "n_channels": 1, "data_order": "channels"})
+    assert called == []
+    np.testing.assert_array_equal(RecordingsReader(out)[:, 0], data[:, 1] * 2)
+
+
+def test_a_session_in_batches(tmp_path):
+    """Batches span the boundary between the files of a session."""
+    a, b = values(700, 3), values(500, 3) + 5
+    pa = write_recording(tmp_path / "a.bin", a)
+    pb = write_recording(tmp_path / "b.bin", b)
+    whole = np.concatenate([a, b])
+    bp = bp_for([pa, pb], max_memory=3000, buffer_size=2)
+    batches = list(bp.multi_channel(channels=[2, 0]))
+    assert [idx[0] for _, _, idx in batches] == [slice(0, 750), slice(750, 1200)]  # 750 rows of 2 channels
+    for d, idx_local, idx in batches:
+        np.testing.assert_array_equal(d[idx_local], whole[idx[0]][:, [2, 0]])
+    out = os.fspath(tmp_path / "o.bin")
+    bp.multi_channel_apply(lambda x: x[2:-2], "disk", output_path=out, processes=2)
+    np.testing.assert_array_equal(RecordingsReader(out)[:, :], whole)
