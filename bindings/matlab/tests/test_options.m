@@ -27,6 +27,7 @@ cases = {
   BP, 'buffer_size', NaN, 'NaN'
   BP, 'buffer_size', '10', '''10'''
   BP, 'edge', 'wrap', '''wrap'''
+  BP, 'read_ahead', 'always', '''always'''
   BP, 'stream', 0, 'count from 1'
   BP, 'loader', 'fast', '''fast'''
   RR, 'stream', 0, 'count from 1'
