@@ -83,6 +83,20 @@ assert(isequal(double(cat(1, blocks{:})), fixture_value(0:n_obs - 1, 3, n_ch)));
 a.close();
 b.close();
 
+% pipelines give read_ahead to every step: the same outputs either way
+ra = {'on', 'off'};
+outs = cell(1, 2);
+for k = 1:2
+  sub = fullfile(d, ['pipe-' ra{k}]);
+  mkdir(sub);
+  pl = neurobatch.BatchPipeline(p, 'max_memory', 2 * n_obs, 'output_path', sub, 'read_ahead', ra{k});
+  assert(strcmp(pl.options.read_ahead, ra{k}));
+  pl.add({neurobatch.PipedTransformation(@(x) x + 1, 'a.bin', 'multi_channel', 'keep', true), ...
+          neurobatch.PipedTransformation(@(x) single(x) * 2, 'b.bin', 'single_channel_one_batch')});
+  outs{k} = pl.run();
+end
+assert(same_bytes(outs{1}{1}, outs{2}{1}) && same_bytes(outs{1}{2}, outs{2}{2}));
+
 % if_file_exists: abort leaves the file as it was; skip reports it
 out = fullfile(d, 'convert-on.bin');
 before = fileread(out);

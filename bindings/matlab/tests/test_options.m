@@ -45,6 +45,7 @@ cases = {
   RR, 'sampling_rate', complex(30000, 1), 'complex'
   BL, 'max_memory', Inf, 'Inf'
   BL, 'buffer_size', 1e30, '1e+30'
+  BL, 'read_ahead', 'never', '''never'''
   BL, 'from_time', 0, '0'
   BL, 'to_time', -1, '-1'
   BL, 'channels', 'some', '''some'''
