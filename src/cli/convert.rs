@@ -14,6 +14,7 @@ use neurobatch_core::{BatchOptions, ChannelSel, DataOrder, Dtype, Error, Plan, R
 use crate::args::{InputArgs, OutputArgs};
 use crate::exit::{Failure, FAILED};
 use crate::info::{count, duration};
+use crate::print;
 use crate::progress::Progress;
 
 pub struct Job<'a> {
@@ -60,7 +61,7 @@ pub fn run(job: &Job<'_>) -> Result<(), Failure> {
     let out_bytes = (to - from) * n_sel * out_dtype.itemsize() as u64;
     let width = if plan.is_multi_channel() { n_sel } else { 1 };
     if out.dry_run {
-        println!("{}", plan_text(job, &reader, &plan, out_dtype, order, out_bytes));
+        print::out(&plan_text(job, &reader, &plan, out_dtype, order, out_bytes));
         return Ok(());
     }
     let batch_out_bytes = plan.rows_per_batch * width * out_dtype.itemsize() as u64;
@@ -73,7 +74,7 @@ pub fn run(job: &Job<'_>) -> Result<(), Failure> {
     let written = outcome?.output.ok_or_else(|| Failure { code: FAILED, message: "the library reported no output".into() })?;
     if !out.quiet {
         let p = written.params;
-        println!(
+        print::out(&format!(
             "wrote {} and {}: {} × {} of {}, {} order ({} bytes)",
             show(&written.path),
             show(&neurobatch_core::sidecar_path(&written.path)),
@@ -82,7 +83,7 @@ pub fn run(job: &Job<'_>) -> Result<(), Failure> {
             p.dtype,
             p.data_order,
             out_bytes
-        );
+        ));
     }
     Ok(())
 }

@@ -221,7 +221,7 @@ pub fn text(f: &Facts) -> String {
             .map(|g| {
                 let what = if g.kind == ChannelKind::Unknown.name() { count(g.count, "channel", "channels") } else { format!("{} {}", g.count, g.kind) };
                 if g.unscaled {
-                    format!("{what} unscaled (digital)")
+                    format!("{what} unscaled")
                 } else {
                     format!("{what} at {} µV/count", significant(g.uv_per_count, 6))
                 }

@@ -6,9 +6,11 @@ mod args;
 mod convert;
 mod exit;
 mod info;
+mod print;
 mod progress;
 mod spec;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
@@ -25,7 +27,7 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(f) => {
-            eprintln!("neurobatch: error: {}", f.message);
+            print::err(&format!("neurobatch: error: {}", f.message));
             ExitCode::from(f.code)
         }
     }
@@ -37,9 +39,9 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             let opts = a.input.open_options();
             let facts = a.files.iter().map(|f| info::facts(f, &opts)).collect::<Result<Vec<_>, _>>()?;
             if a.json {
-                println!("{}", serde_json::to_string_pretty(&facts).expect("facts are plain data"));
+                print::out(&serde_json::to_string_pretty(&facts).expect("facts are plain data"));
             } else {
-                println!("{}", facts.iter().map(info::text).collect::<Vec<_>>().join("\n\n"));
+                print::out(&facts.iter().map(info::text).collect::<Vec<_>>().join("\n\n"));
             }
             Ok(())
         }
@@ -66,7 +68,7 @@ fn usage_error(e: clap::Error) -> ExitCode {
         _ => {
             let text = e.render().to_string();
             let text = text.strip_prefix("error: ").unwrap_or(&text);
-            eprint!("neurobatch: error: {text}");
+            let _ = write!(std::io::stderr(), "neurobatch: error: {text}");
             ExitCode::from(exit::USAGE)
         }
     }

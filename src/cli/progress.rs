@@ -56,7 +56,7 @@ impl Progress {
             Display::Lines { label, last_percent, last_time } => {
                 let percent = (done * 100).checked_div(total).unwrap_or(100);
                 if done == total || percent >= *last_percent + LINE_STEP_PERCENT || last_time.elapsed() >= LINE_INTERVAL {
-                    eprintln!("{label}: {percent}% ({done} of {total} batches)");
+                    crate::print::err(&format!("{label}: {percent}% ({done} of {total} batches)"));
                     *last_percent = percent;
                     *last_time = Instant::now();
                 }
@@ -86,10 +86,10 @@ fn interrupt_flag() -> Arc<AtomicBool> {
         // until the next convert to that output removes it.
         let _ = ctrlc::set_handler(move || {
             if set.swap(true, Ordering::Relaxed) {
-                eprintln!("neurobatch: interrupted again; exiting now");
+                crate::print::err("neurobatch: interrupted again; exiting now");
                 std::process::exit(crate::exit::INTERRUPTED as i32);
             }
-            eprintln!("neurobatch: interrupted; stopping after the current batch and removing the partial output (Ctrl-C again to exit at once)");
+            crate::print::err("neurobatch: interrupted; stopping after the current batch and removing the partial output (Ctrl-C again to exit at once)");
         });
         flag
     })
