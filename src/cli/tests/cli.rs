@@ -224,7 +224,7 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
   samples   300 (0.010 s) to 3000 (0.100 s) (the end not included)
   output    'out.bin' and 'out.yaml': 2700 observations × 384 channels of float32, samples order, 4147200 bytes
   batches   21 of up to 133 observations × 384 channels
-  memory    102144 bytes of input per batch (--max-memory 102400)
+  memory    streamed in pieces of a few MB, whatever --max-memory (102144 bytes of input per batch set the progress steps)
 "
     );
     assert_eq!(names(d), before);
@@ -236,6 +236,11 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
     )
     .unwrap();
     assert_eq!((plan.n_batches, plan.rows_per_batch), (21, 133));
+    let r = ok(d, &["convert", "rec.bin", "out.bin", "--order", "channels", "--max-memory", "1MB", "--dry-run"]);
+    assert!(r.stdout.ends_with(
+        "  batches   385 of up to 3000 observations × 1 channel\n  memory    up to about 2 × --max-memory = 2097152 bytes (whole channels are read together while they fit)\n"
+    ), "{}", r.stdout);
+    assert_eq!(names(d), before);
 }
 
 // ------------------------------------------------------------------ cat
