@@ -56,7 +56,7 @@ impl Progress {
             Display::Lines { label, last_percent, last_time } => {
                 let percent = (done * 100).checked_div(total).unwrap_or(100);
                 if done == total || percent >= *last_percent + LINE_STEP_PERCENT || last_time.elapsed() >= LINE_INTERVAL {
-                    crate::print::err(&format!("{label}: {percent}% ({done} of {total} batches)"));
+                    crate::print::err(&format!("{label}: {percent}% ({done} of {total} {})", if total == 1 { "batch" } else { "batches" }));
                     *last_percent = percent;
                     *last_time = Instant::now();
                 }
