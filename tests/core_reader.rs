@@ -280,3 +280,84 @@ fn single_channel_sweeps_of_a_samples_file_read_it_once_per_group() {
         assert_eq!(r.bytes_read(), passes * file_bytes, "max_memory {max_memory}");
     }
 }
+
+#[test]
+fn provenance_says_where_each_value_came_from() {
+    use neurobatch_core::formats::Format;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let sidecar = || Source::Sidecar(d.join("rec.yaml"));
+
+    // A raw file: everything from its sidecar, then options over part of it.
+    let path = write_fixture(d, "rec.bin", Dtype::I16, 4, 30, DataOrder::Samples);
+    std::fs::write(d.join("rec.yaml"), "dtype: int16\nn_channels: 4\ndata_order: samples\nsampling_rate: 1000.0\n").unwrap();
+    let p = Reader::open(&path, &OpenOptions::default()).unwrap().provenance().clone();
+    assert_eq!(
+        p,
+        Provenance { dtype: sidecar(), n_channels: sidecar(), data_order: sidecar(), sampling_rate: Some(sidecar()), scales_uv: None, channel_kinds: None }
+    );
+    let opts = OpenOptions { n_channels: Some(2), sampling_rate: Some(500.0), ..Default::default() };
+    let p = Reader::open(&path, &opts).unwrap().provenance().clone();
+    assert_eq!((p.dtype, p.n_channels, p.sampling_rate), (sidecar(), Source::Options, Some(Source::Options)));
+    // Every parameter given and no rate anywhere: the sidecar is not a source.
+    std::fs::remove_file(d.join("rec.yaml")).unwrap();
+    let given = OpenOptions { dtype: Some(Dtype::I16), n_channels: Some(4), data_order: Some(DataOrder::Samples), ..Default::default() };
+    let p = Reader::open(&path, &given).unwrap().provenance().clone();
+    assert_eq!((p.dtype, p.data_order, p.sampling_rate), (Source::Options, Source::Options, None));
+
+    // SpikeGLX (NI-DAQ: 2 MN channels at gain 200, one XD word): the .meta.
+    let bin = write_fixture(d, "run_g0_t0.nidq.bin", Dtype::I16, 3, 10, DataOrder::Samples);
+    let meta = d.join("run_g0_t0.nidq.meta");
+    std::fs::write(
+        &meta,
+        "acqMnMaXaDw=2,0,0,1\nnSavedChans=3\nniAiRangeMax=5\nniMNGain=200\nniMaxInt=32768\nniSampRate=25000\nsnsMnMaXaDw=2,0,0,1\nsnsSaveChanSubset=all\ntypeThis=nidq\n",
+    )
+    .unwrap();
+    let glx = || Source::Metadata(Format::SpikeGlx, meta.clone());
+    let r = Reader::open(&bin, &OpenOptions { sampling_rate: Some(24000.0), ..Default::default() }).unwrap();
+    let p = r.provenance().clone();
+    assert_eq!(
+        p,
+        Provenance {
+            dtype: glx(),
+            n_channels: glx(),
+            data_order: glx(),
+            sampling_rate: Some(Source::Options),
+            scales_uv: Some(glx()),
+            channel_kinds: Some(glx())
+        }
+    );
+    assert_eq!((p.scales_uv.as_ref().unwrap().kind(), p.dtype.path()), (".meta", Some(meta.as_path())));
+    assert_eq!(p.sampling_rate.unwrap().to_string(), "the options given when opening");
+    // Another channel count: the per-channel metadata no longer applies.
+    let p = Reader::open(&bin, &OpenOptions { n_channels: Some(1), ..Default::default() }).unwrap().provenance().clone();
+    assert_eq!((p.n_channels, p.dtype, p.sampling_rate, p.scales_uv, p.channel_kinds), (Source::Options, glx(), Some(glx()), None, None));
+
+    // Open Ephys: structure.oebin, whether the .oebin or the .dat is opened.
+    let stream = d.join("oe/continuous/Acq-100.0");
+    std::fs::create_dir_all(&stream).unwrap();
+    std::fs::copy(write_fixture(d, "oe.dat", Dtype::I16, 2, 10, DataOrder::Samples), stream.join("continuous.dat")).unwrap();
+    let oebin = d.join("oe/structure.oebin");
+    std::fs::write(
+        &oebin,
+        r#"{"continuous": [{"folder_name": "Acq-100.0/", "sample_rate": 30000.0, "num_channels": 2, "channels": [
+            {"channel_name": "CH1", "description": "Headstage data channel", "bit_volts": 0.195, "units": "uV"},
+            {"channel_name": "CH2", "description": "Headstage data channel", "bit_volts": 0.195, "units": "uV"}]}]}"#,
+    )
+    .unwrap();
+    let oe = Some(Source::Metadata(Format::OpenEphys, oebin.clone()));
+    for opened in [oebin.clone(), stream.join("continuous.dat")] {
+        let p = Reader::open(&opened, &OpenOptions::default()).unwrap().provenance().clone();
+        assert_eq!((Some(p.n_channels), p.sampling_rate, p.scales_uv.clone()), (oe.clone(), oe.clone(), oe.clone()));
+        assert_eq!(p.scales_uv.unwrap().kind(), "structure.oebin");
+    }
+
+    // A session: its first file's.
+    let a = write_fixture(d, "a.bin", Dtype::I16, 4, 5, DataOrder::Samples);
+    let b = write_fixture(d, "b.bin", Dtype::I16, 4, 5, DataOrder::Samples);
+    for f in ["a", "b"] {
+        std::fs::write(d.join(format!("{f}.yaml")), "dtype: int16\nn_channels: 4\ndata_order: samples\n").unwrap();
+    }
+    let p = Reader::open_session(&[a, b], &OpenOptions::default()).unwrap().provenance().clone();
+    assert_eq!((p.dtype, p.sampling_rate), (Source::Sidecar(d.join("a.yaml")), None));
+}

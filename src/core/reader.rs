@@ -12,6 +12,7 @@ use crate::formats::{locate, Metadata, StreamSel};
 use crate::io::{pread_exact, with_bytes, AlignedBuf, Loader};
 use crate::platform;
 use crate::protect::ProtectedSet;
+use crate::provenance::{Provenance, Source};
 use crate::select::{resolve_range, ChannelSel, MAX_CHANNELS};
 use crate::sidecar::{complete, merge, resolve, sidecar_path, PartialParams, RecordingParams, SidecarValues};
 
@@ -63,6 +64,8 @@ pub struct Reader {
     /// Bytes fetched from the file so far; lets tests prove a traversal's I/O.
     bytes_read: AtomicU64,
     meta: Metadata,
+    /// Where the parameters and metadata came from.
+    provenance: Provenance,
     /// A session of several files concatenated in time (empty: one file).
     segments: Vec<Segment>,
     /// Every file the recording was read or resolved from: never an output.
@@ -110,6 +113,21 @@ impl Reader {
             None => resolve(path, explicit)?,
         };
         let mut meta = located.meta;
+        let from_format = located.metadata_file.map(|p| Source::Metadata(meta.format, p));
+        let from_sidecar = Source::Sidecar(sidecar_path(path));
+        // Options win over the format's metadata, which fixes every parameter
+        // it has; a raw file's missing parameters came from its sidecar.
+        let param_source = |given: bool| match (given, &from_format) {
+            (true, _) => Source::Options,
+            (false, Some(f)) => f.clone(),
+            (false, None) => from_sidecar.clone(),
+        };
+        let sampling_rate_source = match (opts.sampling_rate, meta.sampling_rate, sidecar.sampling_rate) {
+            (Some(_), _, _) => Some(Source::Options),
+            (None, Some(_), _) => from_format.clone(),
+            (None, None, Some(_)) => Some(from_sidecar.clone()),
+            (None, None, None) => None,
+        };
         meta.sampling_rate = opts.sampling_rate.or(meta.sampling_rate).or(sidecar.sampling_rate);
         if meta.channel_kinds.as_ref().is_some_and(|k| k.len() != params.n_channels) {
             // n_channels was overridden: the per-channel metadata no longer applies.
@@ -119,6 +137,14 @@ impl Reader {
             meta.channel_kinds = None;
             meta.no_scale_reason = Some(given);
         }
+        let provenance = Provenance {
+            dtype: param_source(opts.dtype.is_some()),
+            n_channels: param_source(opts.n_channels.is_some()),
+            data_order: param_source(opts.data_order.is_some()),
+            sampling_rate: sampling_rate_source,
+            scales_uv: meta.scale_uv.as_ref().and(from_format.clone()),
+            channel_kinds: meta.channel_kinds.as_ref().and(from_format),
+        };
         let file_size = file.metadata().map_err(|e| Error::io(format!("reading the size of {}", show(path)), e))?.len();
         let itemsize = params.dtype.itemsize();
         if params.n_channels > MAX_CHANNELS {
@@ -169,6 +195,7 @@ impl Reader {
             loader: opts.loader,
             bytes_read: AtomicU64::new(0),
             meta,
+            provenance,
             segments: Vec::new(),
             protected,
         })
@@ -217,7 +244,7 @@ impl Reader {
                 return mismatch("channel kinds", "other kinds".into(), "different kinds".into());
             }
         }
-        let (path, params, loader, meta) = (head.path.clone(), head.params, head.loader, head.meta.clone());
+        let (path, params, loader, meta, provenance) = (head.path.clone(), head.params, head.loader, head.meta.clone(), head.provenance.clone());
         let mut protected = ProtectedSet::default();
         for r in &readers {
             protected.extend(&r.protected);
@@ -244,6 +271,7 @@ impl Reader {
             loader,
             bytes_read: AtomicU64::new(0),
             meta,
+            provenance,
             segments,
             protected,
         })
@@ -346,6 +374,10 @@ impl Reader {
     /// Format, sampling rate, channel kinds and scales to microvolts, when known.
     pub fn metadata(&self) -> &Metadata {
         &self.meta
+    }
+    /// Where each parameter and metadata value came from (a session: its first file's).
+    pub fn provenance(&self) -> &Provenance {
+        &self.provenance
     }
     pub fn params(&self) -> RecordingParams {
         self.params

@@ -31,4 +31,11 @@ if out=$(env -u LD_LIBRARY_PATH "$work/consumer_norpath" "$work/norpath.bin" 2>&
 fi
 grep -q 'libneurobatch.so.0: cannot open shared object file' <<<"$out" || { echo "unexpected failure: $out"; exit 1; }
 LD_LIBRARY_PATH="$libdir" "$work/consumer_norpath" "$work/norpath.bin"
+# The command-line tool, installed into bin/: it reads what a consumer wrote
+# (3 int16 channels, no sidecar: the parameters are given).
+"$prefix/bin/neurobatch" --version | grep -q '^neurobatch [0-9]' || { echo "bin/neurobatch --version failed"; exit 1; }
+given=(--input-dtype int16 --n-channels 3 --input-order samples)
+"$prefix/bin/neurobatch" info "$work/rpath.bin" "${given[@]}" | grep -q '^  observations   100 (600 bytes)$' || { echo "bin/neurobatch info failed"; exit 1; }
+"$prefix/bin/neurobatch" convert "$work/rpath.bin" "$work/copy.bin" "${given[@]}" --quiet
+cmp "$work/rpath.bin" "$work/copy.bin" || { echo "bin/neurobatch convert did not copy"; exit 1; }
 echo "install_and_consume: ok"

@@ -125,6 +125,9 @@ pub struct Located {
     /// Parameters the format fixes (none for raw files: see the sidecar).
     pub params: Option<PartialParams>,
     pub meta: Metadata,
+    /// The file the format's parameters and metadata were read from (a
+    /// `.meta` or `structure.oebin`; none for raw files).
+    pub metadata_file: Option<PathBuf>,
     /// Metadata files the format was read from, and what each is to the
     /// recording (protected from being overwritten by outputs).
     pub files: Vec<(PathBuf, String)>,
@@ -160,5 +163,5 @@ pub fn locate(path: &Path, stream: Option<&StreamSel>) -> Result<Located> {
     if path.extension().is_some_and(|e| e == "bin") && meta.is_file() {
         return spikeglx::open(path, &meta);
     }
-    Ok(Located { data: path.to_path_buf(), params: None, meta: Metadata::default(), files: Vec::new() })
+    Ok(Located { data: path.to_path_buf(), params: None, meta: Metadata::default(), metadata_file: None, files: Vec::new() })
 }

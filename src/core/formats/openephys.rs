@@ -158,6 +158,7 @@ pub(super) fn open(oebin: &Path, sel: StreamSel) -> Result<Located> {
         data: folder.join("continuous.dat"),
         params: Some(PartialParams { dtype: Some(Dtype::I16), n_channels: Some(s.num_channels), data_order: Some(DataOrder::Samples) }),
         meta: Metadata { format: Format::OpenEphys, sampling_rate: Some(s.sample_rate), scale_uv, no_scale_reason, channel_kinds: Some(kinds) },
+        metadata_file: Some(oebin.to_path_buf()),
         files,
     })
 }

@@ -66,6 +66,7 @@ pub(super) fn open(bin: &Path, meta_path: &Path) -> Result<Located> {
         data: bin.to_path_buf(),
         params: Some(PartialParams { dtype: Some(Dtype::I16), n_channels: Some(s.n_channels), data_order: Some(DataOrder::Samples) }),
         meta: Metadata { format: Format::SpikeGlx, sampling_rate: Some(s.sampling_rate), scale_uv, no_scale_reason, channel_kinds: Some(s.kinds) },
+        metadata_file: Some(meta_path.to_path_buf()),
         files: vec![(meta_path.to_path_buf(), "the input's SpikeGLX metadata".into())],
     })
 }
