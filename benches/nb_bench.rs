@@ -14,7 +14,6 @@
 
 use std::ffi::CString;
 use std::fs::File;
-use std::os::unix::fs::FileExt;
 use std::ptr::{null, null_mut};
 use std::sync::Arc;
 use std::time::Instant;
@@ -68,7 +67,7 @@ fn main() {
             let size = file.metadata().unwrap().len();
             let chunk: usize = args.get(2).map_or(300 << 20, |c| c.parse().unwrap());
             let mut buf = memmap2::MmapMut::map_anon(chunk + 4096).unwrap();
-            let _ = buf.advise(memmap2::Advice::HugePage);
+            neurobatch_core::platform::advise_huge_pages(&buf);
             let mut reads = 0u64;
             let s = timed(reps, || {
                 let mut off = 0u64;
@@ -77,7 +76,7 @@ fn main() {
                     reads += 1;
                     let n = chunk.min((size - off) as usize);
                     let skew = (off % 4096) as usize;
-                    file.read_exact_at(&mut buf[skew..skew + n], off).unwrap();
+                    neurobatch_core::platform::read_exact_at(&file, &mut buf[skew..skew + n], off).unwrap();
                     off += n as u64;
                 }
             });
@@ -109,8 +108,8 @@ fn main() {
             let chunk: usize = args.get(2).map_or(300 << 20, |c| c.parse().unwrap());
             let mut a = memmap2::MmapMut::map_anon(chunk).unwrap();
             let mut b = memmap2::MmapMut::map_anon(chunk).unwrap();
-            let _ = a.advise(memmap2::Advice::HugePage);
-            let _ = b.advise(memmap2::Advice::HugePage);
+            neurobatch_core::platform::advise_huge_pages(&a);
+            neurobatch_core::platform::advise_huge_pages(&b);
             a.fill(1);
             b.fill(2);
             let s = timed(reps, || {
