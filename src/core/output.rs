@@ -78,15 +78,16 @@ pub fn check_output_path(output: &Path, protected: &ProtectedSet) -> Result<()> 
         }
     }
     // Outputs are replaced by renaming a finished temporary file over them:
-    // over a device (as root, /dev/full) or a FIFO that would destroy it.
+    // over a device (as root, /dev/full; NUL on Windows) or a FIFO that would destroy it.
     for (path, what) in [(output, "it"), (yaml.as_path(), "its sidecar")] {
-        if let Ok(meta) = std::fs::metadata(path) {
-            if meta.is_dir() {
+        match platform::path_kind(path) {
+            Ok(Some(platform::FileKind::Directory)) => {
                 return bad(if what == "it" { "it is a directory".into() } else { format!("its sidecar {} is a directory", show(path)) });
             }
-            if !meta.is_file() {
+            Ok(Some(platform::FileKind::Other)) => {
                 return bad(format!("{what} exists and is not a regular file (a device, FIFO or socket); outputs replace regular files only"));
             }
+            _ => {}
         }
     }
     refuse_protected(output, output, "it", protected)?;

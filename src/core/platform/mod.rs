@@ -55,6 +55,24 @@ pub fn write_all_at(file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
     imp::write_all_at(file, buf, offset)
 }
 
+/// What a file is, as far as reading and replacing it go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Regular,
+    Directory,
+    /// A device (`/dev/zero`, `NUL`), FIFO, socket or pipe.
+    Other,
+}
+
+/// What `path` names, following symbolic links; `None` when nothing exists there.
+pub fn path_kind(path: &Path) -> io::Result<Option<FileKind>> {
+    match imp::path_kind(path) {
+        Ok(kind) => Ok(Some(kind)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Opens an existing file to read it: never blocks (a FIFO is opened
 /// without waiting for a writer), and on Windows shares read, write and
 /// delete access, so acquisition software can keep writing, renaming or
@@ -62,17 +80,20 @@ pub fn write_all_at(file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
 /// file is a regular file; `what` names it in that message.
 pub fn open_input(path: &Path, what: &str) -> io::Result<File> {
     let file = imp::open_input(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        let kind = if meta.is_dir() { "a directory" } else { "not a regular file (a device, FIFO or socket)" };
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{what} is {kind}; expected a regular file")));
-    }
-    Ok(file)
+    let kind = match imp::file_kind(&file)? {
+        FileKind::Regular => return Ok(file),
+        FileKind::Directory => "a directory",
+        FileKind::Other => "not a regular file (a device, FIFO or socket)",
+    };
+    Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{what} is {kind}; expected a regular file")))
 }
 
 /// Renames `from` over `to` in one step: `to` is either the old file or the
 /// new one, never missing. Windows: `MoveFileExW` with replace and
-/// write-through.
+/// write-through, or, when the old `to` is open elsewhere, a rename with
+/// POSIX semantics (its readers keep the old contents, as on Unix); a
+/// program holding `to` open without delete sharing makes it fail with a
+/// message that says so.
 pub fn replace_file(from: &Path, to: &Path) -> io::Result<()> {
     imp::replace_file(from, to)
 }

@@ -8,7 +8,25 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use super::FileId;
+use super::{FileId, FileKind};
+
+fn kind_of(meta: &std::fs::Metadata) -> FileKind {
+    if meta.is_file() {
+        FileKind::Regular
+    } else if meta.is_dir() {
+        FileKind::Directory
+    } else {
+        FileKind::Other
+    }
+}
+
+pub fn file_kind(file: &File) -> io::Result<FileKind> {
+    Ok(kind_of(&file.metadata()?))
+}
+
+pub fn path_kind(path: &Path) -> io::Result<FileKind> {
+    Ok(kind_of(&std::fs::metadata(path)?))
+}
 
 fn id_of(meta: &std::fs::Metadata) -> FileId {
     FileId { volume: meta.dev(), index: meta.ino() as u128 }
