@@ -19,6 +19,9 @@ mod windows;
 #[cfg(windows)]
 use windows as imp;
 
+#[cfg(test)]
+mod tests;
+
 /// The identity of a file: equal identities are the same file, whatever
 /// the path (hard links, symbolic links, `..`, case on case-insensitive
 /// volumes). Unix: device and inode; Windows: volume serial number and file index.

@@ -148,7 +148,8 @@ const FILE_RENAME_FLAG_POSIX_SEMANTICS: u32 = 0x2;
 /// (Windows 10 1709 on, NTFS), which replaces a file that is open with
 /// delete sharing, as a rename does on Unix: its readers keep the old
 /// contents. A program holding it without delete sharing (C `fopen`,
-/// MATLAB `fopen`) still blocks the replacement, and the error says so.
+/// MATLAB `fopen`), or a system without POSIX renames, still blocks the
+/// replacement, and the error says which.
 pub fn replace_file(from: &Path, to: &Path) -> io::Result<()> {
     let (f, t) = (wide(from)?, wide(to)?);
     // SAFETY: both are valid NUL-terminated wide strings that outlive the call.
@@ -159,16 +160,15 @@ pub fn replace_file(from: &Path, to: &Path) -> io::Result<()> {
     if !matches!(e.raw_os_error(), Some(ERROR_ACCESS_DENIED) | Some(ERROR_SHARING_VIOLATION)) {
         return Err(e);
     }
-    match replace_posix(from, &verbatim(to)?) {
-        Ok(()) => Ok(()),
-        Err(posix) => Err(io::Error::new(
-            e.kind(),
-            format!(
-                "{e}: another program has '{}' open without delete sharing (or this file system cannot replace an open file: {posix}); close it there and run again",
-                to.display()
-            ),
-        )),
-    }
+    let why = match replace_posix(from, &verbatim(to)?) {
+        Ok(()) => return Ok(()),
+        // Windows before 10 1709, file systems other than NTFS, Wine before 9.
+        Err(p) if matches!(p.raw_os_error(), Some(1) | Some(50) | Some(87) | Some(120)) => {
+            ", and this system cannot replace an open file (Windows 10 1709 or later can on NTFS, when that program shares delete access)"
+        }
+        Err(_) => " that does not share delete access (C's and MATLAB's fopen do not)",
+    };
+    Err(io::Error::new(e.kind(), format!("{e}: '{}' is open in another program{why}; close it there and run again", to.display())))
 }
 
 /// Renames `from` over `to_wide` (absolute, NUL-terminated) through a handle, with
