@@ -1,8 +1,7 @@
 //! Generates include/neurobatch.h with cbindgen (committed; CI checks it is
 //! current), grouped by topic in the order a user meets them, and gives the
 //! shared library its versioned name: the SONAME on Linux, the install name
-//! on macOS, and on Windows a version resource in neurobatch.dll and the
-//! DLL's export list (neurobatch.def, for MSVC import libraries).
+//! on macOS, and on Windows a version resource in neurobatch.dll.
 //!
 //! `ABI_VERSION` below is the one place the ABI version is written: the
 //! header's `NB_ABI_VERSION` is generated from it, the Rust code reads it
@@ -71,9 +70,7 @@ fn main() {
 
 /// Windows has no SONAME: the DLL carries its version in a VERSIONINFO
 /// resource (Explorer's Details tab, GetFileVersionInfo), ABI version
-/// included, compiled with MinGW's windres or MSVC's rc. With MinGW the
-/// linker also writes the DLL's exports to neurobatch.def beside it, from
-/// which MSVC users make an import library (`lib /def:neurobatch.def`).
+/// included, compiled with MinGW's windres or MSVC's rc.
 fn windows_dll(version: &str) {
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
     let n: Vec<u32> = version.split(['.', '-', '+']).take(3).map(|p| p.parse().unwrap_or(0)).collect();
@@ -122,10 +119,6 @@ fn windows_dll(version: &str) {
     }
     // An object on the command line is linked whole: the resource needs no symbol.
     println!("cargo:rustc-cdylib-link-arg={}", obj.display());
-    // OUT_DIR is <target>/<profile>/build/<pkg>-<hash>/out: the DLL is made in <target>/<profile>.
-    if let Some(profile_dir) = out.ancestors().nth(3) {
-        println!("cargo:rustc-cdylib-link-arg=-Wl,--output-def,{}", profile_dir.join("neurobatch.def").display());
-    }
 }
 
 /// The header's sections, in the order a user meets them: a title, a short

@@ -15,8 +15,10 @@ find_program(CMAKE_C_COMPILER NAMES ${NB_MINGW}-gcc-posix ${NB_MINGW}-gcc REQUIR
 find_program(CMAKE_CXX_COMPILER NAMES ${NB_MINGW}-g++-posix ${NB_MINGW}-g++ REQUIRED)
 find_program(CMAKE_RC_COMPILER NAMES ${NB_MINGW}-windres)
 find_program(NB_DLLTOOL NAMES ${NB_MINGW}-dlltool REQUIRED)
+find_program(CMAKE_OBJDUMP NAMES ${NB_MINGW}-objdump REQUIRED)
 
-set(CMAKE_FIND_ROOT_PATH /usr/${NB_MINGW})
+# Appended: a consumer may add its own roots (an installed neurobatch) with -DCMAKE_FIND_ROOT_PATH.
+list(APPEND CMAKE_FIND_ROOT_PATH /usr/${NB_MINGW})
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
