@@ -160,3 +160,44 @@ fn an_output_held_without_delete_sharing_is_kept_and_the_error_says_why() {
     publish(&out, 100).unwrap();
     assert_eq!(std::fs::read(&out).unwrap(), rows(100, 4));
 }
+
+#[test]
+fn paths_longer_than_windows_classic_limit_are_read_and_published() {
+    let dir = tempfile::tempdir().unwrap();
+    // More than 260 characters in all (Windows' classic MAX_PATH).
+    let mut deep = dir.path().to_path_buf();
+    for k in 0..6 {
+        deep.push(format!("{k}-a-folder-name-of-fifty-characters-for-long-paths"));
+    }
+    std::fs::create_dir_all(&deep).unwrap();
+    let input = deep.join("recording.bin");
+    assert!(input.as_os_str().len() > 300, "{}", input.display());
+    std::fs::write(&input, rows(0, 4)).unwrap();
+    let r = follow(&input);
+    assert_eq!(read_all(&r), rows(0, 4));
+    let out = deep.join("out.bin");
+    publish(&out, 0).unwrap();
+    publish(&out, 7).unwrap(); // replacing it too
+    assert_eq!(std::fs::read(&out).unwrap(), rows(7, 4));
+    assert_eq!(super::path_id(&out).unwrap(), Some(super::file_id(&File::open(&out).unwrap()).unwrap()));
+}
+
+/// C callers give paths as bytes: any bytes on Unix, where paths are bytes.
+#[cfg(unix)]
+#[test]
+fn c_paths_are_any_bytes_on_unix() {
+    let p = super::path_from_bytes(b"/tmp/caf\xe9.bin").unwrap();
+    assert_eq!(super::path_bytes(&p).as_ref(), b"/tmp/caf\xe9.bin");
+}
+
+/// The Windows counterpart: paths are UTF-8 there (converted to UTF-16), and
+/// other bytes are refused with where they went wrong.
+#[cfg(windows)]
+#[test]
+fn c_paths_are_utf8_on_windows() {
+    let p = super::path_from_bytes("C:\\données\\café.bin".as_bytes()).unwrap();
+    assert_eq!(p.to_str(), Some("C:\\données\\café.bin"));
+    assert_eq!(super::path_bytes(&p).as_ref(), "C:\\données\\café.bin".as_bytes());
+    let err = super::path_from_bytes(b"C:\\caf\xe9.bin").unwrap_err();
+    assert!(err.contains("not valid UTF-8") && err.contains("offset 6"), "{err}");
+}
