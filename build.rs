@@ -110,9 +110,7 @@ fn windows_dll(version: &str) {
     }
     // MinGW: the cross tool when cross-compiling, else the host's windres.
     let arch = std::env::var("CARGO_CFG_TARGET_ARCH").expect("set by cargo");
-    let windres = std::env::var("WINDRES").unwrap_or_else(|_| {
-        if cfg!(windows) { "windres".into() } else { format!("{arch}-w64-mingw32-windres") }
-    });
+    let windres = std::env::var("WINDRES").unwrap_or_else(|_| if cfg!(windows) { "windres".into() } else { format!("{arch}-w64-mingw32-windres") });
     let obj = out.join("version.o");
     if !run(&windres, &["-O".as_ref(), "coff".as_ref(), "-i".as_ref(), rc_path.as_os_str(), "-o".as_ref(), obj.as_os_str()]) {
         panic!("{windres} failed or was not found: install MinGW's binutils (Debian: binutils-mingw-w64-x86-64) or set WINDRES");

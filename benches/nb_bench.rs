@@ -18,9 +18,9 @@ use std::ptr::{null, null_mut};
 use std::sync::Arc;
 use std::time::Instant;
 
+use neurobatch::ffi::*;
 use neurobatch_core::apply::{apply, ApplyOptions, CallOutput, Mode};
 use neurobatch_core::result::ResultBlock;
-use neurobatch::ffi::*;
 use neurobatch_core::*;
 
 const N_CH: usize = 385;
@@ -239,11 +239,7 @@ fn main() {
         other => panic!("unknown case {other}"),
     };
     let list: Vec<String> = seconds.iter().map(|s| format!("{s:.6}")).collect();
-    println!(
-        "{{\"case\": \"{case}\", \"seconds\": [{}], \"bytes\": {bytes}, \"peak_rss_kib\": {}{extra}}}",
-        list.join(", "),
-        peak_rss_kib()
-    );
+    println!("{{\"case\": \"{case}\", \"seconds\": [{}], \"bytes\": {bytes}, \"peak_rss_kib\": {}{extra}}}", list.join(", "), peak_rss_kib());
 }
 
 /// VmHWM: this process's peak resident memory. (getrusage would also count

@@ -34,7 +34,11 @@ struct Catalogue {
 impl Catalogue {
     /// `names` under `$DIR` are paths written with `/`, shown with the platform's separator.
     fn add(&mut self, entry: &'static str, input: &str, expect: nb_status, names: &[&str], run: impl FnOnce() -> nb_status + 'static) {
-        let names = names.iter().map(|n| if n.contains("$DIR") { os_path(n) } else { n.to_string() }).map(|n| n.replace("$DIR", &self.dir.display().to_string())).collect();
+        let names = names
+            .iter()
+            .map(|n| if n.contains("$DIR") { os_path(n) } else { n.to_string() })
+            .map(|n| n.replace("$DIR", &self.dir.display().to_string()))
+            .collect();
         self.cases.push(Case { entry, input: input.into(), expect, names, run: Box::new(run) });
     }
     fn path(&self, name: &str) -> PathBuf {
@@ -269,12 +273,18 @@ fn build(dir: &Path) -> Catalogue {
     {
         let p = k.path("a-directory.bin");
         std::fs::create_dir(&p).unwrap();
-        k.add("nb_reader_open", "a directory", NB_STATUS_INVALID_ARGUMENT, &["$DIR/a-directory.bin", "is a directory", "regular"], move || open(&p, Some(&o16())));
+        k.add("nb_reader_open", "a directory", NB_STATUS_INVALID_ARGUMENT, &["$DIR/a-directory.bin", "is a directory", "regular"], move || {
+            open(&p, Some(&o16()))
+        });
     }
-    k.add("nb_reader_open", &format!("a character device ({})", DEVICES.0), NB_STATUS_INVALID_ARGUMENT, &[DEVICES.0, "not a regular file"], move || open(Path::new(DEVICES.0), Some(&o16())));
+    k.add("nb_reader_open", &format!("a character device ({})", DEVICES.0), NB_STATUS_INVALID_ARGUMENT, &[DEVICES.0, "not a regular file"], move || {
+        open(Path::new(DEVICES.0), Some(&o16()))
+    });
     {
         let p = rec.join("x.bin");
-        k.add("nb_reader_open", "a path through a file (rec.bin/x.bin)", NB_STATUS_IO, &[&os_path("rec.bin/x.bin"), OS_NOT_A_DIRECTORY], move || open(&p, Some(&o16())));
+        k.add("nb_reader_open", "a path through a file (rec.bin/x.bin)", NB_STATUS_IO, &[&os_path("rec.bin/x.bin"), OS_NOT_A_DIRECTORY], move || {
+            open(&p, Some(&o16()))
+        });
     }
     k.add("nb_reader_open", "path NULL", NB_STATUS_NULL_ARGUMENT, &["path"], move || {
         let mut r = null_mut();
@@ -283,7 +293,9 @@ fn build(dir: &Path) -> Catalogue {
     {
         let p = k.path("odd.bin");
         std::fs::write(&p, vec![0u8; 8 * 3 + 5]).unwrap();
-        k.add("nb_reader_open", "file of 29 bytes, 4 × int16 per observation", NB_STATUS_BAD_FILE_SIZE, &["29 bytes", "4 × 2", "remainder 5"], move || open(&p, Some(&o16())));
+        k.add("nb_reader_open", "file of 29 bytes, 4 × int16 per observation", NB_STATUS_BAD_FILE_SIZE, &["29 bytes", "4 × 2", "remainder 5"], move || {
+            open(&p, Some(&o16()))
+        });
     }
     {
         let p = rec.clone();
@@ -355,13 +367,21 @@ fn build(dir: &Path) -> Catalogue {
 
     // ------------------------------------------------------- names and strings
     for (name, expect) in [("int17", NB_STATUS_BAD_DTYPE), ("INT16", NB_STATUS_BAD_DTYPE), ("", NB_STATUS_BAD_DTYPE), ("float16", NB_STATUS_BAD_DTYPE)] {
-        k.add("nb_dtype_from_name", &format!("{name:?}"), expect, &[&format!("'{name}'"), "expected one of"], move || unsafe { nb_dtype_from_name(s(name).as_ptr(), &mut 0) });
+        k.add("nb_dtype_from_name", &format!("{name:?}"), expect, &[&format!("'{name}'"), "expected one of"], move || unsafe {
+            nb_dtype_from_name(s(name).as_ptr(), &mut 0)
+        });
     }
     for name in ["sideways", "Samples", ""] {
-        k.add("nb_data_order_from_name", &format!("{name:?}"), NB_STATUS_BAD_DATA_ORDER, &[&format!("'{name}'"), "'samples'"], move || unsafe { nb_data_order_from_name(s(name).as_ptr(), &mut 0) });
+        k.add("nb_data_order_from_name", &format!("{name:?}"), NB_STATUS_BAD_DATA_ORDER, &[&format!("'{name}'"), "'samples'"], move || unsafe {
+            nb_data_order_from_name(s(name).as_ptr(), &mut 0)
+        });
     }
-    k.add("nb_if_file_exists_from_name", "\"replace\"", NB_STATUS_INVALID_ARGUMENT, &["'replace'", "overwrite"], || unsafe { nb_if_file_exists_from_name(s("replace").as_ptr(), &mut 0) });
-    k.add("nb_pipeline_mode_from_name", "\"all_channels\"", NB_STATUS_INVALID_ARGUMENT, &["'all_channels'", "multi_channel"], || unsafe { nb_pipeline_mode_from_name(s("all_channels").as_ptr(), &mut 0) });
+    k.add("nb_if_file_exists_from_name", "\"replace\"", NB_STATUS_INVALID_ARGUMENT, &["'replace'", "overwrite"], || unsafe {
+        nb_if_file_exists_from_name(s("replace").as_ptr(), &mut 0)
+    });
+    k.add("nb_pipeline_mode_from_name", "\"all_channels\"", NB_STATUS_INVALID_ARGUMENT, &["'all_channels'", "multi_channel"], || unsafe {
+        nb_pipeline_mode_from_name(s("all_channels").as_ptr(), &mut 0)
+    });
     for text in ["", "1.5GB", "-1", "+5", "10XB", "GB", " 1GB", "1GB ", "1 GB", "1gb", "1TB", "0x10", "١٢", "99999999999999999999", "17179869184GB"] {
         k.add("nb_max_memory_parse", &format!("{text:?}"), NB_STATUS_BAD_MEMORY, &[&format!("'{text}'"), "e.g. '300MB'"], move || {
             let mut v = 12345;
@@ -371,7 +391,9 @@ fn build(dir: &Path) -> Catalogue {
         });
     }
     k.add("nb_max_memory_parse", "text NULL", NB_STATUS_NULL_ARGUMENT, &["text"], || unsafe { nb_max_memory_parse(null(), &mut 0) });
-    k.add("nb_dtype_from_name", "non-UTF-8 bytes", NB_STATUS_BAD_DTYPE, &["\u{FFFD}"], || unsafe { nb_dtype_from_name(b"int\xff16\0".as_ptr().cast(), &mut 0) });
+    k.add("nb_dtype_from_name", "non-UTF-8 bytes", NB_STATUS_BAD_DTYPE, &["\u{FFFD}"], || unsafe {
+        nb_dtype_from_name(b"int\xff16\0".as_ptr().cast(), &mut 0)
+    });
 
     // --------------------------------------------------------------- sidecars
     let sidecars: Vec<(&str, &str, Vec<u8>, nb_status, Vec<&str>)> = vec![
@@ -434,15 +456,63 @@ fn build(dir: &Path) -> Catalogue {
         t
     };
     let meta_cases: Vec<(&str, &str, String, nb_status, Vec<&str>)> = vec![
-        ("SpikeGLX .meta without nSavedChans", "m1", np1_meta(&[("nSavedChans=385\n", "")]), NB_STATUS_METADATA_INVALID, vec!["$DIR/m1.ap.meta", "nSavedChans is missing"]),
-        ("SpikeGLX .meta with imSampRate=fast", "m2", np1_meta(&[("imSampRate=30000", "imSampRate=fast")]), NB_STATUS_METADATA_INVALID, vec!["imSampRate=fast is not a number"]),
-        ("SpikeGLX .meta whose ~imroTbl lacks channels", "m3", np1_meta(&[("(3 0 0 500 250 1)", "")]), NB_STATUS_METADATA_INVALID, vec!["~imroTbl has 383 entries, channel 383 has none"]),
+        (
+            "SpikeGLX .meta without nSavedChans",
+            "m1",
+            np1_meta(&[("nSavedChans=385\n", "")]),
+            NB_STATUS_METADATA_INVALID,
+            vec!["$DIR/m1.ap.meta", "nSavedChans is missing"],
+        ),
+        (
+            "SpikeGLX .meta with imSampRate=fast",
+            "m2",
+            np1_meta(&[("imSampRate=30000", "imSampRate=fast")]),
+            NB_STATUS_METADATA_INVALID,
+            vec!["imSampRate=fast is not a number"],
+        ),
+        (
+            "SpikeGLX .meta whose ~imroTbl lacks channels",
+            "m3",
+            np1_meta(&[("(3 0 0 500 250 1)", "")]),
+            NB_STATUS_METADATA_INVALID,
+            vec!["~imroTbl has 383 entries, channel 383 has none"],
+        ),
         ("SpikeGLX .meta with a gain of 0", "m4", np1_meta(&[("(2 0 0 500 250 1)", "(2 0 0 0 250 1)")]), NB_STATUS_METADATA_INVALID, vec!["gain of 0"]),
-        ("SpikeGLX .meta: nSavedChans disagrees with snsSaveChanSubset", "m5", np1_meta(&[("nSavedChans=385", "nSavedChans=384")]), NB_STATUS_METADATA_INVALID, vec!["nSavedChans=384", "snsSaveChanSubset=0:383,768 lists 385 channels"]),
-        ("SpikeGLX imec .meta without imSampRate", "m6", np1_meta(&[("imSampRate=30000\n", "")]), NB_STATUS_METADATA_INVALID, vec!["the key imSampRate is missing"]),
-        ("SpikeGLX .meta: snsSaveChanSubset beyond the acquired channels", "m7", np1_meta(&[("0:383,768", "0:383,769")]), NB_STATUS_METADATA_INVALID, vec!["snsSaveChanSubset=0:383,769", "769 is outside the 769 acquired channels (acqApLfSy=384,384,1)"]),
-        ("SpikeGLX .meta: a subset without acqApLfSy", "m8", np1_meta(&[("acqApLfSy=384,384,1\n", "")]), NB_STATUS_METADATA_INVALID, vec!["acqApLfSy is missing"]),
-        ("SpikeGLX .meta with imDatPrb_type=NP1000", "m9", np1_meta(&[("imDatPrb_type=0", "imDatPrb_type=NP1000")]), NB_STATUS_METADATA_INVALID, vec!["imDatPrb_type=NP1000 is not a probe type number"]),
+        (
+            "SpikeGLX .meta: nSavedChans disagrees with snsSaveChanSubset",
+            "m5",
+            np1_meta(&[("nSavedChans=385", "nSavedChans=384")]),
+            NB_STATUS_METADATA_INVALID,
+            vec!["nSavedChans=384", "snsSaveChanSubset=0:383,768 lists 385 channels"],
+        ),
+        (
+            "SpikeGLX imec .meta without imSampRate",
+            "m6",
+            np1_meta(&[("imSampRate=30000\n", "")]),
+            NB_STATUS_METADATA_INVALID,
+            vec!["the key imSampRate is missing"],
+        ),
+        (
+            "SpikeGLX .meta: snsSaveChanSubset beyond the acquired channels",
+            "m7",
+            np1_meta(&[("0:383,768", "0:383,769")]),
+            NB_STATUS_METADATA_INVALID,
+            vec!["snsSaveChanSubset=0:383,769", "769 is outside the 769 acquired channels (acqApLfSy=384,384,1)"],
+        ),
+        (
+            "SpikeGLX .meta: a subset without acqApLfSy",
+            "m8",
+            np1_meta(&[("acqApLfSy=384,384,1\n", "")]),
+            NB_STATUS_METADATA_INVALID,
+            vec!["acqApLfSy is missing"],
+        ),
+        (
+            "SpikeGLX .meta with imDatPrb_type=NP1000",
+            "m9",
+            np1_meta(&[("imDatPrb_type=0", "imDatPrb_type=NP1000")]),
+            NB_STATUS_METADATA_INVALID,
+            vec!["imDatPrb_type=NP1000 is not a probe type number"],
+        ),
     ];
     std::fs::write(k.path("m0.ap.bin"), vec![0u8; 10 * 385 * 2]).unwrap();
     std::fs::write(k.path("m0.ap.meta"), np1_meta(&[])).unwrap();
@@ -466,13 +536,19 @@ fn build(dir: &Path) -> Catalogue {
             format!("acqApLfSy=384,0,1\nimAiRangeMax=0.67\nimDatPrb_type=3010\nimMaxInt=2048\nimSampRate=30000\nnSavedChans=385\nsnsApLfSy=384,0,1\nsnsSaveChanSubset=0:384\ntypeThis=imec\n~imroTbl={imro}\n"),
         )
         .unwrap();
-        k.add("nb_reader_scales_uv", "SpikeGLX probe type 3010 without imChan0apGain", NB_STATUS_NO_METADATA, &["$DIR/m10.ap.meta", "imDatPrb_type=3010", "imChan0apGain=<gain>"], move || {
-            let r = reader(&bin);
-            let mut out = [0.0; 385];
-            let st = unsafe { nb_reader_scales_uv(r, out.as_mut_ptr(), 385) };
-            unsafe { nb_reader_free(r) };
-            st
-        });
+        k.add(
+            "nb_reader_scales_uv",
+            "SpikeGLX probe type 3010 without imChan0apGain",
+            NB_STATUS_NO_METADATA,
+            &["$DIR/m10.ap.meta", "imDatPrb_type=3010", "imChan0apGain=<gain>"],
+            move || {
+                let r = reader(&bin);
+                let mut out = [0.0; 385];
+                let st = unsafe { nb_reader_scales_uv(r, out.as_mut_ptr(), 385) };
+                unsafe { nb_reader_free(r) };
+                st
+            },
+        );
     }
     {
         let root = k.path("oe");
@@ -484,29 +560,53 @@ fn build(dir: &Path) -> Catalogue {
         )
         .unwrap();
         let oebin = root.join("structure.oebin");
-        k.add("nb_reader_scales_uv", "structure.oebin: a channel in units 'furlongs'", NB_STATUS_NO_METADATA, &["$DIR/oe/structure.oebin", "channel 1 (CH2)", "units 'furlongs', not a voltage"], move || {
-            let r = reader(&oebin);
-            let mut out = [0.0; 2];
-            let st = unsafe { nb_reader_scales_uv(r, out.as_mut_ptr(), 2) };
-            unsafe { nb_reader_free(r) };
-            st
-        });
+        k.add(
+            "nb_reader_scales_uv",
+            "structure.oebin: a channel in units 'furlongs'",
+            NB_STATUS_NO_METADATA,
+            &["$DIR/oe/structure.oebin", "channel 1 (CH2)", "units 'furlongs', not a voltage"],
+            move || {
+                let r = reader(&oebin);
+                let mut out = [0.0; 2];
+                let st = unsafe { nb_reader_scales_uv(r, out.as_mut_ptr(), 2) };
+                unsafe { nb_reader_free(r) };
+                st
+            },
+        );
         let oebin = root.join("structure.oebin");
-        k.add("nb_reader_open", "structure.oebin: stream_index 3 of 1", NB_STATUS_METADATA_INVALID, &["stream 3 does not exist", "Acquisition_Board-100.Rhythm Data"], move || {
-            let mut o = open_opts(NB_DTYPE_UNSET, 0, NB_DATA_ORDER_UNSET);
-            o.stream_index = 3;
-            open(&oebin, Some(&o))
-        });
+        k.add(
+            "nb_reader_open",
+            "structure.oebin: stream_index 3 of 1",
+            NB_STATUS_METADATA_INVALID,
+            &["stream 3 does not exist", "Acquisition_Board-100.Rhythm Data"],
+            move || {
+                let mut o = open_opts(NB_DTYPE_UNSET, 0, NB_DATA_ORDER_UNSET);
+                o.stream_index = 3;
+                open(&oebin, Some(&o))
+            },
+        );
         let oebin = root.join("structure.oebin");
-        k.add("nb_reader_open", "structure.oebin: stream_name \"Neuropix-PXI\"", NB_STATUS_METADATA_INVALID, &["no continuous stream is named 'Neuropix-PXI'"], move || {
-            let name = s("Neuropix-PXI");
-            let mut o = open_opts(NB_DTYPE_UNSET, 0, NB_DATA_ORDER_UNSET);
-            o.stream_name = name.as_ptr();
-            open(&oebin, Some(&o))
-        });
+        k.add(
+            "nb_reader_open",
+            "structure.oebin: stream_name \"Neuropix-PXI\"",
+            NB_STATUS_METADATA_INVALID,
+            &["no continuous stream is named 'Neuropix-PXI'"],
+            move || {
+                let name = s("Neuropix-PXI");
+                let mut o = open_opts(NB_DTYPE_UNSET, 0, NB_DATA_ORDER_UNSET);
+                o.stream_name = name.as_ptr();
+                open(&oebin, Some(&o))
+            },
+        );
         let broken = k.path("broken.oebin");
         std::fs::write(&broken, "{\"continuous\": [").unwrap();
-        k.add("nb_reader_open", "a .oebin that is not JSON", NB_STATUS_METADATA_INVALID, &["$DIR/broken.oebin", "not the JSON of a structure.oebin"], move || open(&broken, None));
+        k.add(
+            "nb_reader_open",
+            "a .oebin that is not JSON",
+            NB_STATUS_METADATA_INVALID,
+            &["$DIR/broken.oebin", "not the JSON of a structure.oebin"],
+            move || open(&broken, None),
+        );
         let p = rec.clone();
         k.add("nb_reader_open", "stream_index -3", NB_STATUS_INVALID_ARGUMENT, &["stream_index = -3"], move || {
             let mut o = open_opts(NB_DTYPE_INT16, N_CH, NB_DATA_ORDER_SAMPLES);
@@ -578,14 +678,20 @@ fn build(dir: &Path) -> Catalogue {
         let (a, b) = (rec.clone(), k.path("twochan.bin"));
         std::fs::write(&b, vec![0u8; 40]).unwrap();
         std::fs::write(k.path("twochan.yaml"), "dtype: int16\nn_channels: 2\ndata_order: samples\n").unwrap();
-        k.add("nb_reader_open_files", "files of 4 and 2 channels", NB_STATUS_INVALID_ARGUMENT, &["$DIR/twochan.bin", "$DIR/rec.bin", "int16 / 2 / samples"], move || {
-            let (ca, cb) = (c(&a), c(&b));
-            let paths = [ca.as_ptr(), cb.as_ptr()];
-            let mut r = null_mut();
-            let st = unsafe { nb_reader_open_files(paths.as_ptr(), 2, null(), &mut r) };
-            unsafe { nb_reader_free(r) };
-            st
-        });
+        k.add(
+            "nb_reader_open_files",
+            "files of 4 and 2 channels",
+            NB_STATUS_INVALID_ARGUMENT,
+            &["$DIR/twochan.bin", "$DIR/rec.bin", "int16 / 2 / samples"],
+            move || {
+                let (ca, cb) = (c(&a), c(&b));
+                let paths = [ca.as_ptr(), cb.as_ptr()];
+                let mut r = null_mut();
+                let st = unsafe { nb_reader_open_files(paths.as_ptr(), 2, null(), &mut r) };
+                unsafe { nb_reader_free(r) };
+                st
+            },
+        );
         let p = rec.clone();
         k.add("nb_reader_refresh", "a reader not opened with follow", NB_STATUS_INVALID_ARGUMENT, &["$DIR/rec.bin", "not opened with follow"], move || {
             let r = reader(&p);
@@ -594,11 +700,17 @@ fn build(dir: &Path) -> Catalogue {
             st
         });
         let p = rec.clone();
-        k.add("nb_cursor_new", "follow on a reader not opened with follow", NB_STATUS_INVALID_ARGUMENT, &["$DIR/rec.bin", "was not opened with follow"], move || {
-            let mut b = batch_opts();
-            b.follow = true;
-            cursor_with(&p, b)
-        });
+        k.add(
+            "nb_cursor_new",
+            "follow on a reader not opened with follow",
+            NB_STATUS_INVALID_ARGUMENT,
+            &["$DIR/rec.bin", "was not opened with follow"],
+            move || {
+                let mut b = batch_opts();
+                b.follow = true;
+                cursor_with(&p, b)
+            },
+        );
     }
 
     // --------------------------------------------------- plans and selections
@@ -703,7 +815,9 @@ fn build(dir: &Path) -> Catalogue {
     // ---------------------------------------------------------------- outputs
     {
         let (p, out) = (rec.clone(), k.path("no-such-dir/out.bin"));
-        k.add("nb_reader_apply", "disk output in a missing directory", NB_STATUS_BAD_OUTPUT_PATH, &["$DIR/no-such-dir/out.bin", "directory"], move || apply_disk(&p, &out, |_| ()));
+        k.add("nb_reader_apply", "disk output in a missing directory", NB_STATUS_BAD_OUTPUT_PATH, &["$DIR/no-such-dir/out.bin", "directory"], move || {
+            apply_disk(&p, &out, |_| ())
+        });
     }
     {
         let p = rec.clone();
@@ -716,7 +830,9 @@ fn build(dir: &Path) -> Catalogue {
     }
     {
         let (p, out) = (rec.clone(), k.path("rec.dat"));
-        k.add("nb_reader_apply", "disk output sharing the input's sidecar (rec.dat)", NB_STATUS_BAD_OUTPUT_PATH, &["$DIR/rec.dat", "sidecar"], move || apply_disk(&p, &out, |_| ()));
+        k.add("nb_reader_apply", "disk output sharing the input's sidecar (rec.dat)", NB_STATUS_BAD_OUTPUT_PATH, &["$DIR/rec.dat", "sidecar"], move || {
+            apply_disk(&p, &out, |_| ())
+        });
     }
     {
         let (p, out) = (rec.clone(), k.path("out.yaml"));
@@ -724,11 +840,19 @@ fn build(dir: &Path) -> Catalogue {
     }
     {
         let (p, out) = (rec.clone(), k.path("a-directory.bin"));
-        k.add("nb_reader_apply", "disk output that is a directory", NB_STATUS_BAD_OUTPUT_PATH, &["$DIR/a-directory.bin", "directory"], move || apply_disk(&p, &out, |_| ()));
+        k.add("nb_reader_apply", "disk output that is a directory", NB_STATUS_BAD_OUTPUT_PATH, &["$DIR/a-directory.bin", "directory"], move || {
+            apply_disk(&p, &out, |_| ())
+        });
     }
     {
         let p = rec.clone();
-        k.add("nb_reader_apply", &format!("disk output {} (not a regular file)", DEVICES.1), NB_STATUS_BAD_OUTPUT_PATH, &[DEVICES.1, "regular file"], move || apply_disk(&p, Path::new(DEVICES.1), |_| ()));
+        k.add(
+            "nb_reader_apply",
+            &format!("disk output {} (not a regular file)", DEVICES.1),
+            NB_STATUS_BAD_OUTPUT_PATH,
+            &[DEVICES.1, "regular file"],
+            move || apply_disk(&p, Path::new(DEVICES.1), |_| ()),
+        );
     }
     {
         let (p, out) = (rec.clone(), k.path("exists.bin"));
@@ -773,12 +897,7 @@ fn build(dir: &Path) -> Catalogue {
             NB_STATUS_INVALID_ARGUMENT,
             vec!["shard 4 of 4", "shard_index < shard_count"],
         ),
-        (
-            "shard_index 1 with shard_count 0",
-            |a| a.shard_index = 1,
-            NB_STATUS_INVALID_ARGUMENT,
-            vec!["shard 1 of 0"],
-        ),
+        ("shard_index 1 with shard_count 0", |a| a.shard_index = 1, NB_STATUS_INVALID_ARGUMENT, vec!["shard 1 of 0"]),
         (
             "shard_output value 5",
             |a| {
@@ -821,18 +940,45 @@ fn build(dir: &Path) -> Catalogue {
 
     // -------------------------------------------------- results inside callbacks
     let in_cb: Vec<(&str, fn(*mut nb_result_slot, &nb_batch) -> nb_status, nb_status, Vec<&str>)> = vec![
-        ("nb_result_slot_set: dtype value 0 (unset)", |o, b| unsafe { nb_result_slot_set(o, 0, 1, 1, 0, b.data) }, NB_STATUS_BAD_DTYPE, vec!["NB_DTYPE_UNSET (0)"]),
-        ("nb_result_slot_set: n_rows × n_cols overflows", |o, b| unsafe { nb_result_slot_set(o, NB_DTYPE_INT16, usize::MAX, 3, 0, b.data) }, NB_STATUS_INVALID_ARGUMENT, vec!["18446744073709551615"]),
-        ("nb_result_slot_set: data NULL for 4 values", |o, _| unsafe { nb_result_slot_set(o, NB_DTYPE_INT16, 2, 2, 0, null()) }, NB_STATUS_NULL_ARGUMENT, vec!["data"]),
-        ("nb_result_slot_set: layout value 2", |o, b| unsafe { nb_result_slot_set(o, NB_DTYPE_INT16, 1, 1, 2, b.data) }, NB_STATUS_INVALID_ARGUMENT, vec!["layout", "2"]),
-        ("nb_result_slot_lend: out_data NULL", |o, _| unsafe { nb_result_slot_lend(o, NB_DTYPE_INT16, 1, 1, null_mut()) }, NB_STATUS_NULL_ARGUMENT, vec!["out_data"]),
+        (
+            "nb_result_slot_set: dtype value 0 (unset)",
+            |o, b| unsafe { nb_result_slot_set(o, 0, 1, 1, 0, b.data) },
+            NB_STATUS_BAD_DTYPE,
+            vec!["NB_DTYPE_UNSET (0)"],
+        ),
+        (
+            "nb_result_slot_set: n_rows × n_cols overflows",
+            |o, b| unsafe { nb_result_slot_set(o, NB_DTYPE_INT16, usize::MAX, 3, 0, b.data) },
+            NB_STATUS_INVALID_ARGUMENT,
+            vec!["18446744073709551615"],
+        ),
+        (
+            "nb_result_slot_set: data NULL for 4 values",
+            |o, _| unsafe { nb_result_slot_set(o, NB_DTYPE_INT16, 2, 2, 0, null()) },
+            NB_STATUS_NULL_ARGUMENT,
+            vec!["data"],
+        ),
+        (
+            "nb_result_slot_set: layout value 2",
+            |o, b| unsafe { nb_result_slot_set(o, NB_DTYPE_INT16, 1, 1, 2, b.data) },
+            NB_STATUS_INVALID_ARGUMENT,
+            vec!["layout", "2"],
+        ),
+        (
+            "nb_result_slot_lend: out_data NULL",
+            |o, _| unsafe { nb_result_slot_lend(o, NB_DTYPE_INT16, 1, 1, null_mut()) },
+            NB_STATUS_NULL_ARGUMENT,
+            vec!["out_data"],
+        ),
     ];
     for (what, f, expect, names) in in_cb {
         let p = rec.clone();
         let entry = if what.starts_with("nb_result_slot_set") { "nb_result_slot_set" } else { "nb_result_slot_lend" };
         k.add(entry, what.split_once(": ").unwrap().1, expect, &names, move || inside_callback(&p, f));
     }
-    k.add("nb_result_slot_set", "out NULL", NB_STATUS_NULL_ARGUMENT, &["out"], || unsafe { nb_result_slot_set(null_mut(), NB_DTYPE_INT16, 1, 1, 0, [0i16].as_ptr().cast()) });
+    k.add("nb_result_slot_set", "out NULL", NB_STATUS_NULL_ARGUMENT, &["out"], || unsafe {
+        nb_result_slot_set(null_mut(), NB_DTYPE_INT16, 1, 1, 0, [0i16].as_ptr().cast())
+    });
     k.add("nb_dtype_cast", "from dtype value 42", NB_STATUS_BAD_DTYPE, &["42"], || {
         let (src, mut dst) = ([0u8; 8], [0u8; 8]);
         unsafe { nb_dtype_cast(42, src.as_ptr().cast(), NB_DTYPE_INT16, dst.as_mut_ptr().cast(), 1) }
@@ -900,7 +1046,13 @@ fn build(dir: &Path) -> Catalogue {
             NB_STATUS_RESULT_MISMATCH,
             vec!["float32", "int16"],
         ),
-        ("nb_writer_append_channel", "to a samples-order writer", |w| unsafe { nb_writer_append_channel(w, 0, NB_DTYPE_INT16, 1, 1, 0, [0i16].as_ptr().cast()) }, NB_STATUS_INVALID_ARGUMENT, vec!["samples-order", "append"]),
+        (
+            "nb_writer_append_channel",
+            "to a samples-order writer",
+            |w| unsafe { nb_writer_append_channel(w, 0, NB_DTYPE_INT16, 1, 1, 0, [0i16].as_ptr().cast()) },
+            NB_STATUS_INVALID_ARGUMENT,
+            vec!["samples-order", "append"],
+        ),
         (
             "nb_writer_finish",
             "a second finish",
@@ -939,7 +1091,9 @@ fn build(dir: &Path) -> Catalogue {
     }
     {
         let out = k.path("zero-shards.bin");
-        k.add("nb_shard_finish", "shard_count 0", NB_STATUS_INVALID_ARGUMENT, &["shard_count must be at least 1, got 0"], move || unsafe { nb_shard_finish(c(&out).as_ptr(), 0, std::ptr::null(), null_mut()) });
+        k.add("nb_shard_finish", "shard_count 0", NB_STATUS_INVALID_ARGUMENT, &["shard_count must be at least 1, got 0"], move || unsafe {
+            nb_shard_finish(c(&out).as_ptr(), 0, std::ptr::null(), null_mut())
+        });
     }
     {
         let p = rec.clone();
@@ -957,7 +1111,14 @@ fn build(dir: &Path) -> Catalogue {
         ("no steps", "p.bin", 0, Some(copy_batch as unsafe extern "C" fn(_, _, _, _) -> _), NB_STATUS_INVALID_ARGUMENT, vec!["step"]),
         ("a step with fn NULL", "p.bin", 1, None, NB_STATUS_NULL_ARGUMENT, vec!["fn"]),
         ("output_name with a slash", "sub/p.bin", 1, Some(copy_batch as unsafe extern "C" fn(_, _, _, _) -> _), NB_STATUS_BAD_OUTPUT_PATH, vec![sub.as_str()]),
-        ("two steps with the same output_name", "same.bin", 2, Some(copy_batch as unsafe extern "C" fn(_, _, _, _) -> _), NB_STATUS_BAD_OUTPUT_PATH, vec!["same.bin"]),
+        (
+            "two steps with the same output_name",
+            "same.bin",
+            2,
+            Some(copy_batch as unsafe extern "C" fn(_, _, _, _) -> _),
+            NB_STATUS_BAD_OUTPUT_PATH,
+            vec!["same.bin"],
+        ),
     ];
     for (what, name, n_steps, f, expect, names) in pipeline_cases {
         let (p, dir) = (rec.clone(), k.dir.clone());
@@ -965,7 +1126,9 @@ fn build(dir: &Path) -> Catalogue {
     }
     {
         let (p, dir) = (rec.clone(), k.path("missing-out-dir"));
-        k.add("nb_pipeline_run", "output_dir missing", NB_STATUS_BAD_OUTPUT_PATH, &["$DIR/missing-out-dir"], move || run_pipeline(&p, &dir, "p.bin", 1, Some(copy_batch as unsafe extern "C" fn(_, _, _, _) -> _)));
+        k.add("nb_pipeline_run", "output_dir missing", NB_STATUS_BAD_OUTPUT_PATH, &["$DIR/missing-out-dir"], move || {
+            run_pipeline(&p, &dir, "p.bin", 1, Some(copy_batch as unsafe extern "C" fn(_, _, _, _) -> _))
+        });
     }
     k
 }
@@ -993,12 +1156,34 @@ fn run_pipeline(input: &Path, dir: &Path, name: &str, n_steps: usize, f: nb_appl
 fn status_name(st: nb_status) -> &'static str {
     macro_rules! names { ($($n:ident),*) => { $(if st == $n { return stringify!($n); })* }; }
     names!(
-        NB_STATUS_NULL_ARGUMENT, NB_STATUS_INVALID_ARGUMENT, NB_STATUS_IO, NB_STATUS_BAD_FILE_SIZE, NB_STATUS_BAD_DTYPE,
-        NB_STATUS_BAD_DATA_ORDER, NB_STATUS_BAD_MEMORY, NB_STATUS_MEMORY_TOO_SMALL, NB_STATUS_BAD_RANGE, NB_STATUS_BAD_CHANNEL,
-        NB_STATUS_SIDECAR_MISSING, NB_STATUS_SIDECAR_INVALID, NB_STATUS_BUFFER_TOO_SMALL, NB_STATUS_BAD_VERSION,
-        NB_STATUS_CALLBACK_FAILED, NB_STATUS_CANCELLED, NB_STATUS_FILE_EXISTS, NB_STATUS_RESULT_MISMATCH,
-        NB_STATUS_BAD_OUTPUT_PATH, NB_STATUS_NO_RESULT, NB_STATUS_BAD_HANDLE, NB_STATUS_INPUT_CHANGED, NB_STATUS_SHARD_INCOMPLETE, NB_STATUS_METADATA_INVALID, NB_STATUS_NO_METADATA, NB_STATUS_PANIC,
-        NB_STATUS_POISONED, NB_STATUS_OK
+        NB_STATUS_NULL_ARGUMENT,
+        NB_STATUS_INVALID_ARGUMENT,
+        NB_STATUS_IO,
+        NB_STATUS_BAD_FILE_SIZE,
+        NB_STATUS_BAD_DTYPE,
+        NB_STATUS_BAD_DATA_ORDER,
+        NB_STATUS_BAD_MEMORY,
+        NB_STATUS_MEMORY_TOO_SMALL,
+        NB_STATUS_BAD_RANGE,
+        NB_STATUS_BAD_CHANNEL,
+        NB_STATUS_SIDECAR_MISSING,
+        NB_STATUS_SIDECAR_INVALID,
+        NB_STATUS_BUFFER_TOO_SMALL,
+        NB_STATUS_BAD_VERSION,
+        NB_STATUS_CALLBACK_FAILED,
+        NB_STATUS_CANCELLED,
+        NB_STATUS_FILE_EXISTS,
+        NB_STATUS_RESULT_MISMATCH,
+        NB_STATUS_BAD_OUTPUT_PATH,
+        NB_STATUS_NO_RESULT,
+        NB_STATUS_BAD_HANDLE,
+        NB_STATUS_INPUT_CHANGED,
+        NB_STATUS_SHARD_INCOMPLETE,
+        NB_STATUS_METADATA_INVALID,
+        NB_STATUS_NO_METADATA,
+        NB_STATUS_PANIC,
+        NB_STATUS_POISONED,
+        NB_STATUS_OK
     );
     "?"
 }
@@ -1030,7 +1215,12 @@ fn every_bad_input_gets_its_status_and_a_message_naming_it() {
     }
     assert!(failures.is_empty(), "{} of {n} cases failed:\n{}", failures.len(), failures.join("\n"));
     // The catalogue's other half: every output created by a failed case would be a leak.
-    let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.contains(".tmp") || n.starts_with('.')).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp") || n.starts_with('.'))
+        .collect();
     assert!(leftovers.is_empty(), "temporary files left behind: {leftovers:?}");
 
     let doc = format!(

@@ -13,7 +13,9 @@ use neurobatch_core::*;
 
 fn reader(dir: &std::path::Path) -> Arc<Reader> {
     let path = write_fixture(dir, "a.bin", Dtype::I16, 5, 3000, DataOrder::Samples);
-    Arc::new(Reader::open(&path, &OpenOptions { dtype: Some(Dtype::I16), n_channels: Some(5), data_order: Some(DataOrder::Samples), ..Default::default() }).unwrap())
+    Arc::new(
+        Reader::open(&path, &OpenOptions { dtype: Some(Dtype::I16), n_channels: Some(5), data_order: Some(DataOrder::Samples), ..Default::default() }).unwrap(),
+    )
 }
 
 fn copy_block(b: &Batch<'_>) -> ResultBlock {
@@ -65,7 +67,12 @@ fn disk_outputs_match_across_thread_counts_and_casts_apply() {
     let mut bytes = vec![];
     for threads in [1, 2, 4] {
         let out = dir.path().join(format!("o{threads}.bin"));
-        let opts = ApplyOptions { mode: Mode::Disk { path: out.clone(), if_exists: Default::default() }, cast: Some(Dtype::F64), n_threads: threads, ..Default::default() };
+        let opts = ApplyOptions {
+            mode: Mode::Disk { path: out.clone(), if_exists: Default::default() },
+            cast: Some(Dtype::F64),
+            n_threads: threads,
+            ..Default::default()
+        };
         let o = apply(&r, &BatchOptions { max_memory: 999, ..Default::default() }, &opts, &f, None, None).unwrap();
         assert_eq!(o.output.unwrap().params.dtype, Dtype::F64);
         bytes.push(std::fs::read(&out).unwrap());

@@ -26,7 +26,12 @@ fn every_dtype_order_layout_and_loader_reads_the_formula() {
                 let r = open(&path, dtype, n_ch, order, loader);
                 assert_eq!(r.n_observations(), n_obs);
                 for layout in LAYOUTS {
-                    for (from, to, chans, buffer) in [(0, n_obs, ChannelSel::All, 0), (5, 20, ChannelSel::List(vec![6, 0, 3, 3]), 4), (0, 3, ChannelSel::one(2), 10), (50, 53, ChannelSel::All, 2)] {
+                    for (from, to, chans, buffer) in [
+                        (0, n_obs, ChannelSel::All, 0),
+                        (5, 20, ChannelSel::List(vec![6, 0, 3, 3]), 4),
+                        (0, 3, ChannelSel::one(2), 10),
+                        (50, 53, ChannelSel::All, 2),
+                    ] {
                         let cols = chans.resolve(n_ch).unwrap();
                         let rows = (to - from + 2 * buffer) as usize;
                         let mut out = vec![0xAAu8; rows * cols.len() * dtype.itemsize()];
@@ -194,7 +199,9 @@ fn errors_name_what_is_wrong() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("odd.bin");
     std::fs::write(&path, vec![0u8; 2 * 10 * 7 + 6]).unwrap();
-    let e = Reader::open(&path, &OpenOptions { dtype: Some(Dtype::I16), n_channels: Some(10), data_order: Some(DataOrder::Samples), ..Default::default() }).unwrap_err().to_string();
+    let e = Reader::open(&path, &OpenOptions { dtype: Some(Dtype::I16), n_channels: Some(10), data_order: Some(DataOrder::Samples), ..Default::default() })
+        .unwrap_err()
+        .to_string();
     for part in ["146", "int16", "10", "remainder 6"] {
         assert!(e.contains(part), "{e}");
     }

@@ -159,7 +159,8 @@ fn every_export_is_declared_in_its_objects_file() {
             assert!(declared, "{name} (src/ffi/{module}.rs) is not declared in include/neurobatch.h");
             // The object is the file: nb_reader_* in reader.rs, nb_result_view_* in result_view.rs.
             let object = module.trim_end_matches("_options");
-            let allowed = name.starts_with(&format!("nb_{module}_")) || name.starts_with(&format!("nb_{object}_"))
+            let allowed = name.starts_with(&format!("nb_{module}_"))
+                || name.starts_with(&format!("nb_{object}_"))
                 || matches!(module.as_str(), "version" | "error" | "status");
             assert!(allowed, "{name} lives in src/ffi/{module}.rs: C functions are nb_<object>_<verb> in the file of their object");
         }

@@ -2,8 +2,8 @@
 //! or appended to an output file, optionally on worker threads (behaviour.md §7).
 
 use std::collections::BTreeMap;
-use std::panic::AssertUnwindSafe;
 use std::ops::Range;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -88,7 +88,9 @@ pub fn trim_buffer(result: &ResultBlock, batch: &Batch<'_>) -> Result<CallOutput
 /// Why `trim_buffer` cannot trim a result (also what the C ABI's ready
 /// cleanup reports when it is called through a pointer, as on Windows).
 pub fn trim_mismatch(batch_index: u64, result_rows: usize, block_rows: usize) -> Error {
-    Error::ResultMismatch(format!("trim_buffer: the result of batch {batch_index} has {result_rows} rows, but trimming needs one row per block row ({block_rows})"))
+    Error::ResultMismatch(format!(
+        "trim_buffer: the result of batch {batch_index} has {result_rows} rows, but trimming needs one row per block row ({block_rows})"
+    ))
 }
 
 #[derive(Debug, Default)]
@@ -156,7 +158,10 @@ impl Callbacks<'_, '_> {
 
 /// Results on their way out, in batch order.
 enum Sink {
-    Memory { results: Vec<ResultBlock>, keep_last: bool },
+    Memory {
+        results: Vec<ResultBlock>,
+        keep_last: bool,
+    },
     /// With a placer, each result is written at the offset the plan gives it
     /// (a shard writing its region of a shared output).
     Disk(BackgroundWriter, Option<Placer>),

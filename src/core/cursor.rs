@@ -54,7 +54,8 @@ impl Batch<'_> {
         if T::DTYPE != self.dtype {
             return Err(Error::InvalidArgument(format!("batch holds {}, not {}", self.dtype, T::DTYPE)));
         }
-        let values: &[T] = bytemuck::try_cast_slice(self.data).map_err(|e| Error::InvalidArgument(format!("batch data cannot be viewed as {}: {e}", T::DTYPE)))?;
+        let values: &[T] =
+            bytemuck::try_cast_slice(self.data).map_err(|e| Error::InvalidArgument(format!("batch data cannot be viewed as {}: {e}", T::DTYPE)))?;
         let (rows, cols) = (self.info.n_rows, self.channels.len());
         let view = match self.layout {
             Layout::SampleMajor => ndarray::ArrayView2::from_shape((rows, cols), values),
@@ -129,7 +130,9 @@ impl Cursor {
         };
         // A followed range may start beyond what is on disk yet.
         let plan = match &follow {
-            Some(_) if opts.from.unwrap_or(0) > reader.n_observations() => Plan::new(&reader, &BatchOptions { from: Some(reader.n_observations()), ..opts.clone() })?,
+            Some(_) if opts.from.unwrap_or(0) > reader.n_observations() => {
+                Plan::new(&reader, &BatchOptions { from: Some(reader.n_observations()), ..opts.clone() })?
+            }
             _ => Plan::new(&reader, opts)?,
         };
         let scales = if opts.microvolts {

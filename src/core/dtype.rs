@@ -18,18 +18,7 @@ pub enum Dtype {
 }
 
 impl Dtype {
-    pub const ALL: [Dtype; 10] = [
-        Dtype::I8,
-        Dtype::U8,
-        Dtype::I16,
-        Dtype::U16,
-        Dtype::I32,
-        Dtype::U32,
-        Dtype::I64,
-        Dtype::U64,
-        Dtype::F32,
-        Dtype::F64,
-    ];
+    pub const ALL: [Dtype; 10] = [Dtype::I8, Dtype::U8, Dtype::I16, Dtype::U16, Dtype::I32, Dtype::U32, Dtype::I64, Dtype::U64, Dtype::F32, Dtype::F64];
 
     /// Bytes per element.
     pub fn itemsize(self) -> usize {
@@ -60,10 +49,7 @@ impl Dtype {
     /// Parses a numpy dtype name. Only the exact names of the ten supported
     /// types are accepted, so a typo never silently picks another width.
     pub fn parse(name: &str) -> Result<Dtype, Error> {
-        Dtype::ALL
-            .into_iter()
-            .find(|d| d.name() == name)
-            .ok_or_else(|| Error::BadDtype(name.to_string()))
+        Dtype::ALL.into_iter().find(|d| d.name() == name).ok_or_else(|| Error::BadDtype(name.to_string()))
     }
 }
 

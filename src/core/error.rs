@@ -10,7 +10,9 @@ pub enum Error {
     #[error("unknown data_order '{0}': expected 'samples' (alias 'long') or 'channels' (alias 'wide')")]
     BadDataOrder(String),
 
-    #[error("invalid max_memory '{0}': expected a non-negative integer number of bytes, optionally followed by B, K, KB, M, MB, G or GB (1024-based), e.g. '300MB'")]
+    #[error(
+        "invalid max_memory '{0}': expected a non-negative integer number of bytes, optionally followed by B, K, KB, M, MB, G or GB (1024-based), e.g. '300MB'"
+    )]
     BadMemory(String),
 
     #[error("max_memory of {max_memory} bytes is below one row: {n_channels} channel(s) of {dtype} need at least {min} bytes")]
@@ -95,4 +97,3 @@ pub type Result<T> = std::result::Result<T, Error>;
 pub fn show(path: &std::path::Path) -> String {
     format!("'{}'", path.display())
 }
-

@@ -84,7 +84,10 @@ pub fn read_text_or(path: &Path, what: &str, max_bytes: u64, invalid: impl Fn(St
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::io(format!("{described} does not exist"), e)),
         Err(e) if platform::is_symlink_loop(&e) => return Err(Error::io(format!("{described} cannot be resolved: its symbolic links form a loop"), e)),
         Err(e) if platform::is_out_of_descriptors(&e) => {
-            return Err(Error::io(format!("opening {described}: the process has no file descriptors left (a session keeps one open per file; raise the limit, e.g. ulimit -n)"), e))
+            return Err(Error::io(
+                format!("opening {described}: the process has no file descriptors left (a session keeps one open per file; raise the limit, e.g. ulimit -n)"),
+                e,
+            ))
         }
         Err(e) => return Err(Error::io(format!("opening {described}"), e)),
     };
@@ -100,14 +103,7 @@ pub fn read_text_or(path: &Path, what: &str, max_bytes: u64, invalid: impl Fn(St
 /// Calls `f` with the file's bytes `[offset, offset + len)`, read through
 /// `loader`. With `Pread` the bytes land in `scratch` at in-buffer offset
 /// `offset % PAGE`, which keeps the kernel's copy on its fast path.
-pub fn with_bytes<R>(
-    file: &File,
-    loader: Loader,
-    offset: u64,
-    len: usize,
-    scratch: &mut AlignedBuf,
-    f: impl FnOnce(&[u8]) -> R,
-) -> std::io::Result<R> {
+pub fn with_bytes<R>(file: &File, loader: Loader, offset: u64, len: usize, scratch: &mut AlignedBuf, f: impl FnOnce(&[u8]) -> R) -> std::io::Result<R> {
     if len == 0 {
         return Ok(f(&[]));
     }

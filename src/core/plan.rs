@@ -144,12 +144,17 @@ impl Plan {
                     return Err(too_small(1));
                 }
                 let per = len.div_ceil(rows);
-                let total = per.checked_mul(n_sel).ok_or_else(|| Error::InvalidArgument(format!("{per} batches per channel × {n_sel} channels overflow 64 bits")))?;
+                let total =
+                    per.checked_mul(n_sel).ok_or_else(|| Error::InvalidArgument(format!("{per} batches per channel × {n_sel} channels overflow 64 bits")))?;
                 (rows, per, total)
             }
         };
         // Every batch must be addressable in memory before the first is read.
-        block_bytes(Reader::block_rows(0, rows_per_batch.min(len), opts.buffer)?, if opts.traversal == Traversal::MultiChannel { channels.len() } else { 1 }, dtype)?;
+        block_bytes(
+            Reader::block_rows(0, rows_per_batch.min(len), opts.buffer)?,
+            if opts.traversal == Traversal::MultiChannel { channels.len() } else { 1 },
+            dtype,
+        )?;
         Ok(Plan {
             from,
             to,
@@ -225,7 +230,14 @@ impl Plan {
                 if b.start != next {
                     return Err(format!("batch {i} starts at {}, expected {next}", b.start));
                 }
-                next = if (i + 1) % per == 0 { if b.stop != self.to { return Err(format!("batch {i} ends its channel at {}, not {}", b.stop, self.to)); } self.from } else { b.stop };
+                next = if (i + 1) % per == 0 {
+                    if b.stop != self.to {
+                        return Err(format!("batch {i} ends its channel at {}, not {}", b.stop, self.to));
+                    }
+                    self.from
+                } else {
+                    b.stop
+                };
             }
         } else {
             for i in [0, 1, self.n_batches - 2, self.n_batches - 1] {

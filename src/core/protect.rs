@@ -127,7 +127,10 @@ pub fn refuse_protected(output: &Path, path: &Path, what: &str, protected: &Prot
     let Ok(location) = Location::of(path) else { return Ok(()) };
     if let Some(p) = protected.find(&location) {
         let same = if p.path == path { String::new() } else { format!(" ({})", show(&p.path)) };
-        return Err(Error::BadOutputPath { path: show(output), reason: format!("{what} is {}{same}; an output never replaces a file its input was read from", p.role) });
+        return Err(Error::BadOutputPath {
+            path: show(output),
+            reason: format!("{what} is {}{same}; an output never replaces a file its input was read from", p.role),
+        });
     }
     Ok(())
 }

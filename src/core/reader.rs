@@ -8,11 +8,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::copy::{gather, Strides};
 use crate::dtype::{DataOrder, Dtype, Edge, Layout};
 use crate::error::{show, Error, Result};
-use crate::io::{pread_exact, with_bytes, AlignedBuf, Loader};
-use crate::select::{resolve_range, ChannelSel, MAX_CHANNELS};
 use crate::formats::{locate, Metadata, StreamSel};
+use crate::io::{pread_exact, with_bytes, AlignedBuf, Loader};
 use crate::platform;
 use crate::protect::ProtectedSet;
+use crate::select::{resolve_range, ChannelSel, MAX_CHANNELS};
 use crate::sidecar::{complete, merge, resolve, sidecar_path, PartialParams, RecordingParams, SidecarValues};
 
 /// Bytes read per step when a block has to be rearranged on the way in
@@ -113,7 +113,8 @@ impl Reader {
         meta.sampling_rate = opts.sampling_rate.or(meta.sampling_rate).or(sidecar.sampling_rate);
         if meta.channel_kinds.as_ref().is_some_and(|k| k.len() != params.n_channels) {
             // n_channels was overridden: the per-channel metadata no longer applies.
-            let given = format!("n_channels was given as {}, the metadata describes {} channels", params.n_channels, meta.channel_kinds.as_ref().map_or(0, Vec::len));
+            let given =
+                format!("n_channels was given as {}, the metadata describes {} channels", params.n_channels, meta.channel_kinds.as_ref().map_or(0, Vec::len));
             meta.scale_uv = None;
             meta.channel_kinds = None;
             meta.no_scale_reason = Some(given);
@@ -256,7 +257,8 @@ impl Reader {
             let i = id(&self.file, &self.path)?;
             return Ok(format!("{:x}:{:x}:{}", i.volume, i.index, self.file_size()));
         }
-        let parts = self.segments.iter().map(|s| id(&s.file, &s.path).map(|i| format!("{:x}:{:x}:{}", i.volume, i.index, s.size))).collect::<Result<Vec<_>>>()?;
+        let parts =
+            self.segments.iter().map(|s| id(&s.file, &s.path).map(|i| format!("{:x}:{:x}:{}", i.volume, i.index, s.size))).collect::<Result<Vec<_>>>()?;
         Ok(parts.join(","))
     }
 
@@ -380,10 +382,7 @@ impl Reader {
 
     /// Rows of a block for `[from, to)` with `buffer` rows on each side.
     pub fn block_rows(from: u64, to: u64, buffer: u64) -> Result<u64> {
-        buffer
-            .checked_mul(2)
-            .and_then(|b| b.checked_add(to - from))
-            .ok_or_else(|| Error::InvalidArgument(format!("buffer_size {buffer} is too large")))
+        buffer.checked_mul(2).and_then(|b| b.checked_add(to - from)).ok_or_else(|| Error::InvalidArgument(format!("buffer_size {buffer} is too large")))
     }
 
     /// Reads observations `[from, to)` of `channels`, with `buffer` extra rows
@@ -461,16 +460,7 @@ impl Reader {
 
     /// Reads rows `[from - buffer, to + buffer)`, zeros beyond the edges.
     #[allow(clippy::too_many_arguments)]
-    fn fill_rows(
-        &self,
-        from: u64,
-        to: u64,
-        buffer: u64,
-        cols: &[usize],
-        layout: Layout,
-        dst: &mut [u8],
-        scratch: &mut AlignedBuf,
-    ) -> Result<()> {
+    fn fill_rows(&self, from: u64, to: u64, buffer: u64, cols: &[usize], layout: Layout, dst: &mut [u8], scratch: &mut AlignedBuf) -> Result<()> {
         let isz = self.params.dtype.itemsize();
         let n_sel = cols.len();
         let nr = (to - from + 2 * buffer) as usize;
@@ -656,7 +646,10 @@ fn open_recording(path: &Path) -> Result<File> {
         std::io::ErrorKind::NotFound => Error::io(format!("recording {} does not exist", show(path)), e),
         std::io::ErrorKind::InvalidInput => Error::InvalidArgument(e.to_string()),
         _ if platform::is_out_of_descriptors(&e) => Error::io(
-            format!("opening recording {}: the process has no file descriptors left (a session keeps one open per file; raise the limit, e.g. ulimit -n)", show(path)),
+            format!(
+                "opening recording {}: the process has no file descriptors left (a session keeps one open per file; raise the limit, e.g. ulimit -n)",
+                show(path)
+            ),
             e,
         ),
         _ => Error::io(format!("opening recording {}", show(path)), e),

@@ -325,7 +325,10 @@ fn assemble(files: &ShardFiles) -> Result<OutputInfo> {
             return mismatch(format!("manifest {k} says shard {} of {}", m.shard, m.shard_count));
         }
         if (m.output.as_str(), m.data_order.as_str(), m.n_batches) != (first.output.as_str(), first.data_order.as_str(), first.n_batches) {
-            return mismatch(format!("shard {k} ran {} / {} / {} batches, shard 0 {} / {} / {} batches", m.output, m.data_order, m.n_batches, first.output, first.data_order, first.n_batches));
+            return mismatch(format!(
+                "shard {k} ran {} / {} / {} batches, shard 0 {} / {} / {} batches",
+                m.output, m.data_order, m.n_batches, first.output, first.data_order, first.n_batches
+            ));
         }
         if m.batch_start != next {
             return mismatch(format!("shard {k} covers batches from {}, expected {next}", m.batch_start));

@@ -134,8 +134,7 @@ pub fn resolve(data: &Path, explicit: PartialParams) -> Result<(RecordingParams,
     }
     let found = read_sidecar(&yaml)?;
     let merged = merge(explicit, found.params);
-    let params = complete(merged)
-        .ok_or_else(|| Error::SidecarInvalid { path: show(&yaml), reason: format!("missing {}", missing_keys(merged).join(", ")) })?;
+    let params = complete(merged).ok_or_else(|| Error::SidecarInvalid { path: show(&yaml), reason: format!("missing {}", missing_keys(merged).join(", ")) })?;
     Ok((params, found))
 }
 

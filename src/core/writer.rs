@@ -188,7 +188,8 @@ impl Writer {
 
     fn check_dtype(&mut self, dtype: Dtype, what: &str) -> Result<()> {
         if self.seen_block && dtype != self.dtype {
-            let e = Error::ResultMismatch(format!("{what} is {dtype} but earlier results were {}; every result must have one dtype (use cast_dtype)", self.dtype));
+            let e =
+                Error::ResultMismatch(format!("{what} is {dtype} but earlier results were {}; every result must have one dtype (use cast_dtype)", self.dtype));
             return self.fail(e);
         }
         self.dtype = dtype;
@@ -233,7 +234,10 @@ impl Writer {
         }
         expect_len(dtype, rows, cols, data)?;
         if self.seen_block && cols != self.cols {
-            let e = Error::ResultMismatch(format!("a result has {cols} columns but earlier results had {}; every result of a multi-channel output must have the same column count", self.cols));
+            let e = Error::ResultMismatch(format!(
+                "a result has {cols} columns but earlier results had {}; every result of a multi-channel output must have the same column count",
+                self.cols
+            ));
             return self.fail(e);
         }
         self.check_dtype(dtype, "a result")?;
@@ -459,7 +463,11 @@ fn write_staged(file: &mut File, bytes: &[u8], pos: u64, stage: &mut AlignedBuf)
 fn expect_len(dtype: Dtype, rows: usize, cols: usize, data: &[u8]) -> Result<()> {
     let need = rows.checked_mul(cols).and_then(|n| n.checked_mul(dtype.itemsize()));
     if need != Some(data.len()) {
-        return Err(Error::InvalidArgument(format!("a {rows} × {cols} block of {dtype} takes {} bytes, got {}", rows.saturating_mul(cols).saturating_mul(dtype.itemsize()), data.len())));
+        return Err(Error::InvalidArgument(format!(
+            "a {rows} × {cols} block of {dtype} takes {} bytes, got {}",
+            rows.saturating_mul(cols).saturating_mul(dtype.itemsize()),
+            data.len()
+        )));
     }
     Ok(())
 }

@@ -3,8 +3,6 @@
 use std::ffi::c_char;
 use std::path::PathBuf;
 
-use neurobatch_core::apply::{ApplyOptions, Mode};
-use neurobatch_core::shard::{Shard, ShardOutput};
 use crate::ffi::callbacks::{nb_cleanup_fn, nb_progress_fn};
 use crate::ffi::dtype::*;
 use crate::ffi::error::Fail;
@@ -13,6 +11,8 @@ use crate::ffi::shard::*;
 use crate::ffi::status::*;
 use crate::ffi::versioned::{self, Versioned};
 use crate::ffi::{cstr_arg, path_arg};
+use neurobatch_core::apply::{ApplyOptions, Mode};
+use neurobatch_core::shard::{Shard, ShardOutput};
 
 /// Where results go (one of the `NB_APPLY_MODE_` constants).
 pub type nb_apply_mode = i32;
@@ -141,7 +141,11 @@ pub(crate) unsafe fn apply_options_from_c(opts: *const nb_apply_options) -> Resu
             }
             Mode::Disk { path: PathBuf::from(unsafe { path_arg(o.output_path, "output_path")? }), if_exists }
         }
-        m => return Err(Fail::Invalid(format!("nb_apply_options.mode = {m} is not an nb_apply_mode: expected NB_APPLY_MODE_MEMORY (0) or NB_APPLY_MODE_DISK (1)"))),
+        m => {
+            return Err(Fail::Invalid(format!(
+                "nb_apply_options.mode = {m} is not an nb_apply_mode: expected NB_APPLY_MODE_MEMORY (0) or NB_APPLY_MODE_DISK (1)"
+            )))
+        }
     };
     let opts = ApplyOptions {
         mode,
@@ -154,7 +158,9 @@ pub(crate) unsafe fn apply_options_from_c(opts: *const nb_apply_options) -> Resu
                 let how = match o.shard_output {
                     NB_SHARD_OUTPUT_PARTS => ShardOutput::Parts,
                     NB_SHARD_OUTPUT_SAME_ROWS => ShardOutput::SameRows,
-                    v => return Err(Fail::Invalid(format!("nb_apply_options.shard_output = {v} is not an nb_shard_output: expected NB_SHARD_OUTPUT_PARTS (0) or NB_SHARD_OUTPUT_SAME_ROWS (1)"))),
+                    v => return Err(Fail::Invalid(format!(
+                        "nb_apply_options.shard_output = {v} is not an nb_shard_output: expected NB_SHARD_OUTPUT_PARTS (0) or NB_SHARD_OUTPUT_SAME_ROWS (1)"
+                    ))),
                 };
                 Some((Shard::new(o.shard_index, count)?, how))
             }

@@ -1,8 +1,8 @@
 //! `nb_batch`: the C view of one batch.
 
-use neurobatch_core::cursor::Batch;
 use crate::ffi::dtype::{dtype_to_c, nb_dtype};
 use crate::ffi::layout::{layout_to_c, nb_layout};
+use neurobatch_core::cursor::Batch;
 
 /// One batch: a block of observations × channels with YASS's index
 /// information (`idx_local`, `idx`, batch number and count).

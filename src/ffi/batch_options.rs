@@ -1,13 +1,13 @@
 //! `nb_batch_options`: how to walk a recording in batches.
 
-use neurobatch_core::dtype::Edge;
-use neurobatch_core::plan::{BatchOptions, Traversal, DEFAULT_MAX_MEMORY};
-use neurobatch_core::select::ChannelSel;
 use crate::ffi::error::Fail;
 use crate::ffi::layout::*;
 use crate::ffi::slice_arg;
 use crate::ffi::status::*;
 use crate::ffi::versioned::{self, Versioned};
+use neurobatch_core::dtype::Edge;
+use neurobatch_core::plan::{BatchOptions, Traversal, DEFAULT_MAX_MEMORY};
+use neurobatch_core::select::ChannelSel;
 
 /// Current version of `nb_batch_options`; pass it to `nb_batch_options_init`.
 /// Version 2 added `edge`, version 3 `microvolts`, `follow` and
@@ -161,7 +161,11 @@ pub(crate) unsafe fn batch_options_from_c(opts: *const nb_batch_options) -> Resu
     let traversal = match o.traversal {
         NB_TRAVERSAL_MULTI_CHANNEL => Traversal::MultiChannel,
         NB_TRAVERSAL_SINGLE_CHANNEL => Traversal::SingleChannel { force_complete: o.force_complete_channel_batch },
-        t => return Err(Fail::Invalid(format!("nb_batch_options.traversal = {t} is not an nb_traversal: expected NB_TRAVERSAL_MULTI_CHANNEL (0) or NB_TRAVERSAL_SINGLE_CHANNEL (1)"))),
+        t => {
+            return Err(Fail::Invalid(format!(
+                "nb_batch_options.traversal = {t} is not an nb_traversal: expected NB_TRAVERSAL_MULTI_CHANNEL (0) or NB_TRAVERSAL_SINGLE_CHANNEL (1)"
+            )))
+        }
     };
     Ok(BatchOptions {
         max_memory: o.max_memory,
@@ -175,7 +179,11 @@ pub(crate) unsafe fn batch_options_from_c(opts: *const nb_batch_options) -> Resu
             NB_EDGE_ZEROS => Edge::Zeros,
             NB_EDGE_REFLECT => Edge::Reflect,
             NB_EDGE_REPLICATE => Edge::Replicate,
-            e => return Err(Fail::Invalid(format!("nb_batch_options.edge = {e} is not an nb_edge: expected NB_EDGE_ZEROS (0), NB_EDGE_REFLECT (1) or NB_EDGE_REPLICATE (2)"))),
+            e => {
+                return Err(Fail::Invalid(format!(
+                    "nb_batch_options.edge = {e} is not an nb_edge: expected NB_EDGE_ZEROS (0), NB_EDGE_REFLECT (1) or NB_EDGE_REPLICATE (2)"
+                )))
+            }
         },
         microvolts: o.microvolts,
         follow: o.follow,

@@ -3,17 +3,17 @@
 
 use std::ffi::{c_int, c_void};
 
-use neurobatch_core::apply::{trim_buffer, CallOutput};
-use neurobatch_core::cursor::Batch;
-use neurobatch_core::error::Error;
-use neurobatch_core::result::ResultBlock;
 use crate::ffi::batch::nb_batch;
 use crate::ffi::error::Fail;
 use crate::ffi::handle::Lent;
-use neurobatch_core::panic_scope::outside;
 use crate::ffi::out_arg;
 use crate::ffi::result_slot::nb_result_slot;
 use crate::ffi::result_view::{nb_result_view, nb_result_view_trim_buffer};
+use neurobatch_core::apply::{trim_buffer, CallOutput};
+use neurobatch_core::cursor::Batch;
+use neurobatch_core::error::Error;
+use neurobatch_core::panic_scope::outside;
+use neurobatch_core::result::ResultBlock;
 
 type CoreResult<T> = neurobatch_core::error::Result<T>;
 
@@ -33,14 +33,16 @@ type CoreResult<T> = neurobatch_core::error::Result<T>;
 /// Runs on the calling thread, in batch order, unless `n_threads > 1`: then
 /// it runs concurrently on worker threads and must be thread-safe. It must
 /// not throw, longjmp or unwind.
-pub type nb_apply_fn = Option<unsafe extern "C" fn(batch: *const nb_batch, previous: *const nb_result_view, out: *mut nb_result_slot, user_data: *mut c_void) -> c_int>;
+pub type nb_apply_fn =
+    Option<unsafe extern "C" fn(batch: *const nb_batch, previous: *const nb_result_view, out: *mut nb_result_slot, user_data: *mut c_void) -> c_int>;
 
 /// A cleanup, run on each result after the optional cast (YASS's
 /// `cleanup_function(result, idx_local, idx, buffer_size)`: all four are in
 /// `result` and `batch`). It may replace the result by setting `out`; if it
 /// sets nothing, the result is kept. Returns as `nb_apply_fn`.
 /// `nb_result_view_trim_buffer` is a ready one.
-pub type nb_cleanup_fn = Option<unsafe extern "C" fn(result: *const nb_result_view, batch: *const nb_batch, out: *mut nb_result_slot, user_data: *mut c_void) -> c_int>;
+pub type nb_cleanup_fn =
+    Option<unsafe extern "C" fn(result: *const nb_result_view, batch: *const nb_batch, out: *mut nb_result_slot, user_data: *mut c_void) -> c_int>;
 
 /// Progress (YASS's `show_progress_bar`): called on the calling thread after
 /// each batch's result was delivered, with the batches done and the total.
@@ -74,7 +76,12 @@ impl CCallbacks {
         slot_output(code, out.take())
     }
 
-    fn call_cleanup(&self, cleanup: unsafe extern "C" fn(*const nb_result_view, *const nb_batch, *mut nb_result_slot, *mut c_void) -> c_int, result: &ResultBlock, batch: &Batch<'_>) -> CoreResult<CallOutput> {
+    fn call_cleanup(
+        &self,
+        cleanup: unsafe extern "C" fn(*const nb_result_view, *const nb_batch, *mut nb_result_slot, *mut c_void) -> c_int,
+        result: &ResultBlock,
+        batch: &Batch<'_>,
+    ) -> CoreResult<CallOutput> {
         let b = nb_batch::of(batch);
         let v = nb_result_view::of(result);
         let mut out = Lent::new(nb_result_slot::new());

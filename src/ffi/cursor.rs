@@ -2,14 +2,14 @@
 
 use std::sync::atomic::AtomicBool;
 
-use neurobatch_core::cursor::Next;
-use neurobatch_core::cursor::Cursor;
 use crate::ffi::batch::nb_batch;
-use crate::ffi::handle::{borrow, borrow_mut, free, give, Handle};
 use crate::ffi::batch_options::{batch_options_from_c, nb_batch_options};
+use crate::ffi::handle::{borrow, borrow_mut, free, give, Handle};
+use crate::ffi::out_arg;
 use crate::ffi::reader::nb_reader;
 use crate::ffi::status::*;
-use crate::ffi::out_arg;
+use neurobatch_core::cursor::Cursor;
+use neurobatch_core::cursor::Next;
 
 /// A walk over the batches of one traversal (multi-channel or
 /// single-channel) with its memory reused from batch to batch.
@@ -161,4 +161,3 @@ pub unsafe extern "C" fn nb_cursor_n_batches(cursor: *const nb_cursor) -> u64 {
 pub unsafe extern "C" fn nb_cursor_free(cursor: *mut nb_cursor) {
     ffi_boundary!((), { unsafe { free(cursor) } })
 }
-

@@ -2,10 +2,10 @@
 
 use std::ffi::c_char;
 
-use neurobatch_core::dtype::DataOrder;
 use crate::ffi::error::Fail;
 use crate::ffi::out_arg;
 use crate::ffi::status::*;
+use neurobatch_core::dtype::DataOrder;
 
 /// Order of values in a file (one of the `NB_DATA_ORDER_` constants).
 pub type nb_data_order = i32;
@@ -24,7 +24,10 @@ pub(crate) fn optional_order(v: nb_data_order, field: &str) -> Result<Option<Dat
         NB_DATA_ORDER_UNSET => Ok(None),
         NB_DATA_ORDER_SAMPLES => Ok(Some(DataOrder::Samples)),
         NB_DATA_ORDER_CHANNELS => Ok(Some(DataOrder::Channels)),
-        _ => Err(Fail::Status(NB_STATUS_BAD_DATA_ORDER, format!("{field} = {v} is not an nb_data_order: expected NB_DATA_ORDER_SAMPLES (1) or NB_DATA_ORDER_CHANNELS (2)"))),
+        _ => Err(Fail::Status(
+            NB_STATUS_BAD_DATA_ORDER,
+            format!("{field} = {v} is not an nb_data_order: expected NB_DATA_ORDER_SAMPLES (1) or NB_DATA_ORDER_CHANNELS (2)"),
+        )),
     }
 }
 

@@ -4,11 +4,11 @@
 
 use std::ffi::{c_char, c_void};
 
-use neurobatch_core::dtype::Dtype;
-use neurobatch_core::result::ResultBlock;
 use crate::ffi::error::Fail;
 use crate::ffi::status::*;
 use crate::ffi::{out_arg, slice_arg, slice_mut_arg};
+use neurobatch_core::dtype::Dtype;
+use neurobatch_core::result::ResultBlock;
 
 /// Element type of a recording or result (one of the `NB_DTYPE_` constants).
 pub type nb_dtype = i32;
@@ -51,7 +51,9 @@ pub(crate) fn optional_dtype(v: nb_dtype, field: &str) -> Result<Option<Dtype>, 
     if v == NB_DTYPE_UNSET {
         return Ok(None);
     }
-    dtype_from_c(v).map(Some).ok_or_else(|| Fail::Status(NB_STATUS_BAD_DTYPE, format!("{field} = {v} is not an nb_dtype: expected NB_DTYPE_INT8 (1) .. NB_DTYPE_FLOAT64 (10)")))
+    dtype_from_c(v)
+        .map(Some)
+        .ok_or_else(|| Fail::Status(NB_STATUS_BAD_DTYPE, format!("{field} = {v} is not an nb_dtype: expected NB_DTYPE_INT8 (1) .. NB_DTYPE_FLOAT64 (10)")))
 }
 
 /// Parses a numpy dtype name ("int16", "float32", ...).
@@ -113,7 +115,8 @@ pub extern "C" fn nb_dtype_size(dtype: nb_dtype) -> usize {
 
 /// A dtype that must be given: `NB_DTYPE_UNSET` is an error too.
 pub(crate) fn required_dtype(v: nb_dtype, field: &str) -> Result<Dtype, Fail> {
-    optional_dtype(v, field)?.ok_or_else(|| Fail::Status(NB_STATUS_BAD_DTYPE, format!("{field} is NB_DTYPE_UNSET (0); expected a dtype such as NB_DTYPE_INT16 or NB_DTYPE_FLOAT32")))
+    optional_dtype(v, field)?
+        .ok_or_else(|| Fail::Status(NB_STATUS_BAD_DTYPE, format!("{field} is NB_DTYPE_UNSET (0); expected a dtype such as NB_DTYPE_INT16 or NB_DTYPE_FLOAT32")))
 }
 
 /// Converts `n_values` values of `from` at `src` to `to` at `dst`, exactly as

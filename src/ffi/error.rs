@@ -3,8 +3,8 @@
 use std::cell::RefCell;
 use std::ffi::{c_char, CString};
 
-use neurobatch_core::error::Error;
 use crate::ffi::status::*;
+use neurobatch_core::error::Error;
 
 /// Why an exported call failed, before it becomes a status and a message.
 #[derive(Debug)]
@@ -47,11 +47,8 @@ pub(crate) fn set_last_error(message: String) {
 }
 
 pub(crate) fn set_panic(payload: Box<dyn std::any::Any + Send>) {
-    let text = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown payload".into());
+    let text =
+        payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned()).unwrap_or_else(|| "unknown payload".into());
     set_last_error(format!("internal panic: {text}"));
 }
 

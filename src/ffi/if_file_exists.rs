@@ -2,10 +2,10 @@
 
 use std::ffi::c_char;
 
-use neurobatch_core::output::IfExists;
 use crate::ffi::error::Fail;
 use crate::ffi::status::*;
 use crate::ffi::{cstr_arg, out_arg};
+use neurobatch_core::output::IfExists;
 
 /// What to do when the output exists (one of the `NB_IF_FILE_EXISTS_` constants).
 pub type nb_if_file_exists = i32;
@@ -22,9 +22,7 @@ pub(crate) fn if_exists_from_c(v: nb_if_file_exists) -> Result<IfExists, Fail> {
         NB_IF_FILE_EXISTS_OVERWRITE => Ok(IfExists::Overwrite),
         NB_IF_FILE_EXISTS_ABORT => Ok(IfExists::Abort),
         NB_IF_FILE_EXISTS_SKIP => Ok(IfExists::Skip),
-        _ => Err(Fail::Invalid(format!(
-            "if_file_exists = {v} is not an nb_if_file_exists: expected NB_IF_FILE_EXISTS_OVERWRITE (0), _ABORT (1) or _SKIP (2)"
-        ))),
+        _ => Err(Fail::Invalid(format!("if_file_exists = {v} is not an nb_if_file_exists: expected NB_IF_FILE_EXISTS_OVERWRITE (0), _ABORT (1) or _SKIP (2)"))),
     }
 }
 

@@ -1,7 +1,7 @@
 //! `nb_layout`: the memory layout of a block.
 
-use neurobatch_core::dtype::Layout;
 use crate::ffi::error::Fail;
+use neurobatch_core::dtype::Layout;
 
 /// Memory layout of a block; both hold the same [observation, channel] matrix
 /// (one of the `NB_LAYOUT_` constants).

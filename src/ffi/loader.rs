@@ -1,7 +1,7 @@
 //! `nb_loader`: how a reader gets bytes from the file.
 
-use neurobatch_core::io::Loader;
 use crate::ffi::error::Fail;
+use neurobatch_core::io::Loader;
 
 /// How the reader gets bytes from the file (one of the `NB_LOADER_` constants).
 pub type nb_loader = i32;

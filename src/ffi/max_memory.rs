@@ -2,9 +2,9 @@
 
 use std::ffi::c_char;
 
-use neurobatch_core::memory::parse_max_memory;
 use crate::ffi::status::*;
 use crate::ffi::{cstr_arg, out_arg};
+use neurobatch_core::memory::parse_max_memory;
 
 /// Parses a YASS `max_memory` string into bytes.
 ///

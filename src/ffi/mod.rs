@@ -67,30 +67,9 @@ pub mod testing;
 
 // Every C item under one path, for Rust code that calls the C ABI (tests, benches).
 pub use self::{
-    version::*,
-    status::*,
-    error::*,
-    dtype::*,
-    data_order::*,
-    layout::*,
-    channel_kind::*,
-    max_memory::*,
-    sidecar::*,
-    loader::*,
-    open_options::*,
-    reader::*,
-    batch_options::*,
-    batch::*,
-    cursor::*,
-    if_file_exists::*,
-    apply_options::*,
-    result_view::*,
-    result_slot::*,
-    result_list::*,
-    callbacks::*,
-    writer::*,
-    pipeline::*,
-    shard::*,
+    apply_options::*, batch::*, batch_options::*, callbacks::*, channel_kind::*, cursor::*, data_order::*, dtype::*, error::*, if_file_exists::*, layout::*,
+    loader::*, max_memory::*, open_options::*, pipeline::*, reader::*, result_list::*, result_slot::*, result_view::*, shard::*, sidecar::*, status::*,
+    version::*, writer::*,
 };
 
 use std::ffi::{c_char, CStr};

@@ -1,13 +1,13 @@
 //! `nb_open_options`: how to open a recording.
 
-use neurobatch_core::formats::StreamSel;
-use neurobatch_core::reader::OpenOptions;
 use crate::ffi::data_order::*;
 use crate::ffi::dtype::*;
 use crate::ffi::error::Fail;
 use crate::ffi::loader::*;
 use crate::ffi::status::*;
 use crate::ffi::versioned::{self, Versioned};
+use neurobatch_core::formats::StreamSel;
+use neurobatch_core::reader::OpenOptions;
 
 /// Current version of `nb_open_options`; pass it to `nb_open_options_init`.
 /// Version 2 added `sampling_rate`, `stream_index`, `stream_name` and

@@ -3,20 +3,20 @@
 use std::ffi::{c_char, c_int, c_void};
 use std::path::PathBuf;
 
-use neurobatch_core::cursor::Batch;
-use neurobatch_core::pipeline::{run_pipeline, Step, StepMode};
-use neurobatch_core::result::ResultBlock;
+use crate::ffi::batch_options::{batch_options_from_c, nb_batch_options};
 use crate::ffi::callbacks::{nb_apply_fn, nb_progress_fn, progress_fn, report_cb_value, CCallbacks};
-use crate::ffi::if_file_exists::{if_exists_from_c, nb_if_file_exists, NB_IF_FILE_EXISTS_OVERWRITE};
 use crate::ffi::dtype::*;
 use crate::ffi::error::Fail;
 use crate::ffi::handle::give;
-use crate::ffi::batch_options::{batch_options_from_c, nb_batch_options};
+use crate::ffi::if_file_exists::{if_exists_from_c, nb_if_file_exists, NB_IF_FILE_EXISTS_OVERWRITE};
 use crate::ffi::open_options::{nb_open_options, open_options_from_c};
-use crate::ffi::versioned::{self, Versioned};
 use crate::ffi::result_list::nb_result_list;
 use crate::ffi::status::*;
+use crate::ffi::versioned::{self, Versioned};
 use crate::ffi::{out_arg, path_arg, slice_arg};
+use neurobatch_core::cursor::Batch;
+use neurobatch_core::pipeline::{run_pipeline, Step, StepMode};
+use neurobatch_core::result::ResultBlock;
 
 /// How a pipeline step traverses its input (one of the `NB_PIPELINE_MODE_` constants).
 pub type nb_pipeline_mode = i32;
@@ -202,14 +202,19 @@ pub unsafe extern "C" fn nb_pipeline_run(
             specs.push((name, mode_from_c(s.mode, k)?, s.keep, if_exists_from_c(s.if_file_exists)?, optional_dtype(s.cast_dtype, "steps[k].cast_dtype")?));
         }
         let fns: Vec<_> = callbacks.iter().map(|c| move |b: &Batch<'_>, prev: Option<&ResultBlock>| c.call(b, prev)).collect();
-        let steps: Vec<Step<'_>> = specs
-            .into_iter()
-            .zip(&fns)
-            .map(|((output_name, mode, keep, if_exists, cast), f)| Step { f, output_name, mode, keep, if_exists, cast })
-            .collect();
+        let steps: Vec<Step<'_>> =
+            specs.into_iter().zip(&fns).map(|((output_name, mode, keep, if_exists, cast), f)| Step { f, output_name, mode, keep, if_exists, cast }).collect();
         let mut progress = progress_fn(p.progress, p.progress_user_data);
         let outcome = report_cb_value(
-            run_pipeline(&input, &open, &output_dir, &batch, &steps, p.n_threads as usize, progress.as_mut().map(|f| f as &mut neurobatch_core::apply::ProgressFn<'_>)),
+            run_pipeline(
+                &input,
+                &open,
+                &output_dir,
+                &batch,
+                &steps,
+                p.n_threads as usize,
+                progress.as_mut().map(|f| f as &mut neurobatch_core::apply::ProgressFn<'_>),
+            ),
             out_cb_value,
         )?;
         if let (Some(code), Ok(o)) = (outcome.stopped, out_arg(out_cb_value, "out_cb_value")) {

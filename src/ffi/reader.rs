@@ -4,18 +4,11 @@ use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use neurobatch_core::apply::apply;
-use neurobatch_core::cursor::Batch;
-use neurobatch_core::plan::Plan;
-use neurobatch_core::reader::Reader;
-use neurobatch_core::result::ResultBlock;
-use neurobatch_core::select::ChannelSel;
-use neurobatch_core::shard::Shard;
 use crate::ffi::apply_options::{apply_options_from_c, nb_apply_options};
 use crate::ffi::batch_options::{batch_options_from_c, nb_batch_options};
 use crate::ffi::callbacks::{nb_apply_fn, progress_fn, report_cb_value, CCallbacks};
-use crate::ffi::data_order::*;
 use crate::ffi::channel_kind::{kind_to_c, nb_channel_kind};
+use crate::ffi::data_order::*;
 use crate::ffi::dtype::*;
 use crate::ffi::error::Fail;
 use crate::ffi::handle::{borrow, free, give, Handle};
@@ -24,6 +17,13 @@ use crate::ffi::open_options::{nb_open_options, open_options_from_c};
 use crate::ffi::result_list::nb_result_list;
 use crate::ffi::status::*;
 use crate::ffi::{out_arg, path_arg, slice_arg};
+use neurobatch_core::apply::apply;
+use neurobatch_core::cursor::Batch;
+use neurobatch_core::plan::Plan;
+use neurobatch_core::reader::Reader;
+use neurobatch_core::result::ResultBlock;
+use neurobatch_core::select::ChannelSel;
+use neurobatch_core::shard::Shard;
 
 /// An open, read-only recording: a headerless binary array of
 /// n_observations × n_channels values of one dtype, little-endian, in
@@ -105,7 +105,12 @@ pub unsafe extern "C" fn nb_reader_open(path: *const c_char, opts: *const nb_ope
 /// **Ownership:** the caller frees `*out_reader` with `nb_reader_free`.
 /// **Thread safety:** may be called from any thread.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_reader_open_files(paths: *const *const c_char, n_paths: usize, opts: *const nb_open_options, out_reader: *mut *mut nb_reader) -> nb_status {
+pub unsafe extern "C" fn nb_reader_open_files(
+    paths: *const *const c_char,
+    n_paths: usize,
+    opts: *const nb_open_options,
+    out_reader: *mut *mut nb_reader,
+) -> nb_status {
     ffi_status!({
         let out = out_arg(out_reader, "out_reader")?;
         let list = unsafe { slice_arg(paths, n_paths, "paths")? };
@@ -421,7 +426,12 @@ pub unsafe extern "C" fn nb_reader_end_follow(reader: *const nb_reader) -> nb_st
 ///
 /// **Thread safety:** may be called from any thread.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_reader_plan(reader: *const nb_reader, opts: *const nb_batch_options, out_n_batches: *mut u64, out_rows_per_batch: *mut u64) -> nb_status {
+pub unsafe extern "C" fn nb_reader_plan(
+    reader: *const nb_reader,
+    opts: *const nb_batch_options,
+    out_n_batches: *mut u64,
+    out_rows_per_batch: *mut u64,
+) -> nb_status {
     ffi_status!({
         let r = unsafe { borrow(reader, "reader")? };
         let opts = unsafe { batch_options_from_c(opts)? };

@@ -3,14 +3,14 @@
 use std::ffi::{c_char, CString};
 use std::sync::atomic::AtomicBool;
 
-use neurobatch_core::output::OutputInfo;
-use neurobatch_core::result::ResultBlock;
 use crate::ffi::data_order::*;
 use crate::ffi::dtype::*;
 use crate::ffi::handle::{borrow, free, Handle};
+use crate::ffi::out_arg;
 use crate::ffi::result_view::nb_result_view;
 use crate::ffi::status::*;
-use crate::ffi::out_arg;
+use neurobatch_core::output::OutputInfo;
+use neurobatch_core::result::ResultBlock;
 
 /// An output file written (or found and skipped), as its sidecar describes it.
 /// Lent by an `nb_result_list`; valid as long as it. Fields are only ever appended.
@@ -101,7 +101,10 @@ pub unsafe extern "C" fn nb_result_list_get(results: *const nb_result_list, inde
     ffi_status!({
         let out = out_arg(out_view, "out_view")?;
         let r = unsafe { borrow(results, "results")? };
-        let v = r.views.get(index).ok_or_else(|| crate::ffi::error::Fail::Invalid(format!("result index {index} is out of range: there are {} results", r.views.len())))?;
+        let v = r
+            .views
+            .get(index)
+            .ok_or_else(|| crate::ffi::error::Fail::Invalid(format!("result index {index} is out of range: there are {} results", r.views.len())))?;
         out.write(v);
         Ok(NB_STATUS_OK)
     })
@@ -129,7 +132,10 @@ pub unsafe extern "C" fn nb_result_list_output(results: *const nb_result_list, i
     ffi_status!({
         let out = out_arg(out_info, "out_info")?;
         let r = unsafe { borrow(results, "results")? };
-        let v = r.outputs.get(index).ok_or_else(|| crate::ffi::error::Fail::Invalid(format!("output index {index} is out of range: there are {} outputs", r.outputs.len())))?;
+        let v = r
+            .outputs
+            .get(index)
+            .ok_or_else(|| crate::ffi::error::Fail::Invalid(format!("output index {index} is out of range: there are {} outputs", r.outputs.len())))?;
         out.write(v);
         Ok(NB_STATUS_OK)
     })

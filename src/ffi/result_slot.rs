@@ -73,13 +73,23 @@ pub(crate) unsafe fn slot_arg<'a>(out: *mut nb_result_slot) -> Result<BorrowedMu
 /// **Thread safety:** only on the thread running the callback that got `out`
 /// (elsewhere, or after the callback returned: `NB_STATUS_BAD_HANDLE`).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_result_slot_set(out: *mut nb_result_slot, dtype: nb_dtype, n_rows: usize, n_cols: usize, layout: nb_layout, data: *const c_void) -> nb_status {
+pub unsafe extern "C" fn nb_result_slot_set(
+    out: *mut nb_result_slot,
+    dtype: nb_dtype,
+    n_rows: usize,
+    n_cols: usize,
+    layout: nb_layout,
+    data: *const c_void,
+) -> nb_status {
     ffi_status!({
         let mut slot = unsafe { slot_arg(out)? };
         let made = (|| -> Result<ResultBlock, Fail> {
             let d = required_dtype(dtype, "dtype")?;
             let layout = layout_from_c(layout, "layout")?;
-            let n = n_rows.checked_mul(n_cols).and_then(|n| n.checked_mul(d.itemsize())).ok_or_else(|| Fail::Invalid(format!("a {n_rows} × {n_cols} result is too large")))?;
+            let n = n_rows
+                .checked_mul(n_cols)
+                .and_then(|n| n.checked_mul(d.itemsize()))
+                .ok_or_else(|| Fail::Invalid(format!("a {n_rows} × {n_cols} result is too large")))?;
             let bytes = unsafe { slice_arg(data.cast::<u8>(), n, "data")? };
             Ok(ResultBlock::from_bytes(d, n_rows, n_cols, layout, bytes)?)
         })();

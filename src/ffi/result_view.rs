@@ -3,11 +3,11 @@
 
 use std::ffi::{c_int, c_void};
 
-use neurobatch_core::result::ResultBlock;
 use crate::ffi::batch::nb_batch;
 use crate::ffi::dtype::*;
 use crate::ffi::result_slot::nb_result_slot;
 use crate::ffi::slice_arg;
+use neurobatch_core::result::ResultBlock;
 
 /// A read-only result: `n_rows × n_cols` values of `dtype`, row-major
 /// (`data[row * n_cols + col]`).
@@ -41,7 +41,12 @@ impl nb_result_view {
 ///
 /// **Thread safety:** may be called from any thread.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_result_view_trim_buffer(result: *const nb_result_view, batch: *const nb_batch, out: *mut nb_result_slot, user_data: *mut c_void) -> c_int {
+pub unsafe extern "C" fn nb_result_view_trim_buffer(
+    result: *const nb_result_view,
+    batch: *const nb_batch,
+    out: *mut nb_result_slot,
+    user_data: *mut c_void,
+) -> c_int {
     let _ = user_data;
     ffi_boundary!(-1, {
         let (Some(r), Some(b)) = (unsafe { result.as_ref() }, unsafe { batch.as_ref() }) else {

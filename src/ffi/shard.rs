@@ -3,11 +3,11 @@
 
 use std::ffi::c_char;
 
-use neurobatch_core::shard::{abort, finish};
 use crate::ffi::handle::give;
 use crate::ffi::result_list::nb_result_list;
 use crate::ffi::status::*;
 use crate::ffi::{optional_str, out_arg, path_arg};
+use neurobatch_core::shard::{abort, finish};
 
 /// How the shards of a sharded disk apply write the output (one of the
 /// `NB_SHARD_OUTPUT_` constants).
@@ -53,7 +53,12 @@ pub const NB_SHARD_OUTPUT_SAME_ROWS: nb_shard_output = 1;
 /// **Thread safety:** may be called from any thread; not concurrently with
 /// shards of the same run still running.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_shard_finish(output_path: *const c_char, shard_count: u64, run_id: *const c_char, out_results: *mut *mut nb_result_list) -> nb_status {
+pub unsafe extern "C" fn nb_shard_finish(
+    output_path: *const c_char,
+    shard_count: u64,
+    run_id: *const c_char,
+    out_results: *mut *mut nb_result_list,
+) -> nb_status {
     ffi_status!({
         let path = unsafe { path_arg(output_path, "output_path")? };
         let run = unsafe { optional_str(run_id, "run_id")? };

@@ -2,9 +2,9 @@
 
 use std::ffi::c_char;
 
-use neurobatch_core::sidecar::sidecar_path;
 use crate::ffi::status::*;
 use crate::ffi::{copy_out_str, out_arg, path_arg};
+use neurobatch_core::sidecar::sidecar_path;
 
 /// The sidecar YAML path of a data file: its last extension replaced by
 /// ".yaml" ("a/b.bin" -> "a/b.yaml", "x.dat" -> "x.yaml", "noext" -> "noext.yaml").

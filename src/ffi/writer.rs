@@ -4,19 +4,19 @@
 use std::ffi::{c_char, c_void};
 use std::sync::atomic::AtomicBool;
 
+use crate::ffi::data_order::*;
+use crate::ffi::dtype::*;
+use crate::ffi::error::Fail;
+use crate::ffi::handle::{borrow_mut, free, give, Handle};
+use crate::ffi::if_file_exists::{if_exists_from_c, nb_if_file_exists};
+use crate::ffi::layout::*;
+use crate::ffi::result_list::nb_result_list;
+use crate::ffi::status::*;
+use crate::ffi::{out_arg, path_arg, slice_arg};
 use neurobatch_core::dtype::DataOrder;
 use neurobatch_core::output::{check_output_path, resolve_existing};
 use neurobatch_core::protect::{protected_files_of, ProtectedSet};
 use neurobatch_core::writer::Writer;
-use crate::ffi::if_file_exists::{if_exists_from_c, nb_if_file_exists};
-use crate::ffi::data_order::*;
-use crate::ffi::dtype::*;
-use crate::ffi::layout::*;
-use crate::ffi::error::Fail;
-use crate::ffi::handle::{borrow_mut, free, give, Handle};
-use crate::ffi::result_list::nb_result_list;
-use crate::ffi::status::*;
-use crate::ffi::{out_arg, path_arg, slice_arg};
 
 /// An output being written: blocks are appended to a temporary file beside
 /// the output; `nb_writer_finish` publishes data and sidecar atomically;
@@ -56,7 +56,12 @@ const _: fn() = || {
 ///
 /// **Thread safety:** may be called from any thread.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_writer_check_path(output_path: *const c_char, input_path: *const c_char, if_file_exists: nb_if_file_exists, out_skip: *mut bool) -> nb_status {
+pub unsafe extern "C" fn nb_writer_check_path(
+    output_path: *const c_char,
+    input_path: *const c_char,
+    if_file_exists: nb_if_file_exists,
+    out_skip: *mut bool,
+) -> nb_status {
     ffi_status!({
         let out = out_arg(out_skip, "out_skip")?;
         let output = unsafe { path_arg(output_path, "output_path")? };
@@ -88,11 +93,19 @@ pub unsafe extern "C" fn nb_writer_check_path(output_path: *const c_char, input_
 /// **Ownership:** free with `nb_writer_free` (after `nb_writer_finish`, or to abandon).
 /// **Thread safety:** may be called from any thread.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_writer_open(output_path: *const c_char, order: nb_data_order, n_channels: usize, dtype: nb_dtype, out_writer: *mut *mut nb_writer) -> nb_status {
+pub unsafe extern "C" fn nb_writer_open(
+    output_path: *const c_char,
+    order: nb_data_order,
+    n_channels: usize,
+    dtype: nb_dtype,
+    out_writer: *mut *mut nb_writer,
+) -> nb_status {
     ffi_status!({
         let out = out_arg(out_writer, "out_writer")?;
         let path = unsafe { path_arg(output_path, "output_path")? };
-        let order: DataOrder = optional_order(order, "order")?.ok_or_else(|| Fail::Status(NB_STATUS_BAD_DATA_ORDER, "order is NB_DATA_ORDER_UNSET (0); expected NB_DATA_ORDER_SAMPLES (1) or NB_DATA_ORDER_CHANNELS (2)".into()))?;
+        let order: DataOrder = optional_order(order, "order")?.ok_or_else(|| {
+            Fail::Status(NB_STATUS_BAD_DATA_ORDER, "order is NB_DATA_ORDER_UNSET (0); expected NB_DATA_ORDER_SAMPLES (1) or NB_DATA_ORDER_CHANNELS (2)".into())
+        })?;
         let dtype = required_dtype(dtype, "dtype")?;
         let w = Writer::create(&path, order, n_channels, dtype, &ProtectedSet::default())?;
         give(nb_writer { inner: Some(w), poisoned: AtomicBool::new(false) }, out);
@@ -100,10 +113,19 @@ pub unsafe extern "C" fn nb_writer_open(output_path: *const c_char, order: nb_da
     })
 }
 
-fn block_args<'a>(dtype: nb_dtype, n_rows: usize, n_cols: usize, layout: nb_layout, data: *const c_void) -> Result<(neurobatch_core::dtype::Dtype, neurobatch_core::dtype::Layout, &'a [u8]), Fail> {
+fn block_args<'a>(
+    dtype: nb_dtype,
+    n_rows: usize,
+    n_cols: usize,
+    layout: nb_layout,
+    data: *const c_void,
+) -> Result<(neurobatch_core::dtype::Dtype, neurobatch_core::dtype::Layout, &'a [u8]), Fail> {
     let d = required_dtype(dtype, "dtype")?;
     let layout = layout_from_c(layout, "layout")?;
-    let n = n_rows.checked_mul(n_cols).and_then(|n| n.checked_mul(d.itemsize())).ok_or_else(|| Fail::Invalid(format!("a {n_rows} × {n_cols} block is too large")))?;
+    let n = n_rows
+        .checked_mul(n_cols)
+        .and_then(|n| n.checked_mul(d.itemsize()))
+        .ok_or_else(|| Fail::Invalid(format!("a {n_rows} × {n_cols} block is too large")))?;
     Ok((d, layout, unsafe { slice_arg(data.cast::<u8>(), n, "data")? }))
 }
 
@@ -122,7 +144,14 @@ fn live(w: &mut nb_writer) -> Result<&mut Writer, Fail> {
 ///
 /// **Thread safety:** must not be called on one writer from two threads at once.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_writer_append(writer: *mut nb_writer, dtype: nb_dtype, n_rows: usize, n_cols: usize, layout: nb_layout, data: *const c_void) -> nb_status {
+pub unsafe extern "C" fn nb_writer_append(
+    writer: *mut nb_writer,
+    dtype: nb_dtype,
+    n_rows: usize,
+    n_cols: usize,
+    layout: nb_layout,
+    data: *const c_void,
+) -> nb_status {
     ffi_status!({
         let mut w = unsafe { borrow_mut(writer, "writer")? };
         let (d, layout, bytes) = block_args(dtype, n_rows, n_cols, layout, data)?;
@@ -141,7 +170,15 @@ pub unsafe extern "C" fn nb_writer_append(writer: *mut nb_writer, dtype: nb_dtyp
 ///
 /// **Thread safety:** must not be called on one writer from two threads at once.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nb_writer_append_channel(writer: *mut nb_writer, position: usize, dtype: nb_dtype, n_rows: usize, n_cols: usize, layout: nb_layout, data: *const c_void) -> nb_status {
+pub unsafe extern "C" fn nb_writer_append_channel(
+    writer: *mut nb_writer,
+    position: usize,
+    dtype: nb_dtype,
+    n_rows: usize,
+    n_cols: usize,
+    layout: nb_layout,
+    data: *const c_void,
+) -> nb_status {
     ffi_status!({
         let mut w = unsafe { borrow_mut(writer, "writer")? };
         let (d, layout, bytes) = block_args(dtype, n_rows, n_cols, layout, data)?;

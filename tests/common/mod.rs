@@ -79,14 +79,35 @@ pub fn at(dtype: Dtype, data: &[u8], layout: neurobatch_core::Layout, n_rows: us
 /// Checks a block against the fixture: block row r is observation
 /// `first + r - buffer`, zero outside `[0, n_obs)`.
 #[allow(clippy::too_many_arguments)]
-pub fn check_block(dtype: Dtype, n_ch: usize, n_obs: u64, data: &[u8], layout: neurobatch_core::Layout, n_rows: usize, channels: &[usize], first: u64, buffer: u64) {
+pub fn check_block(
+    dtype: Dtype,
+    n_ch: usize,
+    n_obs: u64,
+    data: &[u8],
+    layout: neurobatch_core::Layout,
+    n_rows: usize,
+    channels: &[usize],
+    first: u64,
+    buffer: u64,
+) {
     check_block_edge(dtype, n_ch, n_obs, data, layout, n_rows, channels, first, buffer, neurobatch_core::Edge::Zeros)
 }
 
 /// As `check_block`, with rows beyond the edges as `edge` defines them
 /// (reference: numpy's pad modes constant/reflect/edge, written out here).
 #[allow(clippy::too_many_arguments)]
-pub fn check_block_edge(dtype: Dtype, n_ch: usize, n_obs: u64, data: &[u8], layout: neurobatch_core::Layout, n_rows: usize, channels: &[usize], first: u64, buffer: u64, edge: neurobatch_core::Edge) {
+pub fn check_block_edge(
+    dtype: Dtype,
+    n_ch: usize,
+    n_obs: u64,
+    data: &[u8],
+    layout: neurobatch_core::Layout,
+    n_rows: usize,
+    channels: &[usize],
+    first: u64,
+    buffer: u64,
+    edge: neurobatch_core::Edge,
+) {
     assert_eq!(data.len(), n_rows * channels.len() * dtype.itemsize());
     let n = n_obs as i64;
     let source = |s: i64| -> Option<u64> {

@@ -151,7 +151,10 @@ pub fn locate(path: &Path, stream: Option<&StreamSel>) -> Result<Located> {
         }
     }
     if stream.is_some() {
-        return Err(Error::InvalidArgument(format!("a stream was chosen but {} is not an Open Ephys recording (structure.oebin or continuous.dat)", show(path))));
+        return Err(Error::InvalidArgument(format!(
+            "a stream was chosen but {} is not an Open Ephys recording (structure.oebin or continuous.dat)",
+            show(path)
+        )));
     }
     let meta = path.with_extension("meta");
     if path.extension().is_some_and(|e| e == "bin") && meta.is_file() {

@@ -105,7 +105,9 @@ pub(super) fn open(oebin: &Path, sel: StreamSel) -> Result<Located> {
     let names: Vec<String> = doc.continuous.iter().map(|s| s.folder_name.trim_end_matches('/').to_string()).collect();
     let index = match &sel {
         StreamSel::Index(i) if *i < doc.continuous.len() => *i,
-        StreamSel::Index(i) => return Err(invalid(format!("stream {i} does not exist: the recording has {} continuous stream(s): {}", names.len(), names.join(", ")))),
+        StreamSel::Index(i) => {
+            return Err(invalid(format!("stream {i} does not exist: the recording has {} continuous stream(s): {}", names.len(), names.join(", "))))
+        }
         StreamSel::Name(n) => doc
             .continuous
             .iter()

@@ -205,11 +205,9 @@ pub fn spikeglx_values(meta: &HashMap<String, String>) -> std::result::Result<Sp
     };
     // Bounded like a file's channel count, so a corrupt count cannot make
     // the channel list below absurdly long.
-    let n_acquired = acquired
-        .iter()
-        .try_fold(0usize, |sum, &n| sum.checked_add(n))
-        .filter(|&n| n <= crate::select::MAX_CHANNELS)
-        .ok_or_else(|| format!("{counts_key}={} counts more than {} channels", meta.get(counts_key).map_or("?", String::as_str), crate::select::MAX_CHANNELS))?;
+    let n_acquired = acquired.iter().try_fold(0usize, |sum, &n| sum.checked_add(n)).filter(|&n| n <= crate::select::MAX_CHANNELS).ok_or_else(|| {
+        format!("{counts_key}={} counts more than {} channels", meta.get(counts_key).map_or("?", String::as_str), crate::select::MAX_CHANNELS)
+    })?;
     let ranges = saved_ranges(meta, n_acquired, counts_key)?;
     // Counted before the list is made: a long list of ranges stays cheap.
     let n_listed = ranges.iter().fold(0usize, |n, r| n.saturating_add(r.end() - r.start() + 1));
@@ -253,7 +251,13 @@ pub fn spikeglx_values(meta: &HashMap<String, String>) -> std::result::Result<Sp
 /// NI-DAQ and OneBox: `Vmax / Imax (32768 by default) / gain × 1e6` for the
 /// analog blocks (the first `gains.len()`, each with its gain key or 1), 1
 /// for the digital blocks after them.
-fn daq_scales(meta: &HashMap<String, String>, placed: &[(usize, usize)], range_key: &str, max_key: &str, gains: &[Option<&str>]) -> std::result::Result<Scales, String> {
+fn daq_scales(
+    meta: &HashMap<String, String>,
+    placed: &[(usize, usize)],
+    range_key: &str,
+    max_key: &str,
+    gains: &[Option<&str>],
+) -> std::result::Result<Scales, String> {
     let analog = |b: usize| b < gains.len();
     if !placed.iter().any(|&(b, _)| analog(b)) {
         return Ok(Scales::Known(vec![1.0; placed.len()]));

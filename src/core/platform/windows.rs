@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 
 use windows_sys::Win32::Foundation::HANDLE;
 use windows_sys::Win32::Storage::FileSystem::{
-    FileRenameInfoEx, FlushFileBuffers, GetFileInformationByHandle, GetFileType, MoveFileExW, SetFileInformationByHandle, BY_HANDLE_FILE_INFORMATION,
-    DELETE, FILE_FLAG_BACKUP_SEMANTICS, FILE_GENERIC_WRITE, FILE_RENAME_INFO, FILE_RENAME_INFO_0, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE,
-    FILE_TYPE_DISK, MOVEFILE_REPLACE_EXISTING, MOVEFILE_WRITE_THROUGH,
+    FileRenameInfoEx, FlushFileBuffers, GetFileInformationByHandle, GetFileType, MoveFileExW, SetFileInformationByHandle, BY_HANDLE_FILE_INFORMATION, DELETE,
+    FILE_FLAG_BACKUP_SEMANTICS, FILE_GENERIC_WRITE, FILE_RENAME_INFO, FILE_RENAME_INFO_0, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, FILE_TYPE_DISK,
+    MOVEFILE_REPLACE_EXISTING, MOVEFILE_WRITE_THROUGH,
 };
 
 use super::{FileId, FileKind};
@@ -208,7 +208,9 @@ pub fn max_name_len(_dir: &Path) -> usize {
 }
 
 pub fn path_from_bytes(bytes: &[u8]) -> Result<PathBuf, String> {
-    std::str::from_utf8(bytes).map(PathBuf::from).map_err(|e| format!("is not valid UTF-8 (invalid byte at offset {}); paths are UTF-8 on Windows", e.valid_up_to()))
+    std::str::from_utf8(bytes)
+        .map(PathBuf::from)
+        .map_err(|e| format!("is not valid UTF-8 (invalid byte at offset {}); paths are UTF-8 on Windows", e.valid_up_to()))
 }
 
 pub fn path_bytes(path: &Path) -> Cow<'_, [u8]> {

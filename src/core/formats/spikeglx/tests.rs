@@ -165,20 +165,23 @@ fn phase_3a() {
     for c in 0..384 {
         imro += &format!("({c} 0 0 {} 250)", if c == 0 { 2500 } else { 500 });
     }
-    let pairs = set(Vec::new(), &[
-        ("acqApLfSy", "384,384,1"),
-        ("appVersion", "20180525"),
-        ("imAiRangeMax", "0.6"),
-        ("imAiRangeMin", "-0.6"),
-        ("imProbeOpt", "3"),
-        ("imProbeSN", "513180531"),
-        ("imSampRate", "30000"),
-        ("nSavedChans", "385"),
-        ("snsApLfSy", "384,0,1"),
-        ("snsSaveChanSubset", "0:383,768"),
-        ("typeThis", "imec"),
-        ("~imroTbl", &imro),
-    ]);
+    let pairs = set(
+        Vec::new(),
+        &[
+            ("acqApLfSy", "384,384,1"),
+            ("appVersion", "20180525"),
+            ("imAiRangeMax", "0.6"),
+            ("imAiRangeMin", "-0.6"),
+            ("imProbeOpt", "3"),
+            ("imProbeSN", "513180531"),
+            ("imSampRate", "30000"),
+            ("nSavedChans", "385"),
+            ("snsApLfSy", "384,0,1"),
+            ("snsSaveChanSubset", "0:383,768"),
+            ("typeThis", "imec"),
+            ("~imroTbl", &imro),
+        ],
+    );
     let s = values(&pairs);
     // Imax 512 (3A guide): 0.6 / 512 / 500 x 1e6 = 2.34375; channel 0 at 2500: 0.46875
     assert!(close(known(&s)[1], 2.34375) && close(known(&s)[0], 0.46875));
@@ -262,11 +265,8 @@ fn np2_single_and_four_shank_old_metadata_fixed_gain_80() {
 #[test]
 fn np2_four_shank_subset() {
     // Shank 0's first 96 channels and the SY word.
-    let s = values(&np2("24", "0.5", "8192", imro_4field_shank("24", 384), &[
-        ("nSavedChans", "97"),
-        ("snsApLfSy", "96,0,1"),
-        ("snsSaveChanSubset", "0:95,384"),
-    ]));
+    let s =
+        values(&np2("24", "0.5", "8192", imro_4field_shank("24", 384), &[("nSavedChans", "97"), ("snsApLfSy", "96,0,1"), ("snsSaveChanSubset", "0:95,384")]));
     assert_eq!(runs(&s.kinds), [(Neural, 96), (Digital, 1)]);
     assert!(close(known(&s)[95], 0.762939453125));
 }
@@ -282,12 +282,13 @@ fn np2_2b_probes_gain_100() {
         assert!(close(known(&with_key)[0], 3.02734375) && close(known(&old)[0], 3.02734375), "type {ty}");
     }
     // A subset: channels 0-35, 72-95, 192-227, 264-287 and SY (120 + 1).
-    let s = values(&np2("2013", "0.62", "2048", imro_4field_shank("2013", 384), &[
-        ("imChan0apGain", "100"),
-        ("nSavedChans", "121"),
-        ("snsApLfSy", "120,0,1"),
-        ("snsSaveChanSubset", "0:35,72:95,192:227,264:287,384"),
-    ]));
+    let s = values(&np2(
+        "2013",
+        "0.62",
+        "2048",
+        imro_4field_shank("2013", 384),
+        &[("imChan0apGain", "100"), ("nSavedChans", "121"), ("snsApLfSy", "120,0,1"), ("snsSaveChanSubset", "0:35,72:95,192:227,264:287,384")],
+    ));
     assert_eq!(runs(&s.kinds), [(Neural, 120), (Digital, 1)]);
     assert!(close(known(&s)[119], 3.02734375) && known(&s)[120] == 1.0);
 }
@@ -295,12 +296,13 @@ fn np2_2b_probes_gain_100() {
 #[test]
 fn np2_exported_without_sync() {
     // An export that dropped the SY word: acquired 384,0,1, saved 384,0,0.
-    let s = values(&np2("2013", "0.62", "2048", imro_4field_shank("2013", 384), &[
-        ("imChan0apGain", "100"),
-        ("nSavedChans", "384"),
-        ("snsApLfSy", "384,0,0"),
-        ("snsSaveChanSubset", "0:383"),
-    ]));
+    let s = values(&np2(
+        "2013",
+        "0.62",
+        "2048",
+        imro_4field_shank("2013", 384),
+        &[("imChan0apGain", "100"), ("nSavedChans", "384"), ("snsApLfSy", "384,0,0"), ("snsSaveChanSubset", "0:383")],
+    ));
     assert_eq!(runs(&s.kinds), [(Neural, 384)]);
     // The last channel is an electrode, not a sync word: 3.02734375
     assert!(close(known(&s)[383], 3.02734375));
@@ -309,13 +311,13 @@ fn np2_exported_without_sync() {
 #[test]
 fn quad_base_2020() {
     // Four shanks of 384 and four SY words (one per shank): 1540 channels.
-    let pairs = np2("2020", "0.62", "2048", imro_4field_shank("2020", 1536), &[
-        ("acqApLfSy", "1536,0,4"),
-        ("imChan0apGain", "100"),
-        ("nSavedChans", "1540"),
-        ("snsApLfSy", "1536,0,4"),
-        ("snsSaveChanSubset", "0:1539"),
-    ]);
+    let pairs = np2(
+        "2020",
+        "0.62",
+        "2048",
+        imro_4field_shank("2020", 1536),
+        &[("acqApLfSy", "1536,0,4"), ("imChan0apGain", "100"), ("nSavedChans", "1540"), ("snsApLfSy", "1536,0,4"), ("snsSaveChanSubset", "0:1539")],
+    );
     let s = values(&pairs);
     assert_eq!(runs(&s.kinds), [(Neural, 1536), (Digital, 4)]);
     // 0.62 / 2048 / 100 x 1e6 = 3.02734375 (not 80: that would give 3.784...)
@@ -385,13 +387,10 @@ fn nidq_subset() {
 #[test]
 fn nidq_xa_only_old_metadata() {
     // 2019: 8 XA inputs and a digital word, no niMaxInt (guide: 32768); XA gain 1.
-    let s = values(&without(nidq(&[
-        ("acqMnMaXaDw", "0,0,8,1"),
-        ("snsMnMaXaDw", "0,0,8,1"),
-        ("nSavedChans", "9"),
-        ("niAiRangeMax", "2"),
-        ("appVersion", "20190327"),
-    ]), "niMaxInt"));
+    let s = values(&without(
+        nidq(&[("acqMnMaXaDw", "0,0,8,1"), ("snsMnMaXaDw", "0,0,8,1"), ("nSavedChans", "9"), ("niAiRangeMax", "2"), ("appVersion", "20190327")]),
+        "niMaxInt",
+    ));
     assert_eq!(runs(&s.kinds), [(Analog, 8), (Digital, 1)]);
     // 2 / 32768 x 1e6 = 61.03515625 uV
     assert!(close(known(&s)[0], 61.03515625) && known(&s)[8] == 1.0);
@@ -403,17 +402,20 @@ fn nidq_xa_only_old_metadata() {
 #[test]
 fn onebox_adc_stream() {
     // obx: 11 XA inputs, 1 XD word, 1 SY word; V = i x 5 / 32768.
-    let pairs = set(Vec::new(), &[
-        ("acqXaDwSy", "11,1,1"),
-        ("nSavedChans", "13"),
-        ("obAiRangeMax", "5.0"),
-        ("obAiRangeMin", "-5.0"),
-        ("obMaxInt", "32768"),
-        ("obSampRate", "30300.5"),
-        ("snsSaveChanSubset", "all"),
-        ("snsXaDwSy", "11,1,1"),
-        ("typeThis", "obx"),
-    ]);
+    let pairs = set(
+        Vec::new(),
+        &[
+            ("acqXaDwSy", "11,1,1"),
+            ("nSavedChans", "13"),
+            ("obAiRangeMax", "5.0"),
+            ("obAiRangeMin", "-5.0"),
+            ("obMaxInt", "32768"),
+            ("obSampRate", "30300.5"),
+            ("snsSaveChanSubset", "all"),
+            ("snsXaDwSy", "11,1,1"),
+            ("typeThis", "obx"),
+        ],
+    );
     let s = values(&pairs);
     assert_eq!(runs(&s.kinds), [(Analog, 11), (Digital, 2)]);
     // 5 / 32768 x 1e6 = 152.587890625 uV
