@@ -141,7 +141,7 @@ const SECTIONS: &[(&str, &str, &[&str])] = &[
     (
         "Batch options and plans",
         "How a recording is walked: traversal, time range, channels, buffer rows\n * and max_memory, planned exactly as YASS plans them.",
-        &["NB_BATCH_OPTIONS_VERSION", "nb_batch_options", "nb_batch_options_", "nb_traversal", "NB_TRAVERSAL_", "nb_edge", "NB_EDGE_", "NB_TO_END", "nb_reader_plan"],
+        &["NB_BATCH_OPTIONS_VERSION", "nb_batch_options", "nb_batch_options_", "nb_traversal", "NB_TRAVERSAL_", "nb_edge", "NB_EDGE_", "nb_read_ahead", "NB_READ_AHEAD_", "NB_TO_END", "nb_reader_plan"],
     ),
     (
         "Cursors and batches",
@@ -191,7 +191,7 @@ fn declared_name(decl: &str) -> String {
         return first.trim_end_matches(';').rsplit(' ').next().map(word).unwrap_or_default();
     }
     let open = first.find('(').unwrap_or(first.len());
-    first[..open].rsplit(|c: char| c == ' ' || c == '*').next().map(word).unwrap_or_default()
+    first[..open].rsplit([' ', '*']).next().map(word).unwrap_or_default()
 }
 
 fn kind_rank(decl: &str) -> u8 {

@@ -1,22 +1,29 @@
-//! One benchmark case per run, for benches/run.py: warms up once, then
-//! times `--reps` repetitions and prints one JSON line
-//! `{"case": ..., "seconds": [...], "bytes": ..., ...}`. Peak memory is
-//! measured by the driver (wait4), so every case runs in its own process.
+//! One benchmark case per run, for benches/run.py: times `--reps`
+//! repetitions (default 1: a fresh process runs the case once, as a user's
+//! program would; `--warmup` adds an untimed run first) and prints one JSON
+//! line `{"case": ..., "seconds": [...], "bytes": ..., ...}` with the
+//! process's peak resident memory (VmHWM) and peak anonymous memory
+//! (RssAnon, sampled every 2 ms: file-backed mapped pages are page cache,
+//! not the library's memory). `--cold FILE` drops FILE's pages from the
+//! page cache before each repetition (posix_fadvise DONTNEED).
 //!
+//!   nb_bench evict FILE
 //!   nb_bench pread_floor FILE [CHUNK]
 //!   nb_bench write_floor BYTES OUTPUT
 //!   nb_bench memcpy_floor BYTES [CHUNK]
-//!   nb_bench multi FILE ORDER MAX_MEMORY CHANNELS(all|0,1,2) LAYOUT(sample|channel)
+//!   nb_bench multi FILE ORDER MAX_MEMORY CHANNELS(all|0,1,2) LAYOUT(sample|channel) [READ_AHEAD(on|off)]
 //!   nb_bench single_sweep FILE MAX_MEMORY
 //!   nb_bench apply_f32 FILE MAX_MEMORY OUTPUT
-//!   nb_bench threads FILE MAX_MEMORY N_THREADS WORK
+//!   nb_bench convert FILE MAX_MEMORY OUTPUT
+//!   nb_bench compute FILE MAX_MEMORY N_THREADS WORK [READ_AHEAD(on|off)]
 //!   nb_bench tiny FILE ROWS
 
 use std::ffi::CString;
 use std::fs::File;
 use std::ptr::{null, null_mut};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use neurobatch::ffi::*;
 use neurobatch_core::apply::{apply, ApplyOptions, CallOutput, Mode};
@@ -37,11 +44,29 @@ fn order_of(s: &str) -> DataOrder {
     DataOrder::parse(s).unwrap()
 }
 
-/// Runs `f` once to warm up, then `reps` times, timing each.
-fn timed(reps: usize, mut f: impl FnMut()) -> Vec<f64> {
-    f();
-    (0..reps)
+/// How repetitions run: how many, whether an untimed one comes first, and
+/// which file is evicted from the page cache before each.
+struct Reps {
+    n: usize,
+    warmup: bool,
+    cold: Option<String>,
+}
+
+fn evict(path: &str) {
+    let f = File::open(path).unwrap();
+    neurobatch_core::platform::evict_from_page_cache(&f).expect("posix_fadvise(DONTNEED)");
+}
+
+/// Runs `f` `reps.n` times (after an untimed run with `warmup`), timing each.
+fn timed(reps: &Reps, mut f: impl FnMut()) -> Vec<f64> {
+    if reps.warmup {
+        f();
+    }
+    (0..reps.n)
         .map(|_| {
+            if let Some(p) = &reps.cold {
+                evict(p);
+            }
             let t = Instant::now();
             f();
             t.elapsed().as_secs_f64()
@@ -49,16 +74,43 @@ fn timed(reps: usize, mut f: impl FnMut()) -> Vec<f64> {
         .collect()
 }
 
+/// The largest RssAnon seen by a thread sampling /proc/self/status.
+static PEAK_ANON_KIB: AtomicU64 = AtomicU64::new(0);
+
+fn sample_anon_memory() {
+    std::thread::spawn(|| loop {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        if let Some(kib) = status.lines().find_map(|l| l.strip_prefix("RssAnon:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()) {
+            PEAK_ANON_KIB.fetch_max(kib, Ordering::Relaxed);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    });
+}
+
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mut reps = 5;
+    let mut reps = Reps { n: 1, warmup: false, cold: None };
     if let Some(i) = args.iter().position(|a| a == "--reps") {
-        reps = args[i + 1].parse().unwrap();
+        reps.n = args[i + 1].parse().unwrap();
         args.drain(i..i + 2);
     }
+    if let Some(i) = args.iter().position(|a| a == "--warmup") {
+        reps.warmup = true;
+        args.remove(i);
+    }
+    if let Some(i) = args.iter().position(|a| a == "--cold") {
+        reps.cold = Some(args[i + 1].clone());
+        args.drain(i..i + 2);
+    }
+    let reps = &reps;
+    sample_anon_memory();
     let case = args[0].clone();
     let mut extra = String::new();
     let (seconds, bytes): (Vec<f64>, u64) = match case.as_str() {
+        "evict" => {
+            evict(&args[1]);
+            (vec![0.0], 0)
+        }
         "pread_floor" => {
             // The whole file into a reused page-aligned buffer, CHUNK bytes
             // (default 300 MB) at a time, each read placed at in-buffer
@@ -128,7 +180,8 @@ fn main() {
             let max_memory = parse_max_memory(&args[3]).unwrap();
             let channels = if args[4] == "all" { ChannelSel::All } else { ChannelSel::List(args[4].split(',').map(|c| c.parse().unwrap()).collect()) };
             let layout = if args[5] == "channel" { Layout::ChannelMajor } else { Layout::SampleMajor };
-            let opts = BatchOptions { max_memory, channels, layout, ..Default::default() };
+            let read_ahead = args.get(6).map(|a| a == "on");
+            let opts = BatchOptions { max_memory, channels, layout, read_ahead, ..Default::default() };
             let mut cursor = Cursor::new(r.clone(), &opts).unwrap();
             let mut checksum = 0u64;
             let s = timed(reps, || {
@@ -169,19 +222,39 @@ fn main() {
                 Ok(CallOutput { code: 0, result: Some(ResultBlock::from_bytes(b.dtype, b.info.n_rows, b.channels.len(), b.layout, b.data)?) })
             };
             let s = timed(reps, || {
-                apply(&r, &batch, &opts, &f, None, None).unwrap();
+                apply(&r, &batch, &opts, Some(&f), None, None).unwrap();
             });
             (s, r.file_size())
         }
-        "threads" => {
-            // A compute-bound callback: `work` passes of arithmetic over every value.
+        "convert" => {
+            // No function: every batch itself, cast to float32, written to OUTPUT.
+            let r = open(&args[1], DataOrder::Samples);
+            let max_memory = parse_max_memory(&args[2]).unwrap();
+            let out = std::path::PathBuf::from(&args[3]);
+            let batch = BatchOptions { max_memory, ..Default::default() };
+            let opts = ApplyOptions { mode: Mode::Disk { path: out.clone(), if_exists: Default::default() }, cast: Some(Dtype::F32), ..Default::default() };
+            let s = timed(reps, || {
+                apply(&r, &batch, &opts, None, None, None).unwrap();
+            });
+            let _ = std::fs::remove_file(&out);
+            let _ = std::fs::remove_file(out.with_extension("yaml"));
+            (s, r.file_size())
+        }
+        "compute" => {
+            // A compute-bound callback: `work` passes of arithmetic over every
+            // value. Reports the time spent inside the callbacks (the compute
+            // alone) and the plan, from which the driver computes what the
+            // workers could at best gain.
             let r = open(&args[1], DataOrder::Samples);
             let max_memory = parse_max_memory(&args[2]).unwrap();
             let n_threads: usize = arg(&args, 3, "n_threads");
             let work: usize = arg(&args, 4, "work");
-            let batch = BatchOptions { max_memory, ..Default::default() };
+            let read_ahead = args.get(5).map(|a| a == "on");
+            let batch = BatchOptions { max_memory, read_ahead, ..Default::default() };
             let opts = ApplyOptions { n_threads, ..Default::default() };
+            let inside_ns = AtomicU64::new(0);
             let f = |b: &Batch<'_>, _: Option<&ResultBlock>| {
+                let t = Instant::now();
                 let v: &[i16] = bytemuck::cast_slice(b.data);
                 let mut acc = 0.0f64;
                 for k in 0..work {
@@ -189,11 +262,16 @@ fn main() {
                         acc += (x as f64 * (k + 1) as f64).sqrt().abs() * (i & 7) as f64;
                     }
                 }
+                inside_ns.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
                 Ok(CallOutput { code: 0, result: Some(ResultBlock::from_bytes(Dtype::F64, 1, 1, Layout::SampleMajor, &acc.to_le_bytes())?) })
             };
             let s = timed(reps, || {
-                apply(&r, &batch, &opts, &f, None, None).unwrap();
+                inside_ns.store(0, Ordering::Relaxed);
+                apply(&r, &batch, &opts, Some(&f), None, None).unwrap();
             });
+            let plan = Plan::new(&r, &batch).unwrap();
+            let rows: Vec<String> = (0..plan.n_batches).map(|i| plan.batch(i)).map(|b| (b.stop - b.start).to_string()).collect();
+            extra = format!(", \"callback_s\": {:.6}, \"batch_rows\": [{}]", inside_ns.load(Ordering::Relaxed) as f64 / 1e9, rows.join(", "));
             (s, r.file_size())
         }
         "tiny" => {
@@ -239,7 +317,13 @@ fn main() {
         other => panic!("unknown case {other}"),
     };
     let list: Vec<String> = seconds.iter().map(|s| format!("{s:.6}")).collect();
-    println!("{{\"case\": \"{case}\", \"seconds\": [{}], \"bytes\": {bytes}, \"peak_rss_kib\": {}{extra}}}", list.join(", "), peak_rss_kib());
+    std::thread::sleep(Duration::from_millis(5)); // a last sample of RssAnon
+    println!(
+        "{{\"case\": \"{case}\", \"seconds\": [{}], \"bytes\": {bytes}, \"peak_rss_kib\": {}, \"peak_anon_kib\": {}{extra}}}",
+        list.join(", "),
+        peak_rss_kib(),
+        PEAK_ANON_KIB.load(Ordering::Relaxed)
+    );
 }
 
 /// VmHWM: this process's peak resident memory. (getrusage would also count

@@ -1,5 +1,5 @@
-"""The peers of the benchmark, one case per run, printing the same JSON line
-as nb_bench: numpy.memmap used as YASS uses it (batches copied out of a
+"""The peers of the benchmark, one case per run (a fresh process, no warm-up
+unless --warmup), printing the same JSON line as nb_bench: numpy.memmap used as YASS uses it (batches copied out of a
 whole-file map), and SpikeInterface (read_binary().get_traces and
 write_binary_recording). Run by run.py inside its virtual environment.
 
@@ -8,15 +8,31 @@ write_binary_recording). Run by run.py inside its virtual environment.
 import json
 import os
 import sys
+import threading
 import time
 
 import numpy as np
 
 N_CH = 385
+WARMUP = False
+PEAK_ANON_KIB = [0]
+
+
+def sample_anon_memory():
+    """The largest RssAnon, sampled every 2 ms (file-backed pages of a
+    memmap are page cache, not the program's memory)."""
+    def loop():
+        while True:
+            for line in open("/proc/self/status"):
+                if line.startswith("RssAnon:"):
+                    PEAK_ANON_KIB[0] = max(PEAK_ANON_KIB[0], int(line.split()[1]))
+            time.sleep(0.002)
+    threading.Thread(target=loop, daemon=True).start()
 
 
 def timed(reps, f):
-    f()
+    if WARMUP:
+        f()
     out = []
     for _ in range(reps):
         t = time.perf_counter()
@@ -30,11 +46,16 @@ def rows_for(max_memory, n_sel, itemsize=2):
 
 
 def main(argv):
-    reps = 5
+    global WARMUP
+    reps = 1
     if "--reps" in argv:
         i = argv.index("--reps")
         reps = int(argv[i + 1])
         del argv[i:i + 2]
+    if "--warmup" in argv:
+        argv.remove("--warmup")
+        WARMUP = True
+    sample_anon_memory()
     case, path = argv[0], argv[1]
     size = os.path.getsize(path)
     n_obs = size // (N_CH * 2)
@@ -99,7 +120,9 @@ def main(argv):
         os.remove(out)
     else:
         raise SystemExit(f"unknown case {case}")
-    print(json.dumps({"case": case, "seconds": seconds, "bytes": size, "sink": sink[0], "peak_rss_kib": peak_rss_kib(), **extra}))
+    time.sleep(0.005)
+    print(json.dumps({"case": case, "seconds": seconds, "bytes": size, "sink": sink[0], "peak_rss_kib": peak_rss_kib(),
+                      "peak_anon_kib": PEAK_ANON_KIB[0], **extra}))
 
 
 def peak_rss_kib():

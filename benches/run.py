@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
 """neurobatch benchmark: every case for neurobatch and for its peers, in one
 run, on the same Neuropixels-shaped recording (int16, 385 channels) in both
-data orders. Prints one table (GB/s of input, peak resident memory, ratio
-neurobatch / peer, target) and writes the same as JSON.
+data orders. Prints one table (GB/s of input or seconds, peak resident and
+anonymous memory, ratio against the peer or floor measured in the same run,
+target) and writes the same as JSON.
 
     python3 benches/run.py [--size-gb 2] [--reps 5] [--dir DIR] [--json PATH]
 
 Run it through `bash benches/run.sh`, which builds neurobatch and installs
 the peers (numpy, SpikeInterface) into the benchmark's own virtual environment.
-Each case runs in its own process and reports its peak RSS (VmHWM), and
-timings are the median of --reps repetitions after one warm-up repetition.
+Every repetition of every case is a fresh process that runs the case once,
+as a user's program does (warm-ups inside one process hide first-touch
+costs); timings are the median of --reps processes, memory their maximum:
+peak RSS (VmHWM) and peak RssAnon (file-backed mapped pages are page cache,
+not the program's memory). "cold" cases drop the file's pages from the page
+cache (posix_fadvise DONTNEED) before each process; the others run with the
+file in the page cache.
 """
 import argparse
 import datetime
@@ -65,16 +71,40 @@ def warm(path):
             pass
 
 
-def run_case(cmd, reps):
-    proc = subprocess.Popen(cmd + ["--reps", str(reps)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def run_once(cmd):
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = proc.stdout.read(), proc.stderr.read()
     if proc.wait() != 0:
         raise SystemExit(f"benchmark case failed: {' '.join(cmd)}\n{err}")
-    result = json.loads(out.strip().splitlines()[-1])
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def run_case(cmd, reps, evict=None):
+    """`reps` fresh processes of one case; `evict(path)` before each when cold."""
+    runs = []
+    for _ in range(reps):
+        if evict:
+            evict()
+        runs.append(run_once(cmd + ["--reps", "1"]))
+    result = dict(runs[-1])
+    result["seconds"] = [r["seconds"][0] for r in runs]
     result["median_s"] = statistics.median(result["seconds"])
     result["gbps"] = result["bytes"] / result["median_s"] / 1e9
-    result["peak_rss_mib"] = result["peak_rss_kib"] / 1024
+    result["peak_rss_mib"] = max(r["peak_rss_kib"] for r in runs) / 1024
+    result["peak_anon_mib"] = max(r.get("peak_anon_kib", 0) for r in runs) / 1024
+    if "callback_s" in result:
+        result["callback_s"] = statistics.median(r["callback_s"] for r in runs)
     return result
+
+
+def worker_cap(batch_rows, workers):
+    """The best speedup `workers` threads can reach over batches of these
+    sizes, handed out in order to whichever worker is free."""
+    free = [0.0] * workers
+    for rows in batch_rows:
+        k = free.index(min(free))
+        free[k] += rows
+    return sum(batch_rows) / max(free)
 
 
 def main():
@@ -100,56 +130,101 @@ def main():
     py = [a.python, os.path.join(HERE, "peers.py")]
     reps = a.reps
 
-    def nb(*args):
-        return run_case([NB, *map(str, args)], reps)
+    def evict(path):
+        return lambda: (run_once([NB, "evict", path]), None)[1]
 
-    def peer(*args):
-        return run_case(py + list(map(str, args)), reps)
+    def nb(*args, cold=None):
+        return run_case([NB, *map(str, args)], reps, evict(cold) if cold else lambda: warm_all())
+
+    def peer(*args, cold=None):
+        return run_case(py + list(map(str, args)), reps, evict(cold) if cold else lambda: warm_all())
+
+    def warm_all():
+        # Warm cases start with the file in the page cache (a cold case may have dropped it).
+        warm(samples)
 
     print("running ...", flush=True)
-    floor_pread = nb("pread_floor", samples)
-    floor_copy = nb("memcpy_floor", floor_pread["bytes"])
-    numpy_multi = peer("numpy_multi", samples, MB300, "all")
     rows = []
 
-    def row(case, mine, other, other_name, target, need, rss=False):
-        ratio = mine["gbps"] / other["gbps"]
-        rows.append({"case": case, "neurobatch_gbps": mine["gbps"], "neurobatch_rss_mib": mine["peak_rss_mib"],
-                     "peer": other_name, "peer_gbps": other["gbps"], "peer_rss_mib": other["peak_rss_mib"],
-                     "ratio": ratio, "target": target, "met": ratio >= need})
+    def row(case, mine, other, other_name, target, ratio, met, unit="GB/s"):
+        rows.append({"case": case, "unit": unit, "neurobatch": mine["gbps"] if unit == "GB/s" else mine["median_s"],
+                     "neurobatch_rss_mib": mine["peak_rss_mib"], "neurobatch_anon_mib": mine["peak_anon_mib"],
+                     "peer": other_name, "peer_value": None if other is None else (other["gbps"] if unit == "GB/s" else other["median_s"]),
+                     "peer_rss_mib": None if other is None else other["peak_rss_mib"], "ratio": ratio, "target": target, "met": met})
 
-    multi = nb("multi", samples, "samples", "300MB", "all", "sample")
-    row("multi-channel, all channels, samples file", multi, numpy_multi, "numpy.memmap", ">= 1.5", 1.5)
-    row("multi-channel, all channels, samples file", multi, floor_pread, "pread floor", ">= 0.85", 0.85)
-    row("multi-channel, all channels, samples file", multi, peer("si_get_traces", samples, MB300), "SpikeInterface get_traces", "(info)", 0)
-    subset = nb("multi", samples, "samples", "300MB", "0,1,2", "sample")
-    row("multi-channel, 3-channel subset", subset, peer("numpy_multi", samples, MB300, "0,1,2"), "numpy.memmap", ">= 1", 1.0)
-    sweep = nb("single_sweep", samples, "300MB")
-    numpy_single = peer("numpy_single", samples, 8)
-    row("single-channel sweep, 385 channels, samples file", sweep, numpy_single, "numpy.memmap per channel (8 measured)", ">= 20", 20)
-    whole_mb = floor_pread["bytes"] // 2 ** 20 + 1
-    row(f"same sweep, max_memory {whole_mb}MB (the file fits: one pass)", nb("single_sweep", samples, f"{whole_mb}MB"), numpy_single,
-        "numpy.memmap per channel (8 measured)", "(info)", 0)
-    wide_rows = nb("multi", channels, "channels", "300MB", "all", "sample")
-    row("channels file as sample-major [obs, ch] batches", wide_rows, peer("numpy_transpose", channels, MB300), "numpy transpose", ">= 3", 3)
-    wide_cols = nb("multi", channels, "channels", "300MB", "all", "channel")
-    row("channels file as channel-major batches", wide_cols, floor_pread, "pread floor", ">= 0.85", 0.85)
-    f32 = nb("apply_f32", samples, "300MB", out_nb)
-    row("apply: cast to float32, write to tmpfs", f32, peer("si_write_f32", samples, MB300, out_si), "SpikeInterface write_binary_recording", ">= 1.5", 1.5)
+    def vs(case, mine, other, other_name, need):
+        ratio = mine["gbps"] / other["gbps"]
+        row(case, mine, other, other_name, f">= {need}" if need else "(info)", ratio, ratio >= need if need else None)
+
+    # ---- cold: the file is not in the page cache (recordings larger than RAM)
+    cold_floor = nb("pread_floor", samples, cold=samples)
+    cold_multi = nb("multi", samples, "samples", "300MB", "all", "sample", cold=samples)
+    vs("cold multi-channel pass (cursor)", cold_multi, cold_floor, "cold pread floor (300 MB requests)", 0.9)
+    vs("cold multi-channel pass (cursor)", cold_multi, peer("numpy_multi", samples, MB300, "all", cold=samples), "numpy.memmap, cold", 0)
+    work = 1
+    warm_serial = nb("compute", samples, "300MB", 1, work)
+    compute = warm_serial["callback_s"]
+    cap = worker_cap(warm_serial["batch_rows"], 2)
+    cold_pass = cold_multi["median_s"]
+    serial_cold = nb("compute", samples, "300MB", 1, work, cold=samples)
+    bound = max(cold_pass, compute)
+    row("compute-bound apply, serial, cold (read-ahead)", serial_cold, None, f"max(cold pass {cold_pass:.2f} s, compute {compute:.2f} s)",
+        "<= 1.15", serial_cold["median_s"] / bound, serial_cold["median_s"] <= 1.15 * bound, unit="s")
+    serial_cold_off = nb("compute", samples, "300MB", 1, work, "off", cold=samples)
+    row("compute-bound apply, serial, cold, read-ahead off", serial_cold_off, None, "(the same bound)", "(info)",
+        serial_cold_off["median_s"] / bound, None, unit="s")
+    two_cold = nb("compute", samples, "300MB", 2, work, cold=samples)
+    bound2 = max(cold_pass, compute / cap)
+    row("compute-bound apply, n_threads = 2, cold", two_cold, None, f"max(cold pass, compute / {cap:.2f})",
+        "<= 1.15", two_cold["median_s"] / bound2, two_cold["median_s"] <= 1.15 * bound2, unit="s")
+    # ---- warm, fresh processes
+    two_warm = nb("compute", samples, "300MB", 2, work)
+    serial_warm_off = nb("compute", samples, "300MB", 1, work, "off")
+    speedup = serial_warm_off["median_s"] / two_warm["median_s"]
+    row("compute-bound apply, n_threads = 2, warm: speedup over serial without read-ahead", two_warm, serial_warm_off, "serial, read-ahead off",
+        f">= {0.93 * cap:.2f} (0.93 × cap {cap:.2f})", speedup, speedup >= 0.93 * cap, unit="s")
+    speedup_ra = warm_serial["median_s"] / two_warm["median_s"]
+    row("compute-bound apply, n_threads = 2, warm: speedup over serial with read-ahead", two_warm, warm_serial, "serial, read-ahead on",
+        "(info)", speedup_ra, None, unit="s")
+    mem2 = 2 * 300 + 64
+    rows.append({"case": "peak RSS, n_threads = 2 compute-bound apply, max_memory 300MB", "memory": True,
+                 "neurobatch_rss_mib": two_warm["peak_rss_mib"], "neurobatch_anon_mib": two_warm["peak_anon_mib"],
+                 "target": f"<= {mem2} MiB", "met": two_warm["peak_rss_mib"] <= mem2})
+    floor_pread = nb("pread_floor", samples)
+    floor_copy = nb("memcpy_floor", floor_pread["bytes"])
     write_floor = nb("write_floor", 2 * floor_pread["bytes"], out_nb)
     write_floor["gbps"] = write_floor["bytes"] / 2 / write_floor["median_s"] / 1e9  # per byte of int16 input
-    row("apply: cast to float32, write to tmpfs", f32, write_floor, "write floor (float32 bytes to a new tmpfs file)", "(info)", 0)
+    conv = nb("convert", samples, "300MB", out_nb)
+    vs("convert: cast to float32, write to tmpfs (no callback)", conv, write_floor, "write floor (float32 bytes to a new tmpfs file)", 0.9)
+    si_write = peer("si_write_f32", samples, MB300, out_si)
+    vs("convert: cast to float32, write to tmpfs (no callback)", conv, si_write, "SpikeInterface write_binary_recording", 0)
+    rows.append({"case": "peak RSS, convert, max_memory 300MB", "memory": True, "neurobatch_rss_mib": conv["peak_rss_mib"],
+                 "neurobatch_anon_mib": conv["peak_anon_mib"], "target": f"<= {300 + 64} MiB", "met": conv["peak_rss_mib"] <= 300 + 64})
+    f32 = nb("apply_f32", samples, "300MB", out_nb)
+    vs("apply: a callback returning the batch, cast to float32, to tmpfs", f32, si_write, "SpikeInterface write_binary_recording", 0)
     for p in (out_nb, out_nb.replace(".bin", ".yaml")):
         if os.path.exists(p):
             os.remove(p)
-    serial = nb("threads", samples, "30MB", 1, 6)
-    two = nb("threads", samples, "30MB", 2, 6)
-    row("n_threads = 2, compute-bound callback", two, serial, "neurobatch serial", ">= 1.7", 1.7)
-
+    # ---- warm reading
+    numpy_multi = peer("numpy_multi", samples, MB300, "all")
+    multi = nb("multi", samples, "samples", "300MB", "all", "sample")
+    vs("multi-channel, all channels, samples file", multi, numpy_multi, "numpy.memmap", 1.5)
+    vs("multi-channel, all channels, samples file", multi, floor_pread, "pread floor", 0.85)
+    vs("multi-channel, all channels, samples file", multi, peer("si_get_traces", samples, MB300), "SpikeInterface get_traces", 0)
+    subset = nb("multi", samples, "samples", "300MB", "0,1,2", "sample")
+    vs("multi-channel, 3-channel subset", subset, peer("numpy_multi", samples, MB300, "0,1,2"), "numpy.memmap", 1.0)
+    sweep = nb("single_sweep", samples, "300MB")
+    numpy_single = peer("numpy_single", samples, 8)
+    vs("single-channel sweep, 385 channels, samples file", sweep, numpy_single, "numpy.memmap per channel (8 measured)", 20)
+    warm(channels)
+    wide_rows = nb("multi", channels, "channels", "300MB", "all", "sample")
+    vs("channels file as sample-major [obs, ch] batches", wide_rows, peer("numpy_transpose", channels, MB300), "numpy transpose", 3)
+    wide_cols = nb("multi", channels, "channels", "300MB", "all", "channel")
+    vs("channels file as channel-major batches", wide_cols, floor_pread, "pread floor", 0.85)
     rss_limit = 300 + 64
-    rss = {"case": "peak RSS, multi-channel pass, max_memory 300MB", "neurobatch_rss_mib": multi["peak_rss_mib"],
-           "numpy_rss_mib": numpy_multi["peak_rss_mib"], "target": f"<= {rss_limit} MiB",
-           "met": multi["peak_rss_mib"] <= rss_limit}
+    rows.append({"case": "peak RSS, multi-channel pass, max_memory 300MB", "memory": True, "neurobatch_rss_mib": multi["peak_rss_mib"],
+                 "neurobatch_anon_mib": multi["peak_anon_mib"], "peer": "numpy.memmap", "peer_rss_mib": numpy_multi["peak_rss_mib"],
+                 "target": f"<= {rss_limit} MiB", "met": multi["peak_rss_mib"] <= rss_limit})
     tiny = nb("tiny", samples, 1024)
     per_batch_us = tiny["median_s"] / tiny["batches"] * 1e6
     # the copy a batch needs: pread of the same 1024-row pieces into an aligned buffer
@@ -166,23 +241,30 @@ def main():
     }
     report = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine,
               "file_gb": floor_pread["bytes"] / 1e9, "reps": reps,
-              "floors": {"pread_gbps": floor_pread["gbps"], "memcpy_gbps": floor_copy["gbps"]},
-              "rows": rows, "rss": rss, "tiny": overhead}
+              "floors": {"pread_gbps": floor_pread["gbps"], "cold_pread_gbps": cold_floor["gbps"], "memcpy_gbps": floor_copy["gbps"],
+                         "write_gbps_of_input": write_floor["gbps"]},
+              "compute_s": compute, "worker_cap": cap, "rows": rows, "tiny": overhead}
     os.makedirs(os.path.dirname(a.json), exist_ok=True)
     with open(a.json, "w") as f:
         json.dump(report, f, indent=2)
 
     print(f"\n{report['date']}: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB, "
-          f"Linux {machine['kernel']}; {report['file_gb']:.2f} GB file in page cache; median of {reps}")
-    print(f"floors: pread {floor_pread['gbps']:.2f} GB/s, memcpy {floor_copy['gbps']:.2f} GB/s\n")
-    print("| case | neurobatch | peer | peer | ratio | target | met |")
-    print("|---|---:|---|---:|---:|---|---|")
+          f"Linux {machine['kernel']}; {report['file_gb']:.2f} GB file; every case a fresh process, median of {reps}")
+    print(f"floors: pread {floor_pread['gbps']:.2f} GB/s warm, {cold_floor['gbps']:.2f} GB/s cold; memcpy {floor_copy['gbps']:.2f} GB/s; "
+          f"float32 write to tmpfs {write_floor['gbps']:.2f} GB/s of int16 input; compute {compute:.2f} s per pass; 2-worker cap {cap:.2f}×\n")
+    print("| case | neurobatch | RSS / anon MiB | compared with | its value | ratio | target | met |")
+    print("|---|---:|---:|---|---:|---:|---|---|")
     for r in rows:
-        met = "" if r["target"] == "(info)" else ("yes" if r["met"] else "**no**")
-        print(f"| {r['case']} | {r['neurobatch_gbps']:.2f} GB/s | {r['peer']} | {r['peer_gbps']:.2f} GB/s | {r['ratio']:.2f}× | {r['target']} | {met} |")
-    print(f"| {rss['case']} | {rss['neurobatch_rss_mib']:.0f} MiB | numpy.memmap | {rss['numpy_rss_mib']:.0f} MiB | | {rss['target']} | "
-          f"{'yes' if rss['met'] else '**no**'} |")
-    print(f"| {overhead['case']} | {overhead['per_batch_us']:.1f} µs/batch | pread of the same rows | {overhead['copy_us']:.1f} µs | "
+        met = "" if r["met"] is None else ("yes" if r["met"] else "**no**")
+        mem = f"{r['neurobatch_rss_mib']:.0f} / {r['neurobatch_anon_mib']:.0f}"
+        if r.get("memory"):
+            peer_mem = f"{r['peer']}: {r['peer_rss_mib']:.0f} MiB" if r.get("peer") else ""
+            print(f"| {r['case']} | | {mem} | {peer_mem} | | | {r['target']} | {met} |")
+            continue
+        value = f"{r['neurobatch']:.2f} {r['unit']}"
+        peer_value = "" if r["peer_value"] is None else f"{r['peer_value']:.2f} {r['unit']}"
+        print(f"| {r['case']} | {value} | {mem} | {r['peer']} | {peer_value} | {r['ratio']:.2f}× | {r['target']} | {met} |")
+    print(f"| {overhead['case']} | {overhead['per_batch_us']:.1f} µs/batch | | pread of the same rows | {overhead['copy_us']:.1f} µs | "
           f"{overhead['overhead_us']:+.1f} µs | {overhead['target']} | {'yes' if overhead['met'] else '**no**'} |")
     print(f"\nJSON: {a.json}")
 

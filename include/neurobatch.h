@@ -872,16 +872,39 @@ typedef int32_t nb_traversal;
 typedef int32_t nb_edge;
 
 /**
+ * Whether the next batch is read while the current one is used (one of
+ * the `NB_READ_AHEAD_` constants).
+ */
+typedef int32_t nb_read_ahead;
+
+/**
  * Current version of `nb_batch_options`; pass it to `nb_batch_options_init`.
  * Version 2 added `edge`, version 3 `microvolts`, `follow` and
- * `follow_idle_timeout_ms`; structs of older versions are still accepted.
+ * `follow_idle_timeout_ms`, version 4 `read_ahead`; structs of older
+ * versions are still accepted.
  */
-#define NB_BATCH_OPTIONS_VERSION 3
+#define NB_BATCH_OPTIONS_VERSION 4
 
 /**
  * `to_time` value meaning "up to the last observation" (the default).
  */
 #define NB_TO_END UINT64_MAX
+
+/**
+ * On for `nb_reader_apply` and pipelines, off for cursors. The default.
+ */
+#define NB_READ_AHEAD_AUTO 0
+
+/**
+ * A thread reads batch k+1 into a second batch buffer while batch k is
+ * used, so reading overlaps with the work: up to twice the batch memory.
+ */
+#define NB_READ_AHEAD_ON 1
+
+/**
+ * One batch buffer; each batch is read when it is asked for.
+ */
+#define NB_READ_AHEAD_OFF 2
 
 /**
  * Zeros, as YASS. The default.
@@ -1001,6 +1024,15 @@ typedef struct nb_batch_options {
    * `nb_reader_end_follow` ends it.
    */
   uint32_t follow_idle_timeout_ms;
+  /**
+   * Version 4. `NB_READ_AHEAD_AUTO` (default: on for applies, off for
+   * cursors), `NB_READ_AHEAD_ON` or `NB_READ_AHEAD_OFF`: whether the next
+   * batch is read on a thread of its own while the current one is used
+   * (a second batch buffer, so up to twice the batch memory; a memory-tight
+   * caller turns it off). Batches and outputs are the same either way.
+   * Following cursors never read ahead.
+   */
+  nb_read_ahead read_ahead;
 } nb_batch_options;
 
 /**
@@ -1433,10 +1465,13 @@ typedef struct nb_apply_options {
  * NULL; NULL for the first batch), the slot `out` to put this batch's
  * result in (`nb_result_slot_set` or `nb_result_slot_lend`), and `user_data`.
  *
- * Returns 0 to continue (a result must have been set), > 0 to stop early
- * (the apply call returns `NB_STATUS_STOPPED`), < 0 to fail (it returns
- * `NB_STATUS_CALLBACK_FAILED`); the value is passed back in `*out_cb_value`.
- * `batch`, `previous` and `out` are valid only during the call.
+ * Returns 0 to continue, > 0 to stop early (the apply call returns
+ * `NB_STATUS_STOPPED`), < 0 to fail (it returns `NB_STATUS_CALLBACK_FAILED`);
+ * the value is passed back in `*out_cb_value`. Writing to disk, every batch
+ * must set a result (`NB_STATUS_NO_RESULT` otherwise); in memory a batch
+ * that sets none is left out of the result list (and `previous` is NULL
+ * for the next one). `batch`, `previous` and `out` are valid only during
+ * the call.
  *
  * Runs on the calling thread, in batch order, unless `n_threads > 1`: then
  * it runs concurrently on worker threads and must be thread-safe. It must
@@ -1497,7 +1532,15 @@ typedef struct nb_output_info {
  * @param[in] reader the input recording.
  * @param[in] batch_opts traversal, range, channels, buffer, max_memory; NULL for defaults.
  * @param[in] apply_opts NULL for defaults (memory mode).
- * @param[in] fn the user function; must not be NULL.
+ * @param[in] fn the user function; NULL: a convert, where each batch's
+ *            block is its result (with `cast_dtype`, the channel selection,
+ *            the time range, `microvolts` and the output's "samples" order:
+ *            float32 copies, channel subsets, "channels" files turned
+ *            around). In disk mode a multi-channel convert without buffer
+ *            rows or cleanup streams: rows are read, cast and written in
+ *            pieces of a few MiB (read ahead unless `read_ahead` is off), so
+ *            memory stays far below max_memory; the output is byte-identical
+ *            to an identity function's.
  * @param[in] user_data passed to `fn`, the cleanup and the progress callback.
  * @param[out] out_results on `NB_STATUS_OK` and `NB_STATUS_STOPPED`, the
  *             results (memory mode: the blocks so far when stopped; disk mode:

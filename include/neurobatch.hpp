@@ -2,13 +2,29 @@
 //
 // Owning classes are move-only (std::unique_ptr with the matching nb_*_free);
 // every failing call throws neurobatch::Error (status + message) right after
-// the C call returned. Batches are views valid until the cursor moves on.
+// the C call returned, and so does any use of an object after it was moved
+// from. Batches are views valid until the cursor moves on; calls that would
+// hand out a view into a temporary (a cursor's next() or begin(), a
+// Results' operator[]) are deleted for rvalues, so they do not compile.
+// A const object may be used from several threads at once.
 // apply() takes any callable; an exception thrown inside it is caught in the
 // trampoline (nothing unwinds through the library) and rethrown after the C
 // call returns. With ApplyOptions::n_threads > 1 the callable runs
 // concurrently on worker threads and must be thread-safe.
 #ifndef NEUROBATCH_HPP
 #define NEUROBATCH_HPP
+
+// What this header needs, said before the compiler meets code it cannot
+// parse: one #error instead of pages of raw errors. The rest of the header
+// is in the #else branch so nothing else is reported. C code and C++14 or
+// exception-free builds use the C API (neurobatch.h) directly.
+#if !defined(__cplusplus)
+#error "neurobatch.hpp is the C++17 wrapper; from C, include neurobatch.h"
+#elif __cplusplus < 201703L && !(defined(_MSVC_LANG) && _MSVC_LANG >= 201703L)
+#error "neurobatch.hpp needs C++17 (-std=c++17, or CMAKE_CXX_STANDARD 17); with an older standard use the C API in neurobatch.h"
+#elif !defined(__cpp_exceptions) && !defined(__EXCEPTIONS) && !defined(_CPPUNWIND)
+#error "neurobatch.hpp needs C++ exceptions (it reports failures as neurobatch::Error); remove -fno-exceptions, or use the C API in neurobatch.h"
+#else
 
 #include <cstddef>
 #include <cstdint>
@@ -24,6 +40,17 @@
 #include <vector>
 
 #include "neurobatch.h"
+
+#if defined(__SANITIZE_THREAD__)
+#define NEUROBATCH_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define NEUROBATCH_TSAN 1
+#endif
+#endif
+#ifdef NEUROBATCH_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
 
 namespace neurobatch {
 
@@ -68,6 +95,13 @@ template <> struct dtype_of<double> { static constexpr nb_dtype value = NB_DTYPE
 template <class T> void expect_dtype(nb_dtype have) {
   if (have != dtype_of<T>::value)
     throw Error(NB_STATUS_BAD_DTYPE, std::string("the data holds ") + nb_dtype_name(have) + ", not " + nb_dtype_name(dtype_of<T>::value));
+}
+
+/// The handle an owning wrapper holds; throws if it holds none because it was
+/// moved from (or released, or default-constructed: `how` says which apply).
+template <class T, class D> T *live(const std::unique_ptr<T, D> &p, const char *cls, const char *how) {
+  if (!p) throw Error(NB_STATUS_BAD_HANDLE, std::string("neurobatch::") + cls + " used after it was moved from" + how + ": it holds nothing any more; use the object it was moved to");
+  return p.get();
 }
 
 struct ReaderFree { void operator()(nb_reader *p) const noexcept { nb_reader_free(p); } };
@@ -180,18 +214,19 @@ class BatchOptions {
     return *this;
   }
 
-  /// The C struct; valid while this object lives and is not modified.
-  const nb_batch_options *c() const {
-    c_ = o_;
-    c_.channels = has_channels_ ? channels_.data() : nullptr;
-    c_.n_channels = has_channels_ ? channels_.size() : 0;
-    if (has_channels_ && channels_.empty()) c_.channels = &empty_;  // an explicit empty list is an error
-    return &c_;
+  /// The C struct, built without writing this object (so a const
+  /// BatchOptions may be shared between threads). It borrows the channel
+  /// list: use it while this object lives and is not modified.
+  nb_batch_options c() const {
+    nb_batch_options c = o_;
+    c.channels = has_channels_ ? channels_.data() : nullptr;
+    c.n_channels = has_channels_ ? channels_.size() : 0;
+    if (has_channels_ && channels_.empty()) c.channels = &empty_;  // an explicit empty list is an error, not "all"
+    return c;
   }
 
  private:
   nb_batch_options o_;
-  mutable nb_batch_options c_;
   std::vector<std::size_t> channels_;
   bool has_channels_ = false;
   std::size_t empty_ = 0;
@@ -232,32 +267,41 @@ class Batch {
 };
 
 /// A walk over batches; a C++ input range: for (const Batch &b : cursor).
+/// Not thread-safe: one thread at a time (it may move between threads).
+///
+/// The batches it returns point into its memory, so next() and begin() exist
+/// only for a named cursor: on a temporary (`r.batches(o).next()`) they are
+/// deleted, as the batch would outlive the cursor freed at the end of the
+/// statement. A range-for over a temporary cursor is fine: the loop keeps it.
 class Cursor {
  public:
   explicit Cursor(nb_cursor *c) : c_(c) {}
-  nb_cursor *capi() const noexcept { return c_.get(); }
+  /// The C handle (null once moved from); the Cursor still owns it.
+  nb_cursor *capi() noexcept { return c_.get(); }
   nb_cursor *release() noexcept { return c_.release(); }
-  uint64_t n_batches() const noexcept { return nb_cursor_n_batches(c_.get()); }
-  void seek(uint64_t index) { detail::check(nb_cursor_seek(c_.get(), index)); }
+  uint64_t n_batches() { return nb_cursor_n_batches(handle()); }
+  void seek(uint64_t index) { detail::check(nb_cursor_seek(handle(), index)); }
   /// The next batch, or nothing when every batch was returned. A following
   /// cursor waits until the next batch is on disk (or the recording ended).
-  std::optional<Batch> next() {
+  std::optional<Batch> next() & {
     const nb_batch *b = nullptr;
     nb_status st;
-    while ((st = detail::check(nb_cursor_next_wait(c_.get(), 100, &b))) == NB_STATUS_NOT_YET) {
+    while ((st = detail::check(nb_cursor_next_wait(handle(), 100, &b))) == NB_STATUS_NOT_YET) {
     }
     if (st == NB_STATUS_DONE) return std::nullopt;
     return Batch(b);
   }
+  std::optional<Batch> next() && = delete;  // the batch would dangle: the temporary cursor dies at the ';' (name the cursor)
   /// Following cursors: the next batch if it is on disk within `timeout_ms`;
   /// `not_yet` tells a wait that timed out from the end of the walk.
-  std::optional<Batch> next_within(unsigned timeout_ms, bool &not_yet) {
+  std::optional<Batch> next_within(unsigned timeout_ms, bool &not_yet) & {
     const nb_batch *b = nullptr;
-    nb_status st = detail::check(nb_cursor_next_wait(c_.get(), timeout_ms, &b));
+    nb_status st = detail::check(nb_cursor_next_wait(handle(), timeout_ms, &b));
     not_yet = st == NB_STATUS_NOT_YET;
     if (st != NB_STATUS_OK) return std::nullopt;
     return Batch(b);
   }
+  std::optional<Batch> next_within(unsigned, bool &) && = delete;  // the batch would dangle: the temporary cursor dies at the ';' (name the cursor)
 
   class iterator {
    public:
@@ -282,10 +326,12 @@ class Cursor {
     Cursor *c_ = nullptr;
     std::optional<Batch> batch_;
   };
-  iterator begin() { return iterator(this); }
-  iterator end() { return iterator(); }
+  iterator begin() & { return iterator(this); }
+  iterator begin() && = delete;  // the iterator would dangle: the temporary cursor dies at the ';' (name the cursor, or use a range-for)
+  iterator end() const noexcept { return iterator(); }
 
  private:
+  nb_cursor *handle() const { return detail::live(c_, "Cursor", " (or released)"); }
   std::unique_ptr<nb_cursor, detail::CursorFree> c_;
 };
 
@@ -337,24 +383,29 @@ struct OutputInfo {
   bool kept;
 };
 
-/// What apply, a writer or a pipeline produced.
+/// What apply, a writer or a pipeline produced. Immutable: may be read from
+/// several threads at once.
 class Results {
  public:
   Results() = default;
   Results(nb_result_list *r, nb_status status, int callback_value) : r_(r), stopped_(status == NB_STATUS_STOPPED), callback_value_(callback_value) {}
+  /// The C handle (null once moved from); the Results still owns it.
   nb_result_list *capi() const noexcept { return r_.get(); }
   /// Memory mode: the results, in batch order.
-  std::size_t size() const noexcept { return nb_result_list_count(r_.get()); }
-  ResultView operator[](std::size_t i) const {
+  std::size_t size() const { return nb_result_list_count(handle()); }
+  /// Result `i`: a view into this object, so not on a temporary Results.
+  ResultView operator[](std::size_t i) const & {
     const nb_result_view *v = nullptr;
-    detail::check(nb_result_list_get(r_.get(), i, &v));
+    detail::check(nb_result_list_get(handle(), i, &v));
     return ResultView(v);
   }
+  ResultView operator[](std::size_t) const && = delete;  // the view would dangle: the temporary Results dies at the ';' (name it)
+  /// The output files (copies: fine on a temporary).
   std::vector<OutputInfo> outputs() const {
     std::vector<OutputInfo> out;
-    for (std::size_t i = 0; i < nb_result_list_n_outputs(r_.get()); i++) {
+    for (std::size_t i = 0; i < nb_result_list_n_outputs(handle()); i++) {
       const nb_output_info *o = nullptr;
-      detail::check(nb_result_list_output(r_.get(), i, &o));
+      detail::check(nb_result_list_output(handle(), i, &o));
       out.push_back({o->path, o->dtype, o->n_channels, o->data_order, o->n_observations, o->skipped, o->kept});
     }
     return out;
@@ -364,6 +415,7 @@ class Results {
   int callback_value() const noexcept { return callback_value_; }
 
  private:
+  nb_result_list *handle() const { return detail::live(r_, "Results", " (or default-constructed)"); }
   std::unique_ptr<nb_result_list, detail::ResultsFree> r_;
   bool stopped_ = false;
   int callback_value_ = 0;
@@ -387,6 +439,9 @@ struct ApplyOptions {
   uint64_t shard_index = 0;
   uint64_t shard_count = 0;
   nb_shard_output shard_output = NB_SHARD_OUTPUT_PARTS;
+  /// The run the shard belongs to (nb_apply_options.shard_run_id); empty:
+  /// derived alike by every shard of the job.
+  std::string shard_run_id;
 };
 
 namespace detail {
@@ -406,12 +461,34 @@ template <class F> int invoke_user(F &f, const nb_batch *b, const nb_result_view
   }
 }
 
+/// ThreadSanitizer cannot see the library's own synchronization (the Rust
+/// library is not instrumented), so under -fsanitize=thread the wrapper
+/// states the two orderings the C API guarantees: what the caller did before
+/// apply happens before every callback, and every callback happens before
+/// apply returns. Callbacks stay unordered with one another, so a race
+/// between concurrent callbacks is still reported. Empty otherwise.
+struct CallbackOrder {
+  char started = 0, finished = 0;  // only their addresses are used
+#ifdef NEUROBATCH_TSAN
+  void before_run() noexcept { __tsan_release(&started); }
+  void after_run() noexcept { __tsan_acquire(&finished); }
+  void enter() noexcept { __tsan_acquire(&started); }
+  void leave() noexcept { __tsan_release(&finished); }
+#else
+  void before_run() noexcept {}
+  void after_run() noexcept {}
+  void enter() noexcept {}
+  void leave() noexcept {}
+#endif
+};
+
 /// What the trampolines share: the callables and the first exception.
 template <class F> struct ApplyContext {
   F *f;
   const ApplyOptions *opts;
   std::mutex mutex;
   std::exception_ptr error;
+  CallbackOrder order;
 
   void keep(std::exception_ptr e) {
     std::lock_guard<std::mutex> lock(mutex);
@@ -419,23 +496,30 @@ template <class F> struct ApplyContext {
   }
   static int call(const nb_batch *b, const nb_result_view *prev, nb_result_slot *out, void *user) noexcept {
     auto *c = static_cast<ApplyContext *>(user);
+    c->order.enter();
+    int ret;
     try {
-      return invoke_user(*c->f, b, prev, out);
+      ret = invoke_user(*c->f, b, prev, out);
     } catch (...) {
       c->keep(std::current_exception());
-      return -1;
+      ret = -1;
     }
+    c->order.leave();
+    return ret;
   }
   static int cleanup(const nb_result_view *r, const nb_batch *b, nb_result_slot *out, void *user) noexcept {
     auto *c = static_cast<ApplyContext *>(user);
+    c->order.enter();
+    int ret = 0;
     try {
       ResultSlot slot(out);
       c->opts->cleanup(ResultView(r), Batch(b), slot);
-      return 0;
     } catch (...) {
       c->keep(std::current_exception());
-      return -1;
+      ret = -1;
     }
+    c->order.leave();
+    return ret;
   }
   static int progress(uint64_t done, uint64_t total, void *user) noexcept {
     auto *c = static_cast<ApplyContext *>(user);
@@ -450,7 +534,8 @@ template <class F> struct ApplyContext {
 
 }  // namespace detail
 
-/// An open recording (read-only; may be shared between threads).
+/// An open recording. Every member is const and thread-safe: one Reader may
+/// be shared between threads (each with its own cursors).
 class Reader {
  public:
   /// Several files concatenated in time, as one recording (nb_reader_open_files).
@@ -469,30 +554,31 @@ class Reader {
     return Reader(r);
   }
   explicit Reader(nb_reader *r) : r_(r) {}
+  /// The C handle (null once moved from); the Reader still owns it.
   nb_reader *capi() const noexcept { return r_.get(); }
   nb_reader *release() noexcept { return r_.release(); }
-  uint64_t n_observations() const noexcept { return nb_reader_n_observations(r_.get()); }
-  std::size_t n_channels() const noexcept { return nb_reader_n_channels(r_.get()); }
+  uint64_t n_observations() const { return nb_reader_n_observations(handle()); }
+  std::size_t n_channels() const { return nb_reader_n_channels(handle()); }
   /// Followed recordings: the complete observations now on disk.
   uint64_t refresh() const {
     uint64_t n = 0;
-    detail::check(nb_reader_refresh(r_.get(), &n));
+    detail::check(nb_reader_refresh(handle(), &n));
     return n;
   }
   /// Followed recordings: the writer has finished (any thread may say so).
-  void end_follow() const { detail::check(nb_reader_end_follow(r_.get())); }
+  void end_follow() const { detail::check(nb_reader_end_follow(handle())); }
   /// "raw", "spikeglx" or "openephys".
-  std::string format() const { return nb_reader_format(r_.get()); }
+  std::string format() const { return nb_reader_format(handle()); }
   /// The data file read (for Open Ephys, the stream's continuous.dat).
   std::string data_path() const {
-    std::string p(nb_reader_data_path(r_.get(), nullptr, 0), '\0');
-    nb_reader_data_path(r_.get(), p.data(), p.size() + 1);
+    std::string p(nb_reader_data_path(handle(), nullptr, 0), '\0');
+    nb_reader_data_path(handle(), p.data(), p.size() + 1);
     return p;
   }
   /// Samples per second, or nullopt when the recording does not say.
   std::optional<double> sampling_rate() const {
     double hz = 0;
-    nb_status st = nb_reader_sampling_rate(r_.get(), &hz);
+    nb_status st = nb_reader_sampling_rate(handle(), &hz);
     if (st == NB_STATUS_NO_METADATA) return std::nullopt;
     detail::check(st);
     return hz;
@@ -500,13 +586,32 @@ class Reader {
   /// Microvolts per count of each channel, or nullopt for plain files.
   std::optional<std::vector<double>> scales_uv() const {
     std::vector<double> v(n_channels());
-    nb_status st = nb_reader_scales_uv(r_.get(), v.data(), v.size());
+    nb_status st = nb_reader_scales_uv(handle(), v.data(), v.size());
     if (st == NB_STATUS_NO_METADATA) return std::nullopt;
     detail::check(st);
     return v;
   }
-  nb_dtype dtype() const noexcept { return nb_reader_dtype(r_.get()); }
-  nb_data_order data_order() const noexcept { return nb_reader_data_order(r_.get()); }
+  /// What each channel holds (NB_CHANNEL_KIND_*), or nullopt for plain files.
+  std::optional<std::vector<nb_channel_kind>> channel_kinds() const {
+    std::vector<nb_channel_kind> v(n_channels());
+    nb_status st = nb_reader_channel_kinds(handle(), v.data(), v.size());
+    if (st == NB_STATUS_NO_METADATA) return std::nullopt;
+    detail::check(st);
+    return v;
+  }
+  /// The channels (0-based) whose kind is neural (wideband or the AP band);
+  /// empty for plain files.
+  std::vector<std::size_t> neural_channels() const {
+    std::vector<std::size_t> out;
+    auto kinds = channel_kinds();
+    if (!kinds) return out;
+    for (std::size_t c = 0; c < kinds->size(); c++)
+      if ((*kinds)[c] == NB_CHANNEL_KIND_NEURAL || (*kinds)[c] == NB_CHANNEL_KIND_NEURAL_AP) out.push_back(c);
+    return out;
+  }
+
+  nb_dtype dtype() const { return nb_reader_dtype(handle()); }
+  nb_data_order data_order() const { return nb_reader_data_order(handle()); }
 
   /// Observations [from, to) of `channels` (empty: all) with `buffer` rows on
   /// each side, in [observation, channel] orientation and `layout`.
@@ -516,23 +621,36 @@ class Reader {
     detail::expect_dtype<T>(dtype());
     std::size_t need = 0;
     const std::size_t *ch = channels.empty() ? nullptr : channels.data();
-    nb_status s = nb_reader_read(r_.get(), from, to, ch, channels.size(), buffer, layout, nullptr, 0, &need);
+    nb_status s = nb_reader_read(handle(), from, to, ch, channels.size(), buffer, layout, nullptr, 0, &need);
     if (s != NB_STATUS_BUFFER_TOO_SMALL) detail::check(s);
     std::vector<T> out(need / sizeof(T));
-    detail::check(nb_reader_read(r_.get(), from, to, ch, channels.size(), buffer, layout, out.data(), need, nullptr));
+    detail::check(nb_reader_read(handle(), from, to, ch, channels.size(), buffer, layout, out.data(), need, nullptr));
     return out;
   }
 
   /// Number of batches and observations per full batch.
   std::pair<uint64_t, uint64_t> plan(const BatchOptions &opts = {}) const {
     uint64_t n = 0, rows = 0;
-    detail::check(nb_reader_plan(r_.get(), opts.c(), &n, &rows));
+    nb_batch_options bo = opts.c();
+    detail::check(nb_reader_plan(handle(), &bo, &n, &rows));
     return {n, rows};
   }
 
+  /// Batches [first, stop) of the plan that shard `shard_index` of
+  /// `shard_count` runs (nb_reader_shard_batches).
+  std::pair<uint64_t, uint64_t> shard_batches(const BatchOptions &opts, uint64_t shard_index, uint64_t shard_count) const {
+    uint64_t first = 0, stop = 0;
+    nb_batch_options bo = opts.c();
+    detail::check(nb_reader_shard_batches(handle(), &bo, shard_index, shard_count, &first, &stop));
+    return {first, stop};
+  }
+
+  /// A cursor over the batches `opts` plans. It keeps the recording open, so
+  /// it may outlive this Reader; it copies `opts`.
   Cursor batches(const BatchOptions &opts = {}) const {
     nb_cursor *c = nullptr;
-    detail::check(nb_cursor_new(r_.get(), opts.c(), &c));
+    nb_batch_options bo = opts.c();
+    detail::check(nb_cursor_new(handle(), &bo, &c));
     return Cursor(c);
   }
 
@@ -556,9 +674,13 @@ class Reader {
     ao.shard_index = opts.shard_index;
     ao.shard_count = opts.shard_count;
     ao.shard_output = opts.shard_output;
+    ao.shard_run_id = opts.shard_run_id.empty() ? nullptr : opts.shard_run_id.c_str();
     nb_result_list *res = nullptr;
     int cbv = 0;
-    nb_status s = nb_reader_apply(r_.get(), batch.c(), &ao, &Ctx::call, &ctx, &res, &cbv);
+    nb_batch_options bo = batch.c();
+    ctx.order.before_run();
+    nb_status s = nb_reader_apply(handle(), &bo, &ao, &Ctx::call, &ctx, &res, &cbv);
+    ctx.order.after_run();
     if (ctx.error) {
       nb_result_list_free(res);
       std::rethrow_exception(ctx.error);
@@ -568,22 +690,26 @@ class Reader {
   }
 
  private:
+  nb_reader *handle() const { return detail::live(r_, "Reader", " (or released)"); }
   std::unique_ptr<nb_reader, detail::ReaderFree> r_;
 };
 
 /// Publishes a sharded disk output once every shard returned (nb_shard_finish);
 /// throws neurobatch::Error naming a missing or inconsistent shard.
-inline void shard_finish(const std::string &output_path, uint64_t shard_count) {
-  detail::check(nb_shard_finish(output_path.c_str(), shard_count, nullptr, nullptr));
+/// `run_id`: the ApplyOptions::shard_run_id the shards were given; empty:
+/// the only run whose pieces are present.
+inline void shard_finish(const std::string &output_path, uint64_t shard_count, const std::string &run_id = {}) {
+  detail::check(nb_shard_finish(output_path.c_str(), shard_count, run_id.empty() ? nullptr : run_id.c_str(), nullptr));
 }
 
-/// Removes every piece of a sharded disk output after a failed shard (nb_shard_abort).
-inline void shard_abort(const std::string &output_path, uint64_t shard_count) {
-  detail::check(nb_shard_abort(output_path.c_str(), shard_count, nullptr));
+/// Removes the pieces of a sharded disk output after a failed shard
+/// (nb_shard_abort): those of `run_id`, or of every run when it is empty.
+inline void shard_abort(const std::string &output_path, uint64_t shard_count, const std::string &run_id = {}) {
+  detail::check(nb_shard_abort(output_path.c_str(), shard_count, run_id.empty() ? nullptr : run_id.c_str()));
 }
 
 /// The result sink on its own: append, then finish (publishes atomically);
-/// destroyed without finish, it leaves no output.
+/// destroyed without finish, it leaves no output. One thread at a time.
 class Writer {
  public:
   static Writer open(const std::string &path, nb_data_order order, std::size_t n_channels, nb_dtype dtype) {
@@ -593,18 +719,19 @@ class Writer {
   }
   explicit Writer(nb_writer *w) : w_(w) {}
   template <class T> void append(std::size_t rows, std::size_t cols, const T *data, nb_layout layout = NB_LAYOUT_SAMPLE_MAJOR) {
-    detail::check(nb_writer_append(w_.get(), dtype_of_v<T>, rows, cols, layout, data));
+    detail::check(nb_writer_append(handle(), dtype_of_v<T>, rows, cols, layout, data));
   }
   template <class T> void append_channel(std::size_t position, std::size_t n, const T *data) {
-    detail::check(nb_writer_append_channel(w_.get(), position, dtype_of_v<T>, n, 1, NB_LAYOUT_SAMPLE_MAJOR, data));
+    detail::check(nb_writer_append_channel(handle(), position, dtype_of_v<T>, n, 1, NB_LAYOUT_SAMPLE_MAJOR, data));
   }
   OutputInfo finish() {
     nb_result_list *r = nullptr;
-    detail::check(nb_writer_finish(w_.get(), &r));
+    detail::check(nb_writer_finish(handle(), &r));
     return Results(r, NB_STATUS_OK, 0).outputs().at(0);
   }
 
  private:
+  nb_writer *handle() const { return detail::live(w_, "Writer", ""); }
   std::unique_ptr<nb_writer, detail::WriterFree> w_;
 };
 
@@ -650,7 +777,10 @@ class Pipeline {
     nb_open_options oo = open_.c();
     nb_result_list *res = nullptr;
     int cbv = 0;
-    nb_status s = nb_pipeline_run(input_.c_str(), &oo, batch_.c(), &po, ptrs.data(), ptrs.size(), &res, &cbv);
+    nb_batch_options bo = batch_.c();
+    for (auto &x : ctx) x.order.before_run();
+    nb_status s = nb_pipeline_run(input_.c_str(), &oo, &bo, &po, ptrs.data(), ptrs.size(), &res, &cbv);
+    for (auto &x : ctx) x.order.after_run();
     for (auto &x : ctx)
       if (x.error) {
         nb_result_list_free(res);
@@ -670,4 +800,5 @@ class Pipeline {
 
 }  // namespace neurobatch
 
+#endif  // C++17 with exceptions
 #endif  // NEUROBATCH_HPP

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Runs every test suite: Rust (unit, integration, property tests, the
-# bad-input catalogue, injected faults), the header staleness check, every
-# fuzz target for a bounded time, the C and C++ tests under ASan/UBSan, and
-# under ctest the C tests (also under valgrind and statically linked), the
-# C++ wrapper tests, the MATLAB package under GNU Octave, the Julia checks and
-# the install-and-consume test. Installs what it needs (cmake, pkg-config,
-# valgrind, octave, octave-dev, openmpi, cargo-fuzz) when missing; safe to run again.
+# Runs every test suite, starting with the README's first command
+# (scripts/quickstart.sh) before anything else has been built, so a step that
+# command misses on a fresh clone fails here. Then: rustfmt and clippy, Rust
+# (unit, integration, property tests, the bad-input catalogue, injected
+# faults), the header staleness check, every fuzz target for a bounded time,
+# the C and C++ tests under ASan/UBSan, the C++ tests under TSan, and under ctest the C tests (also
+# under valgrind and statically linked), the C++ wrapper tests, the MATLAB
+# package under GNU Octave, the Julia checks, every code block of README.md
+# and docs/, and the install-and-consume test. Installs what it needs (cmake,
+# pkg-config, valgrind, octave, octave-dev, openmpi, cargo-fuzz, rustfmt,
+# clippy) when missing; safe to run again.
 #   bash scripts/test-all.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -14,6 +18,10 @@ SECONDS=0
 step() { printf '\n=== [%4ss] %s\n' "$SECONDS" "$*"; }
 
 command -v cargo >/dev/null || { echo "cargo not found: install Rust (https://rustup.rs) first" >&2; exit 1; }
+
+step "bash scripts/quickstart.sh (the README's first command, before anything else builds)"
+bash scripts/quickstart.sh
+
 missing=()
 command -v cmake >/dev/null || missing+=(cmake)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
@@ -38,6 +46,20 @@ if ! python3 -c 'import tree_sitter, tree_sitter_julia' 2>/dev/null; then
   python3 -m pip install -q --root-user-action=ignore tree-sitter==0.26.1 tree-sitter-julia==0.23.1
 fi
 
+for component in rustfmt clippy; do
+  if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
+    command -v rustup >/dev/null || { echo "cargo $component is missing and there is no rustup to add it" >&2; exit 1; }
+    step "rustup component add $component"
+    rustup component add "$component"
+  fi
+done
+
+step "cargo fmt --check (rustfmt.toml)"
+cargo fmt --check
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+
 step "cargo test (release; shares target/ with the CMake build)"
 cargo test --release --locked --workspace
 
@@ -55,6 +77,11 @@ step "C and C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer (Debug
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DNB_SANITIZE=address,undefined >/dev/null
 cmake --build build-asan -j"$(nproc)"
 ctest --test-dir build-asan --output-on-failure --timeout 900
+
+step "C++ wrapper tests under ThreadSanitizer (one Reader shared by threads)"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DNB_SANITIZE=thread >/dev/null
+cmake --build build-tsan -j"$(nproc)"
+ctest --test-dir build-tsan --output-on-failure --timeout 900 -L cpp
 
 step "cmake build + ctest"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DNB_REQUIRE_ALL_TESTS=ON >/dev/null

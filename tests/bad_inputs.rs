@@ -5,6 +5,9 @@
 //! The table in `docs/bad-inputs.md` is rendered from these cases and must
 //! match them: `NB_BLESS=1 cargo test --test bad_inputs` rewrites it.
 
+// The catalogue is tables of closures; naming each signature would add nothing.
+#![allow(clippy::type_complexity)]
+
 mod common;
 
 use std::ffi::{c_void, CStr, CString};
@@ -348,9 +351,9 @@ fn build(dir: &Path) -> Catalogue {
         let mut o = std::mem::MaybeUninit::<nb_open_options>::uninit();
         unsafe { nb_open_options_init(o.as_mut_ptr(), 0) }
     });
-    k.add("nb_batch_options_init", "version 4", NB_STATUS_BAD_VERSION, &["version 4"], || {
+    k.add("nb_batch_options_init", "version 5", NB_STATUS_BAD_VERSION, &["version 5"], || {
         let mut o = std::mem::MaybeUninit::<nb_batch_options>::uninit();
-        unsafe { nb_batch_options_init(o.as_mut_ptr(), 4) }
+        unsafe { nb_batch_options_init(o.as_mut_ptr(), 5) }
     });
     k.add("nb_apply_options_init", "version 1000", NB_STATUS_BAD_VERSION, &["1000"], || {
         let mut o = std::mem::MaybeUninit::<nb_apply_options>::uninit();
@@ -391,9 +394,7 @@ fn build(dir: &Path) -> Catalogue {
         });
     }
     k.add("nb_max_memory_parse", "text NULL", NB_STATUS_NULL_ARGUMENT, &["text"], || unsafe { nb_max_memory_parse(null(), &mut 0) });
-    k.add("nb_dtype_from_name", "non-UTF-8 bytes", NB_STATUS_BAD_DTYPE, &["\u{FFFD}"], || unsafe {
-        nb_dtype_from_name(b"int\xff16\0".as_ptr().cast(), &mut 0)
-    });
+    k.add("nb_dtype_from_name", "non-UTF-8 bytes", NB_STATUS_BAD_DTYPE, &["\u{FFFD}"], || unsafe { nb_dtype_from_name(c"int\xff16".as_ptr(), &mut 0) });
 
     // --------------------------------------------------------------- sidecars
     let sidecars: Vec<(&str, &str, Vec<u8>, nb_status, Vec<&str>)> = vec![
@@ -768,7 +769,7 @@ fn build(dir: &Path) -> Catalogue {
     static HUGE: [usize; 1] = [usize::MAX];
     for (what, list, n, expect, names) in [
         ("channel list empty (non-NULL, n_channels 0)", EMPTY.as_ptr(), 0usize, NB_STATUS_BAD_CHANNEL, vec!["empty"]),
-        ("channel 4 of 4", OUT_OF_RANGE.as_ptr(), 2, NB_STATUS_BAD_CHANNEL, vec!["channel 4", "valid indices are 0..4"]),
+        ("channel 4 of 4", OUT_OF_RANGE.as_ptr(), 2, NB_STATUS_BAD_CHANNEL, vec!["channel 4", "valid indices are 0 to 3"]),
         ("channel SIZE_MAX", HUGE.as_ptr(), 1, NB_STATUS_BAD_CHANNEL, vec!["18446744073709551615"]),
         ("channels NULL with n_channels 3", null(), 3, NB_STATUS_NULL_ARGUMENT, vec!["channels"]),
     ] {
@@ -930,12 +931,22 @@ fn build(dir: &Path) -> Catalogue {
     }
     {
         let p = rec.clone();
-        k.add("nb_reader_apply", "fn NULL", NB_STATUS_NULL_ARGUMENT, &["fn"], move || {
-            let r = reader(&p);
-            let st = unsafe { nb_reader_apply(r, null(), null(), None, null_mut(), &mut null_mut(), null_mut()) };
-            unsafe { nb_reader_free(r) };
-            st
-        });
+        k.add(
+            "nb_reader_apply",
+            "fn NULL (a convert) with pass_batch_results",
+            NB_STATUS_INVALID_ARGUMENT,
+            &["pass_batch_results", "no function"],
+            move || {
+                let r = reader(&p);
+                let mut a = std::mem::MaybeUninit::<nb_apply_options>::uninit();
+                unsafe { nb_apply_options_init(a.as_mut_ptr(), NB_APPLY_OPTIONS_VERSION) };
+                let mut a = unsafe { a.assume_init() };
+                a.pass_batch_results = true;
+                let st = unsafe { nb_reader_apply(r, null(), &a, None, null_mut(), &mut null_mut(), null_mut()) };
+                unsafe { nb_reader_free(r) };
+                st
+            },
+        );
     }
 
     // -------------------------------------------------- results inside callbacks
@@ -1010,7 +1021,15 @@ fn build(dir: &Path) -> Catalogue {
 
     // ----------------------------------------------------------------- writer
     let writer_open_cases: Vec<(&str, &str, nb_data_order, usize, nb_dtype, nb_status, Vec<&str>)> = vec![
-        ("channels order, n_channels 0", "w0.bin", NB_DATA_ORDER_CHANNELS, 0, NB_DTYPE_INT16, NB_STATUS_INVALID_ARGUMENT, vec!["n_channels >= 1, got 0"]),
+        (
+            "channels order, n_channels 0",
+            "w0.bin",
+            NB_DATA_ORDER_CHANNELS,
+            0,
+            NB_DTYPE_INT16,
+            NB_STATUS_INVALID_ARGUMENT,
+            vec!["n_channels is 0", "at least 1"],
+        ),
         ("dtype value 11", "w1.bin", NB_DATA_ORDER_SAMPLES, 2, 11, NB_STATUS_BAD_DTYPE, vec!["11"]),
         ("order value 0 (unset)", "w2.bin", 0, 2, NB_DTYPE_INT16, NB_STATUS_BAD_DATA_ORDER, vec!["NB_DATA_ORDER_UNSET (0)"]),
         ("output in a missing directory", "nodir/w.bin", NB_DATA_ORDER_SAMPLES, 2, NB_DTYPE_INT16, NB_STATUS_BAD_OUTPUT_PATH, vec!["$DIR/nodir/w.bin"]),

@@ -22,6 +22,9 @@ unsafe extern "C" {
 const DELIVER: u32 = 1;
 const WRITE: u32 = 2;
 const WORKER: u32 = 3;
+const PUBLISH_SIDECAR: u32 = 4;
+const PUBLISH_DATA: u32 = 5;
+const RESTORE_SIDECAR: u32 = 6;
 
 fn last_error() -> String {
     unsafe { CStr::from_ptr(nb_last_error_message()) }.to_string_lossy().into_owned()
@@ -116,4 +119,46 @@ fn injected_panics_leave_nothing_behind_and_the_library_usable() {
         }
     }
     eprintln!("{injected} panics injected");
+
+    // A publish whose rename fails (an immutable sidecar, EIO): at the new
+    // sidecar, at the data (the commit), and at the data with putting the
+    // old sidecar back failing too. Before the commit, the previous output
+    // and its sidecar stay byte-identical and nothing else is left.
+    let previous = std::fs::read(&existing).unwrap();
+    let previous_yaml = std::fs::read(dir.path().join("existing.yaml")).unwrap();
+    for (point, skip) in [(PUBLISH_SIDECAR, 0u64), (PUBLISH_DATA, 0)] {
+        for threads in [1, 2] {
+            let r = open(&input);
+            unsafe { nb__test_inject_panic(point, skip) };
+            let st = apply_to(r, &existing, threads);
+            let what = format!("failing rename at point {point}, {threads} thread(s)");
+            assert_eq!(st, NB_STATUS_IO, "{what}: {}", last_error());
+            assert!(last_error().contains("injected I/O error") && last_error().contains("as they were"), "{what}: {}", last_error());
+            assert_eq!(std::fs::read(&existing).unwrap(), previous, "{what}");
+            assert_eq!(std::fs::read(dir.path().join("existing.yaml")).unwrap(), previous_yaml, "{what}");
+            assert_eq!(entries(dir.path()), before, "{what}");
+            // The handle is not poisoned by an ordinary error: the same apply now succeeds.
+            assert_eq!(apply_to(r, &fresh, threads), NB_STATUS_OK, "{what}: {}", last_error());
+            std::fs::remove_file(&fresh).unwrap();
+            std::fs::remove_file(dir.path().join("fresh.yaml")).unwrap();
+            unsafe { nb_reader_free(r) };
+        }
+    }
+    // The data rename fails and so does putting the old sidecar back: the
+    // error says so, and the new sidecar left beside the old data is refused
+    // by readers (it records the size of the data that was not published).
+    std::fs::write(&existing, vec![0u8; 8 * 10]).unwrap(); // 10 observations of 4 int16 channels
+    std::fs::write(dir.path().join("existing.yaml"), "dtype: int16\nn_channels: 4\ndata_order: samples\n").unwrap();
+    let r = open(&input);
+    unsafe {
+        nb__test_inject_panic(PUBLISH_DATA, 0);
+        nb__test_inject_panic(RESTORE_SIDECAR, 0);
+    }
+    assert_eq!(apply_to(r, &existing, 1), NB_STATUS_IO, "{}", last_error());
+    assert!(last_error().contains("putting the previous sidecar back failed too"), "{}", last_error());
+    let mut rr = null_mut();
+    let c = CString::new(existing.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { nb_reader_open(c.as_ptr(), null(), &mut rr) }, NB_STATUS_SIDECAR_INVALID, "{}", last_error());
+    assert!(last_error().contains("do not belong together"), "{}", last_error());
+    unsafe { nb_reader_free(r) };
 }

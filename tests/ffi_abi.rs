@@ -154,7 +154,7 @@ fn every_export_is_declared_in_its_objects_file() {
                 continue; // test-only exports, never in the header
             }
             seen += 1;
-            assert!(lines[..i].iter().rev().skip_while(|l| l.starts_with("#[")).next().is_some_and(|l| l.starts_with("///")), "{name} has no doc comment");
+            assert!(lines[..i].iter().rev().find(|l| !l.starts_with("#[")).is_some_and(|l| l.starts_with("///")), "{name} has no doc comment");
             let declared = header.lines().any(|l| l.contains(&format!(" {name}(")) || l.contains(&format!("*{name}(")));
             assert!(declared, "{name} (src/ffi/{module}.rs) is not declared in include/neurobatch.h");
             // The object is the file: nb_reader_* in reader.rs, nb_result_view_* in result_view.rs.

@@ -36,8 +36,9 @@ fn options(n_obs: u64, n_ch: usize) -> impl Strategy<Value = BatchOptions> {
         traversal(),
         prop_oneof![Just(Layout::SampleMajor), Just(Layout::ChannelMajor)],
         prop_oneof![Just(Edge::Zeros), Just(Edge::Reflect), Just(Edge::Replicate)],
+        prop::option::of(any::<bool>()),
     )
-        .prop_map(|(max_memory, from, to, channels, buffer, traversal, layout, edge)| BatchOptions {
+        .prop_map(|(max_memory, from, to, channels, buffer, traversal, layout, edge, read_ahead)| BatchOptions {
             max_memory,
             from,
             to,
@@ -49,6 +50,7 @@ fn options(n_obs: u64, n_ch: usize) -> impl Strategy<Value = BatchOptions> {
             microvolts: false,
             follow: false,
             follow_idle: None,
+            read_ahead,
         })
 }
 

@@ -7,7 +7,8 @@ function make_neurobatch(varargin)
 %
 %   It writes +neurobatch/+internal/neurobatch_mex.<mexext>, built against
 %   this repository's include/ and the library of `cargo build --release`
-%   (target/release). Options, for an installed neurobatch or another build:
+%   (target/release, or $CARGO_TARGET_DIR/release when that variable is set,
+%   as cargo does). Options, for an installed neurobatch or another build:
 %     'lib_dir'      folder of the library (libneurobatch.a on Linux; on
 %                    Windows the import library: neurobatch.dll.lib from an
 %                    MSVC cargo build, neurobatch.lib from the distribution,
@@ -23,7 +24,11 @@ function make_neurobatch(varargin)
 %   and copies it beside the MEX file, which looks there (@loader_path).
 here = fileparts(mfilename('fullpath'));
 root = fullfile(here, '..', '..');
-opts = struct('lib_dir', fullfile(root, 'target', 'release'), 'include_dir', fullfile(root, 'include'), ...
+target = fullfile(root, 'target');
+if ~isempty(getenv('CARGO_TARGET_DIR'))
+  target = getenv('CARGO_TARGET_DIR');   % where cargo built, as cargo reads it
+end
+opts = struct('lib_dir', fullfile(target, 'release'), 'include_dir', fullfile(root, 'include'), ...
               'out_dir', fullfile(here, '+neurobatch', '+internal'), 'bin_dir', '');
 opts = neurobatch.internal.parse_options(opts, varargin, 'make_neurobatch');
 opts.src = fullfile(here, '+neurobatch', '+internal', 'neurobatch_mex.c');

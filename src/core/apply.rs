@@ -1,5 +1,5 @@
 //! Apply: a user function over every batch of a traversal, results in memory
-//! or appended to an output file, optionally on worker threads (behaviour.md §7).
+//! or appended to an output file, optionally on worker threads (docs/yass.md).
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -12,7 +12,7 @@ use crate::cursor::{Batch, BatchInfo, Cursor};
 use crate::dtype::{DataOrder, Dtype, Layout};
 use crate::error::{Error, Result};
 use crate::fault;
-use crate::io::AlignedBuf;
+use crate::io::{AlignedBuf, PAGE};
 use crate::output::{check_output_path, resolve_existing, IfExists, OutputInfo};
 use crate::plan::{BatchOptions, Plan};
 use crate::reader::Reader;
@@ -113,21 +113,32 @@ struct Slot {
 
 /// One batch through the function, the cast and the cleanup.
 enum Processed {
+    /// The callback set no result (memory mode only): nothing to store.
+    Nothing,
     Result(ResultBlock, Slot),
     Stop(i32, Option<(ResultBlock, Slot)>),
 }
 
 struct Callbacks<'a, 'b> {
-    f: &'a BatchFn<'b>,
+    /// None: a convert, each batch's block is its result.
+    f: Option<&'a BatchFn<'b>>,
     cleanup: Option<&'a CleanupFn<'b>>,
     cast: Option<Dtype>,
+    /// Disk outputs need a result from every batch; in memory a callback
+    /// may run for its side effects only (the batch then stores nothing).
+    result_required: bool,
 }
 
 impl Callbacks<'_, '_> {
     fn process(&self, batch: &Batch<'_>, previous: Option<&ResultBlock>) -> Result<Processed> {
         let index = batch.info.index;
         let position = batch.info.positions.start;
-        let out = (self.f)(batch, previous)?;
+        let out = match self.f {
+            Some(f) => f(batch, previous)?,
+            None => {
+                CallOutput { code: 0, result: Some(ResultBlock::from_bytes(batch.dtype, batch.info.n_rows, batch.channels.len(), batch.layout, batch.data)?) }
+            }
+        };
         if out.code < 0 {
             return Err(Error::CallbackFailed { batch: index, value: out.code });
         }
@@ -135,7 +146,10 @@ impl Callbacks<'_, '_> {
             if out.code > 0 {
                 return Ok(Processed::Stop(out.code, None));
             }
-            return Err(Error::NoResult { batch: index });
+            if self.result_required {
+                return Err(Error::NoResult { batch: index });
+            }
+            return Ok(Processed::Nothing);
         };
         if let Some(to) = self.cast {
             result = result.cast(to);
@@ -308,7 +322,7 @@ pub fn apply(
     reader: &Arc<Reader>,
     batch_opts: &BatchOptions,
     opts: &ApplyOptions,
-    f: &BatchFn<'_>,
+    f: Option<&BatchFn<'_>>,
     cleanup: Option<&CleanupFn<'_>>,
     mut progress: Option<&mut ProgressFn<'_>>,
 ) -> Result<ApplyOutcome> {
@@ -318,6 +332,11 @@ pub fn apply(
             "n_threads {} is more than the {MAX_THREADS} worker threads an apply may start; use at most the number of cores",
             opts.n_threads
         )));
+    }
+    if f.is_none() && opts.pass_batch_results {
+        return Err(Error::InvalidArgument(
+            "pass_batch_results hands each batch's function the previous result, but there is no function (a convert: each batch is its result)".into(),
+        ));
     }
     let n_threads = opts.n_threads.max(1);
     if n_threads > 1 && opts.pass_batch_results {
@@ -340,7 +359,8 @@ pub fn apply(
     }
     // Following, the number of batches is known only at the end.
     let batches = if following { 0..u64::MAX } else { shard.batches(plan.n_batches) };
-    let out_dtype = opts.cast.unwrap_or(reader.dtype());
+    let batch_dtype = if batch_opts.microvolts { Dtype::F32 } else { reader.dtype() };
+    let out_dtype = opts.cast.unwrap_or(batch_dtype);
     // Without a cleanup to see the cast result, a disk output casts while writing.
     let cast_when_writing = cleanup.is_none() && matches!(opts.mode, Mode::Disk { .. });
     let writer_cast = opts.cast.filter(|_| cast_when_writing);
@@ -356,6 +376,18 @@ pub fn apply(
             match opts.shard {
                 None => {
                     let writer = Writer::create(path, order, plan.channels.len(), out_dtype, reader.protected())?;
+                    // A convert (no function) of whole rows streams: the batches are
+                    // read, cast and written in pieces of a few MiB.
+                    if f.is_none() && cleanup.is_none() && !single && plan.buffer == 0 && !following {
+                        let mut progress = |done: u64| -> Result<()> {
+                            match progress.as_mut().is_some_and(|p| p(done, plan.n_batches)) {
+                                true => Err(Error::Cancelled { done, total: plan.n_batches }),
+                                false => Ok(()),
+                            }
+                        };
+                        let writer = convert_streamed(reader, batch_opts, &plan, writer, opts.cast, &mut progress)?;
+                        return Ok(ApplyOutcome { output: Some(publish_output(reader, batch_opts, writer)?), ..Default::default() });
+                    }
                     Sink::Disk(BackgroundWriter::start(writer, single, writer_cast)?, None)
                 }
                 Some((shard, how)) => {
@@ -372,7 +404,7 @@ pub fn apply(
             }
         }
     };
-    let callbacks = Callbacks { f, cleanup, cast: opts.cast.filter(|_| !cast_when_writing) };
+    let callbacks = Callbacks { f, cleanup, cast: opts.cast.filter(|_| !cast_when_writing), result_required: matches!(opts.mode, Mode::Disk { .. }) };
     // Progress reports 0 as the total while following (unknown until the end).
     let total = if following { 0 } else { batches.end - batches.start };
     let mut on_done = |done: u64| -> Result<()> {
@@ -383,7 +415,7 @@ pub fn apply(
         Ok(())
     };
     let stopped = if n_threads > 1 && total > 1 && !following {
-        run_parallel(reader, batch_opts, &callbacks, n_threads.min(total as usize), batches.clone(), &mut sink, &mut on_done)?
+        run_parallel(reader, batch_opts, &plan, &callbacks, n_threads.min(total as usize), batches.clone(), &mut sink, &mut on_done)?
     } else {
         run_serial(reader, batch_opts, &callbacks, opts.pass_batch_results, batches.clone(), &mut sink, &mut on_done)?
     };
@@ -395,15 +427,7 @@ pub fn apply(
             ApplyOutcome { stopped, ..Default::default() }
         }
         Sink::Disk(writer, _) => match opts.shard {
-            None => {
-                let mut writer = writer.finish()?;
-                if let Some(rate) = reader.metadata().sampling_rate {
-                    // The input's final length: a followed recording grew meanwhile.
-                    let to = batch_opts.to.unwrap_or(reader.n_observations());
-                    writer.set_sampling_rate(rate, to - batch_opts.from.unwrap_or(0).min(to));
-                }
-                ApplyOutcome { output: Some(writer.finish()?), ..Default::default() }
-            }
+            None => ApplyOutcome { output: Some(publish_output(reader, batch_opts, writer.finish()?)?), ..Default::default() },
             Some((shard, how)) => {
                 // The shard is complete once its manifest is in place; the
                 // output appears when `shard::finish` assembles all shards.
@@ -420,6 +444,101 @@ pub fn apply(
             }
         },
     })
+}
+
+/// Publishes a finished output, keeping the input's sampling rate when the
+/// output has one row per input observation.
+fn publish_output(reader: &Reader, batch_opts: &BatchOptions, mut writer: Writer) -> Result<OutputInfo> {
+    if let Some(rate) = reader.metadata().sampling_rate {
+        // The input's final length: a followed recording grew meanwhile.
+        let to = batch_opts.to.unwrap_or(reader.n_observations());
+        writer.set_sampling_rate(rate, to - batch_opts.from.unwrap_or(0).min(to));
+    }
+    writer.finish()
+}
+
+/// Input bytes per piece of a streamed convert: large enough for fast reads
+/// and writes, small enough that a few stay in the caches and in budget.
+const CONVERT_PIECE_BYTES: u64 = 8 << 20;
+
+/// A convert (apply without a function) of whole rows, streamed: the
+/// plan's rows are read in pieces of CONVERT_PIECE_BYTES (read ahead on a
+/// thread of their own unless turned off), converted to the output dtype on
+/// the calling thread and written on a third thread, so reading, converting
+/// and writing overlap and no batch-sized result is ever made. The bytes
+/// are those of the batches, as an identity function would return them.
+fn convert_streamed(
+    reader: &Arc<Reader>,
+    batch_opts: &BatchOptions,
+    plan: &Plan,
+    mut writer: Writer,
+    cast: Option<Dtype>,
+    on_done: &mut dyn FnMut(u64) -> Result<()>,
+) -> Result<Writer> {
+    let n_sel = plan.channels.len() as u64;
+    let isz = if batch_opts.microvolts { 4 } else { plan.dtype.itemsize() as u64 };
+    let rows = (CONVERT_PIECE_BYTES / (n_sel * isz)).max(1).min(plan.rows_per_batch.max(1));
+    let pieces = BatchOptions {
+        max_memory: rows.max(1) * n_sel * plan.dtype.itemsize() as u64,
+        layout: Layout::SampleMajor,
+        read_ahead: Some(batch_opts.read_ahead.unwrap_or(true)),
+        ..batch_opts.clone()
+    };
+    let mut cursor = Cursor::new(reader.clone(), &pieces)?;
+    let cols = n_sel as usize;
+    std::thread::scope(|scope| {
+        // Two output buffers go round: one converted into, one being written.
+        let (full_tx, full_rx) = mpsc::sync_channel::<(AlignedBuf, usize, usize, Dtype)>(1);
+        let (empty_tx, empty_rx) = mpsc::channel::<AlignedBuf>();
+        for _ in 0..2 {
+            let _ = empty_tx.send(AlignedBuf::default());
+        }
+        let writer_ref = &mut writer;
+        let written = std::thread::Builder::new()
+            .name("neurobatch-writer".into())
+            .spawn_scoped(scope, move || -> Result<()> {
+                let _inside = crate::panic_scope::enter();
+                for (buf, at, n_rows, dtype) in full_rx {
+                    fault::check(fault::Point::Write);
+                    let len = n_rows * cols * dtype.itemsize();
+                    writer_ref.append(dtype, n_rows, cols, Layout::SampleMajor, &buf.bytes()[at..at + len])?;
+                    if empty_tx.send(buf).is_err() {
+                        break;
+                    }
+                }
+                Ok(())
+            })
+            .map_err(|e| Error::io("starting the output writer thread", e))?;
+        let mut pos = 0u64; // bytes written: the writer copies fastest from its in-page offset
+        let mut reported = 0u64; // progress is counted in the plan's batches
+        let fed = (|| -> Result<()> {
+            while let Some(b) = cursor.next_batch()? {
+                let Ok(mut buf) = empty_rx.recv() else { break }; // the writer failed: join says why
+                let to = cast.unwrap_or(b.dtype);
+                let len = b.info.n_rows * cols * to.itemsize();
+                let at = (pos % PAGE as u64) as usize;
+                let out = buf.ensure(at + len).map_err(|e| Error::io("allocating a convert buffer", e))?;
+                crate::result::cast_values(b.dtype, b.data, to, &mut out[at..at + len]);
+                pos += len as u64;
+                let done = if b.info.stop == plan.to { plan.n_batches } else { (b.info.stop - plan.from) / plan.rows_per_batch.max(1) };
+                if full_tx.send((buf, at, b.info.n_rows, to)).is_err() {
+                    break;
+                }
+                if done > reported {
+                    reported = done;
+                    on_done(done)?;
+                }
+            }
+            Ok(())
+        })();
+        drop(full_tx);
+        let wrote = match written.join() {
+            Ok(r) => r,
+            Err(p) => Err(Error::Panic(panic_text(p.as_ref()))),
+        };
+        fed.and(wrote)
+    })?;
+    Ok(writer)
 }
 
 /// What a shard ran with, beyond its input: every shard of a run must agree.
@@ -453,7 +572,10 @@ fn run_serial(
     sink: &mut Sink,
     on_done: &mut dyn FnMut(u64) -> Result<()>,
 ) -> Result<Option<i32>> {
-    let mut cursor = Cursor::new(reader.clone(), batch_opts)?;
+    // Applies read ahead unless told not to: batch k+1 is read while the
+    // callback works on batch k.
+    let opts = BatchOptions { read_ahead: Some(batch_opts.read_ahead.unwrap_or(true)), ..batch_opts.clone() };
+    let mut cursor = Cursor::new(reader.clone(), &opts)?;
     if batches.start > 0 {
         cursor.seek(batches.start)?;
     }
@@ -463,6 +585,7 @@ fn run_serial(
         let Some(batch) = cursor.next_batch()? else { break };
         let prev = if pass_batch_results { previous.as_ref() } else { None };
         match callbacks.process(&batch, prev)? {
+            Processed::Nothing => previous = None,
             Processed::Result(result, slot) => {
                 if pass_batch_results {
                     previous = Some(result.clone());
@@ -482,11 +605,12 @@ fn run_serial(
     Ok(None)
 }
 
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned()).unwrap_or_else(|| "unknown payload".into())
 }
 
-/// A batch copied out of the cursor for a worker, in a recycled buffer.
+/// A batch copied out of the cursor for a worker, in a recycled buffer
+/// (single-channel traversals, whose channel groups are read once).
 struct OwnedBatch {
     buf: AlignedBuf,
     len: usize,
@@ -507,14 +631,25 @@ impl OwnedBatch {
     }
 }
 
-/// The calling thread reads batches (each once, in order: a single-channel
-/// traversal loads every channel group once) and hands copies to `n_threads`
-/// workers that run the callbacks; results are delivered in batch order.
+/// What a worker is handed: a batch to read itself (multi-channel), or a
+/// copy the calling thread read (single-channel).
+enum Job {
+    Read(u64),
+    Copied(OwnedBatch),
+}
+
+/// Runs the callbacks on `n_threads` workers; results are delivered in batch
+/// order. In a multi-channel traversal each worker reads its batch itself,
+/// into a buffer of its own (positioned reads need no lock), so the batches
+/// in flight are the workers' n_threads buffers; in a single-channel one the
+/// calling thread reads every channel group once and hands out copies.
 /// Batch `i` is handed out only while `i < delivered + window`, so at most
-/// `window` batch copies and results exist at once.
+/// `window` batches and results exist at once.
+#[allow(clippy::too_many_arguments)]
 fn run_parallel(
     reader: &Arc<Reader>,
     batch_opts: &BatchOptions,
+    plan: &Plan,
     callbacks: &Callbacks<'_, '_>,
     n_threads: usize,
     batches: Range<u64>,
@@ -523,35 +658,59 @@ fn run_parallel(
 ) -> Result<Option<i32>> {
     let window = n_threads as u64 + 1;
     let total = batches.end - batches.start;
-    let mut cursor = Cursor::new(reader.clone(), batch_opts)?;
-    if batches.start > 0 {
-        cursor.seek(batches.start)?;
-    }
+    let direct = plan.is_multi_channel();
+    let mut cursor = if direct {
+        None
+    } else {
+        let mut c = Cursor::new(reader.clone(), &BatchOptions { read_ahead: Some(false), ..batch_opts.clone() })?;
+        c.seek(batches.start)?;
+        Some(c)
+    };
+    let scales = crate::cursor::scales_for(reader, batch_opts)?;
     let spare: Mutex<Vec<AlignedBuf>> = Mutex::new(Vec::new());
-    let (job_tx, job_rx) = mpsc::sync_channel::<OwnedBatch>(window as usize);
+    let (job_tx, job_rx) = mpsc::sync_channel::<Job>(window as usize);
     let job_rx = Mutex::new(job_rx);
-    let (job_rx, spare) = (&job_rx, &spare);
+    let (job_rx, spare, scales) = (&job_rx, &spare, &scales);
     std::thread::scope(move |scope| {
         let (res_tx, res_rx) = mpsc::channel::<(u64, Result<Processed>)>();
         for k in 0..n_threads {
             let res_tx = res_tx.clone();
-            let started = std::thread::Builder::new().name(format!("neurobatch-worker-{k}")).spawn_scoped(scope, move || loop {
+            let started = std::thread::Builder::new().name(format!("neurobatch-worker-{k}")).spawn_scoped(scope, move || {
                 let _inside = crate::panic_scope::enter();
-                let job = job_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                let Ok(job) = job else { return };
-                // A panic here must reach the calling thread as an error: left
-                // alone it would end this worker and its result would never
-                // arrive, so the calling thread would wait forever.
-                let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    let out = callbacks.process(&job.batch(), None);
-                    fault::check(fault::Point::Worker);
-                    out
-                }))
-                .unwrap_or_else(|payload| Err(Error::Panic(panic_text(payload.as_ref()))));
-                let index = job.info.index;
-                spare.lock().unwrap_or_else(|p| p.into_inner()).push(job.buf);
-                if res_tx.send((index, out)).is_err() {
-                    return;
+                let mut loader = crate::cursor::BatchLoader::new(scales.clone());
+                loop {
+                    let job = job_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                    let Ok(job) = job else { return };
+                    // A panic here must reach the calling thread as an error: left
+                    // alone it would end this worker and its result would never
+                    // arrive, so the calling thread would wait forever.
+                    let (index, out) = match job {
+                        Job::Read(index) => {
+                            let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                                let spec = plan.batch(index);
+                                loader.load(reader, plan, &spec)?;
+                                let info = BatchInfo::of(plan, &spec);
+                                let out = callbacks.process(&loader.view(plan, &info), None);
+                                fault::check(fault::Point::Worker);
+                                out
+                            }));
+                            (index, out)
+                        }
+                        Job::Copied(job) => {
+                            let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                                let out = callbacks.process(&job.batch(), None);
+                                fault::check(fault::Point::Worker);
+                                out
+                            }));
+                            let index = job.info.index;
+                            spare.lock().unwrap_or_else(|p| p.into_inner()).push(job.buf);
+                            (index, out)
+                        }
+                    };
+                    let out = out.unwrap_or_else(|payload| Err(Error::Panic(panic_text(payload.as_ref()))));
+                    if res_tx.send((index, out)).is_err() {
+                        return;
+                    }
                 }
             });
             if let Err(e) = started {
@@ -568,9 +727,15 @@ fn run_parallel(
         let outcome = (|| -> Result<Option<i32>> {
             while expected < total {
                 while fed < total && fed < expected + window {
-                    let Some(batch) = cursor.next_batch()? else { break };
-                    let buf = spare.lock().unwrap_or_else(|p| p.into_inner()).pop().unwrap_or_default();
-                    if job_tx.send(OwnedBatch::copy(&batch, buf)?).is_err() {
+                    let job = match cursor.as_mut() {
+                        None => Job::Read(first + fed),
+                        Some(c) => {
+                            let Some(batch) = c.next_batch()? else { break };
+                            let buf = spare.lock().unwrap_or_else(|p| p.into_inner()).pop().unwrap_or_default();
+                            Job::Copied(OwnedBatch::copy(&batch, buf)?)
+                        }
+                    };
+                    if job_tx.send(job).is_err() {
                         return Err(Error::InvalidArgument("the worker threads ended early".into()));
                     }
                     fed += 1;
@@ -582,6 +747,7 @@ fn run_parallel(
                 pending.insert(i - first, out?);
                 while let Some(out) = pending.remove(&expected) {
                     match out {
+                        Processed::Nothing => {}
                         Processed::Result(result, slot) => sink.deliver(result, slot)?,
                         Processed::Stop(code, result) => {
                             if let Some((result, slot)) = result {

@@ -1,7 +1,7 @@
 //! Iteration over a plan's batches with memory reused from batch to batch.
 
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 
 use crate::dtype::{DataOrder, Dtype, Layout};
 use crate::error::{Error, Result};
@@ -71,19 +71,40 @@ pub struct Cursor {
     reader: Arc<Reader>,
     plan: Plan,
     next: u64,
+    /// Holds the batch last returned.
+    loader: BatchLoader,
+    info: Option<BatchInfo>,
+    follow: Option<Follow>,
+    /// With read-ahead: the thread loading the next batch into a loader of its own.
+    ahead: Option<ReadAhead>,
+}
+
+/// Loads batches of a plan into buffers of its own, reused from batch to
+/// batch: each thread that reads batches has one.
+pub(crate) struct BatchLoader {
     block: AlignedBuf,
     scratch: AlignedBuf,
     data: Range<usize>,
-    info: Option<BatchInfo>,
     /// Single-channel traversals of a samples-order file read several whole
     /// channels in one pass (as many as max_memory holds) instead of
     /// re-reading the file for every channel; these positions are loaded.
     group: Range<usize>,
     /// With `microvolts`: µV per count of each file channel, and the
     /// float32 block delivered instead of the raw one.
-    scales: Option<Vec<f64>>,
+    scales: Option<Arc<Vec<f64>>>,
     uv: AlignedBuf,
-    follow: Option<Follow>,
+}
+
+/// A thread that loads one batch ahead of the caller (a second loader), so
+/// reading batch k+1 overlaps with the work on batch k.
+struct ReadAhead {
+    requests: mpsc::Sender<(BatchLoader, u64)>,
+    loaded: mpsc::Receiver<(BatchLoader, u64, Result<()>)>,
+    /// The batch the thread is loading, if any.
+    pending: Option<u64>,
+    /// The second loader, when the thread does not hold it.
+    spare: Option<BatchLoader>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 enum State {
@@ -135,25 +156,13 @@ impl Cursor {
             }
             _ => Plan::new(&reader, opts)?,
         };
-        let scales = if opts.microvolts {
-            let scales = reader.metadata().scales_uv(reader.path()).map_err(|e| Error::NoMetadata(format!("microvolts were asked for, but {e}")))?;
-            Some(scales.to_vec())
-        } else {
-            None
-        };
-        Ok(Cursor {
-            reader,
-            plan,
-            next: 0,
-            block: AlignedBuf::default(),
-            scratch: AlignedBuf::default(),
-            data: 0..0,
-            info: None,
-            group: 0..0,
-            scales,
-            uv: AlignedBuf::default(),
-            follow,
-        })
+        let scales = scales_for(&reader, opts)?;
+        let loader = BatchLoader::new(scales.clone());
+        // A followed recording's next batch is not on disk ahead of time.
+        let ahead = (opts.read_ahead == Some(true) && follow.is_none() && plan.n_batches > 1)
+            .then(|| ReadAhead::start(reader.clone(), plan.clone(), BatchLoader::new(scales)))
+            .transpose()?;
+        Ok(Cursor { reader, plan, next: 0, loader, info: None, follow, ahead })
     }
 
     pub fn plan(&self) -> &Plan {
@@ -228,22 +237,13 @@ impl Cursor {
 
     fn take_next(&mut self) -> Result<Batch<'_>> {
         let spec = self.plan.batch(self.next);
-        self.load(&spec)?;
-        if self.scales.is_some() {
-            self.to_microvolts(&spec)?;
+        self.info = None; // the last batch's memory is about to be reused
+        match self.ahead.as_mut() {
+            Some(ahead) => ahead.take(&mut self.loader, &self.reader, &self.plan, self.next)?,
+            None => self.loader.load(&self.reader, &self.plan, &spec)?,
         }
         self.next += 1;
-        let p = &self.plan;
-        self.info = Some(BatchInfo {
-            index: spec.index,
-            count: p.n_batches,
-            start: spec.start,
-            stop: spec.stop,
-            buffer: p.buffer,
-            n_rows: (spec.stop - spec.start + 2 * p.buffer) as usize,
-            positions: spec.positions.clone(),
-            single_channel: !p.is_multi_channel(),
-        });
+        self.info = Some(BatchInfo::of(&self.plan, &spec));
         Ok(self.current().expect("just set"))
     }
 
@@ -255,38 +255,7 @@ impl Cursor {
     /// The batch last returned by `next_batch`, if any.
     pub fn current(&self) -> Option<Batch<'_>> {
         let info = self.info.as_ref()?;
-        let (data, dtype) = match self.scales {
-            Some(_) => (&self.uv.bytes()[..self.data.len() / self.plan.dtype.itemsize() * 4], Dtype::F32),
-            None => (&self.block.bytes()[self.data.clone()], self.plan.dtype),
-        };
-        Some(Batch { data, info, channels: &self.plan.channels[info.positions.clone()], dtype, layout: self.plan.layout })
-    }
-
-    /// Converts the loaded raw block to float32 microvolts in `uv`, computing
-    /// in float64 (value × scale) and rounding once.
-    fn to_microvolts(&mut self, spec: &BatchSpec) -> Result<()> {
-        let scales = self.scales.as_ref().expect("only with microvolts");
-        let dtype = self.plan.dtype;
-        let isz = dtype.itemsize();
-        let cols = &self.plan.channels[spec.positions.clone()];
-        let n = self.data.len() / isz;
-        let n_rows = n / cols.len().max(1);
-        let out = self.uv.ensure(n * 4).map_err(|e| Error::io("allocating the microvolt block", e))?;
-        let raw = &self.block.bytes()[self.data.clone()];
-        let mut wide = [0f64; 1024];
-        for (k, chunk) in raw.chunks(isz * wide.len()).enumerate() {
-            let m = chunk.len() / isz;
-            crate::result::cast_values(dtype, chunk, Dtype::F64, bytemuck::cast_slice_mut(&mut wide[..m]));
-            for (i, v) in wide[..m].iter().enumerate() {
-                let at = k * 1024 + i;
-                let col = match self.plan.layout {
-                    Layout::SampleMajor => at % cols.len(),
-                    Layout::ChannelMajor => at / n_rows.max(1),
-                };
-                out[at * 4..at * 4 + 4].copy_from_slice(&((v * scales[cols[col]]) as f32).to_le_bytes());
-            }
-        }
-        Ok(())
+        Some(self.loader.view(&self.plan, info))
     }
 
     /// Makes batch `index` the next one returned; `index == n_batches` ends the walk.
@@ -298,10 +267,58 @@ impl Cursor {
         self.info = None;
         Ok(())
     }
+}
 
-    fn load(&mut self, spec: &BatchSpec) -> Result<()> {
-        let reader = &*self.reader;
-        let p = &self.plan;
+/// With `microvolts`, the scales batches are converted with (an error for a
+/// recording without them); None otherwise.
+pub(crate) fn scales_for(reader: &Reader, opts: &BatchOptions) -> Result<Option<Arc<Vec<f64>>>> {
+    if !opts.microvolts {
+        return Ok(None);
+    }
+    let scales = reader.metadata().scales_uv(reader.path()).map_err(|e| Error::NoMetadata(format!("microvolts were asked for, but {e}")))?;
+    Ok(Some(Arc::new(scales.to_vec())))
+}
+
+impl BatchInfo {
+    /// The index information of batch `spec` of `plan`.
+    pub(crate) fn of(plan: &Plan, spec: &BatchSpec) -> BatchInfo {
+        BatchInfo {
+            index: spec.index,
+            count: plan.n_batches,
+            start: spec.start,
+            stop: spec.stop,
+            buffer: plan.buffer,
+            n_rows: (spec.stop - spec.start + 2 * plan.buffer) as usize,
+            positions: spec.positions.clone(),
+            single_channel: !plan.is_multi_channel(),
+        }
+    }
+}
+
+impl BatchLoader {
+    pub(crate) fn new(scales: Option<Arc<Vec<f64>>>) -> BatchLoader {
+        BatchLoader { block: AlignedBuf::default(), scratch: AlignedBuf::default(), data: 0..0, group: 0..0, scales, uv: AlignedBuf::default() }
+    }
+
+    /// The loaded batch described by `info` (the last `load` of this loader).
+    pub(crate) fn view<'a>(&'a self, plan: &'a Plan, info: &'a BatchInfo) -> Batch<'a> {
+        let (data, dtype) = match self.scales {
+            Some(_) => (&self.uv.bytes()[..self.data.len() / plan.dtype.itemsize() * 4], Dtype::F32),
+            None => (&self.block.bytes()[self.data.clone()], plan.dtype),
+        };
+        Batch { data, info, channels: &plan.channels[info.positions.clone()], dtype, layout: plan.layout }
+    }
+
+    /// Reads batch `spec` of `plan` (and converts it to microvolts when asked).
+    pub(crate) fn load(&mut self, reader: &Reader, plan: &Plan, spec: &BatchSpec) -> Result<()> {
+        self.load_raw(reader, plan, spec)?;
+        if self.scales.is_some() {
+            self.convert_to_microvolts(plan, spec)?;
+        }
+        Ok(())
+    }
+
+    fn load_raw(&mut self, reader: &Reader, p: &Plan, spec: &BatchSpec) -> Result<()> {
         let isz = p.dtype.itemsize();
         let cols = &p.channels[spec.positions.clone()];
         let io = |e| Error::io("allocating the batch buffer", e);
@@ -342,5 +359,97 @@ impl Cursor {
         reader.fill_block(spec.start, spec.stop, p.buffer, cols, p.layout, p.edge, &mut buf[skew..skew + bytes], &mut self.scratch)?;
         self.data = skew..skew + bytes;
         Ok(())
+    }
+
+    /// Converts the loaded raw block to float32 microvolts in `uv`, computing
+    /// in float64 (value × scale) and rounding once.
+    fn convert_to_microvolts(&mut self, plan: &Plan, spec: &BatchSpec) -> Result<()> {
+        let scales = self.scales.as_ref().expect("only with microvolts");
+        let dtype = plan.dtype;
+        let isz = dtype.itemsize();
+        let cols = &plan.channels[spec.positions.clone()];
+        let n = self.data.len() / isz;
+        let n_rows = n / cols.len().max(1);
+        let out = self.uv.ensure(n * 4).map_err(|e| Error::io("allocating the microvolt block", e))?;
+        let raw = &self.block.bytes()[self.data.clone()];
+        let mut wide = [0f64; 1024];
+        for (k, chunk) in raw.chunks(isz * wide.len()).enumerate() {
+            let m = chunk.len() / isz;
+            crate::result::cast_values(dtype, chunk, Dtype::F64, bytemuck::cast_slice_mut(&mut wide[..m]));
+            for (i, v) in wide[..m].iter().enumerate() {
+                let at = k * 1024 + i;
+                let col = match plan.layout {
+                    Layout::SampleMajor => at % cols.len(),
+                    Layout::ChannelMajor => at / n_rows.max(1),
+                };
+                out[at * 4..at * 4 + 4].copy_from_slice(&((v * scales[cols[col]]) as f32).to_le_bytes());
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ReadAhead {
+    fn start(reader: Arc<Reader>, plan: Plan, loader: BatchLoader) -> Result<ReadAhead> {
+        let (requests, jobs) = mpsc::channel::<(BatchLoader, u64)>();
+        let (done, loaded) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("neurobatch-read-ahead".into())
+            .spawn(move || {
+                let _inside = crate::panic_scope::enter();
+                for (mut loader, index) in jobs {
+                    let spec = plan.batch(index);
+                    // A panic here must reach the caller as an error, with the loader back.
+                    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| loader.load(&reader, &plan, &spec)))
+                        .unwrap_or_else(|p| Err(Error::Panic(crate::apply::panic_text(p.as_ref()))));
+                    if done.send((loader, index, outcome)).is_err() {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| Error::io("starting the read-ahead thread", e))?;
+        Ok(ReadAhead { requests, loaded, pending: None, spare: Some(loader), thread: Some(thread) })
+    }
+
+    /// Puts batch `index` in `current` (taking it from the thread when it
+    /// was read ahead), then has the thread read batch `index + 1` into the
+    /// loader that held the previous batch.
+    fn take(&mut self, current: &mut BatchLoader, reader: &Reader, plan: &Plan, index: u64) -> Result<()> {
+        let mut outcome = Ok(());
+        match self.pending.take() {
+            Some(p) => {
+                let (loader, got, result) = self.loaded.recv().map_err(|_| Error::Panic("the read-ahead thread ended".into()))?;
+                debug_assert_eq!(got, p);
+                if got == index {
+                    // The batch read ahead becomes current; the previous one's loader is free.
+                    self.spare = Some(std::mem::replace(current, loader));
+                    outcome = result;
+                } else {
+                    // A seek: what was read ahead is not wanted.
+                    self.spare = Some(loader);
+                    outcome = current.load(reader, plan, &plan.batch(index));
+                }
+            }
+            None => outcome = outcome.and_then(|()| current.load(reader, plan, &plan.batch(index))),
+        }
+        if outcome.is_ok() && index + 1 < plan.n_batches {
+            if let Some(spare) = self.spare.take() {
+                if self.requests.send((spare, index + 1)).is_ok() {
+                    self.pending = Some(index + 1);
+                }
+            }
+        }
+        outcome
+    }
+}
+
+impl Drop for ReadAhead {
+    fn drop(&mut self) {
+        // Closing the request channel ends the thread after its current read.
+        let (closed, _) = mpsc::channel();
+        self.requests = closed;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }

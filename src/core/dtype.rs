@@ -1,4 +1,4 @@
-//! Element types a recording may hold (behaviour.md §1).
+//! Element types a recording may hold (docs/yass.md).
 
 use crate::error::Error;
 
@@ -59,7 +59,7 @@ impl std::fmt::Display for Dtype {
     }
 }
 
-/// Order of the values in the file (behaviour.md §1).
+/// Order of the values in the file (docs/yass.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DataOrder {
     /// Observation 0 of every channel, then observation 1, ... (`[T, C]` row-major).

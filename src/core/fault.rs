@@ -24,23 +24,27 @@ pub enum Point {
 
 #[cfg(feature = "testing")]
 mod armed {
-    use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+    use std::sync::Mutex;
 
-    static POINT: AtomicU32 = AtomicU32::new(0);
-    static REMAINING: AtomicU64 = AtomicU64::new(0);
+    /// Armed points and how many passes each still lets through.
+    static ARMED: Mutex<Vec<(u32, u64)>> = Mutex::new(Vec::new());
 
     pub fn arm(point: u32, skip: u64) {
-        REMAINING.store(skip, Ordering::SeqCst);
-        POINT.store(point, Ordering::SeqCst);
+        let mut armed = ARMED.lock().unwrap_or_else(|p| p.into_inner());
+        armed.retain(|&(p, _)| p != point);
+        armed.push((point, skip));
     }
 
-    /// Whether the armed fault fires at `point` now (it fires once).
+    /// Whether the fault armed at `point` fires now (each fires once).
     pub fn fires(point: super::Point) -> bool {
-        if POINT.load(Ordering::SeqCst) != point as u32 {
+        let mut armed = ARMED.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(k) = armed.iter().position(|&(p, _)| p == point as u32) else { return false };
+        if armed[k].1 > 0 {
+            armed[k].1 -= 1;
             return false;
         }
-        let fire = REMAINING.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_err();
-        fire && POINT.compare_exchange(point as u32, 0, Ordering::SeqCst, Ordering::SeqCst).is_ok()
+        armed.remove(k);
+        true
     }
 }
 

@@ -1,4 +1,4 @@
-//! `max_memory` strings (behaviour.md §3).
+//! `max_memory` strings (docs/yass.md).
 
 use crate::error::{Error, Result};
 

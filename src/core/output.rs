@@ -1,5 +1,5 @@
 //! Output files: argument checks on the output path and what to do when it
-//! exists (behaviour.md §7).
+//! exists (docs/yass.md).
 
 use std::path::{Path, PathBuf};
 

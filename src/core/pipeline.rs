@@ -1,5 +1,5 @@
 //! Pipelines: steps chained on one input, each reading the previous step's
-//! output through its sidecar (behaviour.md §8).
+//! output through its sidecar (docs/yass.md).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -132,7 +132,7 @@ pub fn run_pipeline(
             pass_batch_results: false,
             n_threads,
         };
-        let result = apply(&reader, &opts, &apply_opts, step.f, None, progress.as_deref_mut())?;
+        let result = apply(&reader, &opts, &apply_opts, Some(step.f), None, progress.as_deref_mut())?;
         if let Some(code) = result.stopped {
             outcome.stopped = Some(code);
             return Ok(outcome);

@@ -1,4 +1,4 @@
-//! Batch planning, exactly as YASS sizes batches (behaviour.md §4, §6).
+//! Batch planning, exactly as YASS sizes batches (docs/yass.md).
 
 use std::ops::Range;
 
@@ -44,6 +44,10 @@ pub struct BatchOptions {
     /// While following, treat the recording as ended when it has not grown
     /// for this long (None: only `Reader::end_follow` ends it).
     pub follow_idle: Option<std::time::Duration>,
+    /// Read batch k+1 on a thread of its own while batch k is used, into a
+    /// second batch buffer (so up to twice the batch memory). None: the
+    /// default of who walks the batches (on for applies, off for cursors).
+    pub read_ahead: Option<bool>,
 }
 
 impl Default for BatchOptions {
@@ -60,6 +64,7 @@ impl Default for BatchOptions {
             microvolts: false,
             follow: false,
             follow_idle: None,
+            read_ahead: None,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! An open recording and block reads in [observation, channel] orientation
-//! (behaviour.md §1, §5, §9).
+//! (docs/yass.md).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -601,20 +601,24 @@ pub fn block_bytes(rows: u64, n_sel: usize, dtype: Dtype) -> Result<usize> {
 }
 
 impl Reader {
-    /// A failed read, told apart from a file another process truncated:
-    /// the reader's length was fixed at open.
+    /// A failed read, told apart from a file another process truncated.
+    /// The reader's length was fixed at open and every read lies inside it,
+    /// so a short read means the file was shorter at that moment, even when
+    /// its length is back by the time we look (a writer that truncates and
+    /// refills it).
     fn read_error(&self, piece: &Piece<'_>, row: u64, e: std::io::Error) -> Error {
         let row = piece.first + row; // observations count across a session's files
         if e.kind() == std::io::ErrorKind::UnexpectedEof {
-            if let Ok(now) = piece.file.metadata().map(|m| m.len()) {
-                if now < piece.size {
-                    return Error::InputChanged {
-                        path: show(piece.path),
-                        what: format!("was {} bytes when opened and is now {now} bytes: it was truncated while being read", piece.size),
-                        row,
-                    };
-                }
-            }
+            let now = match piece.file.metadata().map(|m| m.len()) {
+                Ok(now) if now < piece.size => format!("is now {now} bytes"),
+                Ok(now) => format!("ended early while being read (it is {now} bytes again now)"),
+                Err(_) => "ended early while being read".to_string(),
+            };
+            return Error::InputChanged {
+                path: show(piece.path),
+                what: format!("was {} bytes when opened and {now}: another process truncated or rewrote it", piece.size),
+                row,
+            };
         }
         Error::io(format!("reading {} at observation {row}", show(piece.path)), e)
     }

@@ -1,4 +1,4 @@
-//! Validated time ranges and channel selections (behaviour.md §4, §9).
+//! Validated time ranges and channel selections (docs/yass.md).
 
 use crate::error::{Error, Result};
 

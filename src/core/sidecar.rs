@@ -1,4 +1,4 @@
-//! The YAML sidecar beside a recording (behaviour.md §2).
+//! The YAML sidecar beside a recording (docs/yass.md).
 
 use std::path::{Path, PathBuf};
 

@@ -233,6 +233,14 @@ impl Writer {
             return Err(Error::InvalidArgument("this writer makes a channels-order output: append channel series with append_channel".into()));
         }
         expect_len(dtype, rows, cols, data)?;
+        if cols == 0 || cols > crate::select::MAX_CHANNELS {
+            let e = if cols == 0 {
+                Error::ResultMismatch(format!("a {rows} × 0 block has no columns; a recording needs at least one channel"))
+            } else {
+                Error::TooManyChannels { n_channels: cols as u64 }
+            };
+            return self.fail(e);
+        }
         if self.seen_block && cols != self.cols {
             let e = Error::ResultMismatch(format!(
                 "a result has {cols} columns but earlier results had {}; every result of a multi-channel output must have the same column count",
@@ -396,9 +404,9 @@ pub fn publish(group: &TempGroup, data: &Path, output: &Path, params: &Recording
     } else {
         None
     };
-    fault::io(fault::Point::PublishSidecar)
-        .and_then(|()| platform::replace_file(&yaml_tmp, &yaml))
-        .map_err(|e| Error::io(format!("publishing the sidecar {} (nothing was changed: the previous output is as it was)", show(&yaml)), e))?;
+    fault::io(fault::Point::PublishSidecar).and_then(|()| platform::replace_file(&yaml_tmp, &yaml)).map_err(|e| {
+        Error::io(format!("publishing the sidecar {} (nothing was changed: the previous output and its sidecar are as they were)", show(&yaml)), e)
+    })?;
     if let Err(e) = fault::io(fault::Point::PublishData).and_then(|()| platform::replace_file(data, output)) {
         let restored = fault::io(fault::Point::RestoreSidecar).and_then(|()| match &backup {
             Some(b) => platform::replace_file(b, &yaml),
@@ -418,8 +426,12 @@ pub fn publish(group: &TempGroup, data: &Path, output: &Path, params: &Recording
 }
 
 fn check_channels(order: DataOrder, n_channels: usize) -> Result<()> {
-    if order == DataOrder::Channels && n_channels == 0 {
-        return Err(Error::InvalidArgument("a channels-order output needs n_channels >= 1, got 0".into()));
+    if n_channels == 0 {
+        let what = match order {
+            DataOrder::Channels => "the number of channel series",
+            DataOrder::Samples => "the channel count of an output that receives no block",
+        };
+        return Err(Error::InvalidArgument(format!("n_channels is 0: it is {what} and must be at least 1")));
     }
     if n_channels > crate::select::MAX_CHANNELS {
         return Err(Error::TooManyChannels { n_channels: n_channels as u64 });

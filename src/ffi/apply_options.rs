@@ -1,7 +1,6 @@
 //! `nb_apply_options`: how `nb_reader_apply` runs.
 
 use std::ffi::c_char;
-use std::path::PathBuf;
 
 use crate::ffi::callbacks::{nb_cleanup_fn, nb_progress_fn};
 use crate::ffi::dtype::*;
@@ -139,7 +138,7 @@ pub(crate) unsafe fn apply_options_from_c(opts: *const nb_apply_options) -> Resu
             if o.output_path.is_null() {
                 return Err(Fail::Null("nb_apply_options.output_path (disk mode)"));
             }
-            Mode::Disk { path: PathBuf::from(unsafe { path_arg(o.output_path, "output_path")? }), if_exists }
+            Mode::Disk { path: unsafe { path_arg(o.output_path, "output_path")? }, if_exists }
         }
         m => {
             return Err(Fail::Invalid(format!(
@@ -158,9 +157,11 @@ pub(crate) unsafe fn apply_options_from_c(opts: *const nb_apply_options) -> Resu
                 let how = match o.shard_output {
                     NB_SHARD_OUTPUT_PARTS => ShardOutput::Parts,
                     NB_SHARD_OUTPUT_SAME_ROWS => ShardOutput::SameRows,
-                    v => return Err(Fail::Invalid(format!(
+                    v => {
+                        return Err(Fail::Invalid(format!(
                         "nb_apply_options.shard_output = {v} is not an nb_shard_output: expected NB_SHARD_OUTPUT_PARTS (0) or NB_SHARD_OUTPUT_SAME_ROWS (1)"
-                    ))),
+                    )))
+                    }
                 };
                 Some((Shard::new(o.shard_index, count)?, how))
             }

@@ -11,8 +11,20 @@ use neurobatch_core::select::ChannelSel;
 
 /// Current version of `nb_batch_options`; pass it to `nb_batch_options_init`.
 /// Version 2 added `edge`, version 3 `microvolts`, `follow` and
-/// `follow_idle_timeout_ms`; structs of older versions are still accepted.
-pub const NB_BATCH_OPTIONS_VERSION: u32 = 3;
+/// `follow_idle_timeout_ms`, version 4 `read_ahead`; structs of older
+/// versions are still accepted.
+pub const NB_BATCH_OPTIONS_VERSION: u32 = 4;
+
+/// Whether the next batch is read while the current one is used (one of
+/// the `NB_READ_AHEAD_` constants).
+pub type nb_read_ahead = i32;
+/// On for `nb_reader_apply` and pipelines, off for cursors. The default.
+pub const NB_READ_AHEAD_AUTO: nb_read_ahead = 0;
+/// A thread reads batch k+1 into a second batch buffer while batch k is
+/// used, so reading overlaps with the work: up to twice the batch memory.
+pub const NB_READ_AHEAD_ON: nb_read_ahead = 1;
+/// One batch buffer; each batch is read when it is asked for.
+pub const NB_READ_AHEAD_OFF: nb_read_ahead = 2;
 
 /// What buffer rows beyond the recording's edges hold (one of the
 /// `NB_EDGE_` constants).
@@ -98,6 +110,13 @@ pub struct nb_batch_options {
     /// grown for this many milliseconds. 0 (default): only
     /// `nb_reader_end_follow` ends it.
     pub follow_idle_timeout_ms: u32,
+    /// Version 4. `NB_READ_AHEAD_AUTO` (default: on for applies, off for
+    /// cursors), `NB_READ_AHEAD_ON` or `NB_READ_AHEAD_OFF`: whether the next
+    /// batch is read on a thread of its own while the current one is used
+    /// (a second batch buffer, so up to twice the batch memory; a memory-tight
+    /// caller turns it off). Batches and outputs are the same either way.
+    /// Following cursors never read ahead.
+    pub read_ahead: nb_read_ahead,
 }
 
 impl Versioned for nb_batch_options {
@@ -107,6 +126,7 @@ impl Versioned for nb_batch_options {
         match version {
             1 => std::mem::offset_of!(nb_batch_options, edge),
             2 => std::mem::offset_of!(nb_batch_options, microvolts),
+            3 => std::mem::offset_of!(nb_batch_options, read_ahead),
             _ => std::mem::size_of::<nb_batch_options>(),
         }
     }
@@ -126,6 +146,7 @@ impl Versioned for nb_batch_options {
             microvolts: false,
             follow: false,
             follow_idle_timeout_ms: 0,
+            read_ahead: NB_READ_AHEAD_AUTO,
         }
     }
 }
@@ -188,5 +209,15 @@ pub(crate) unsafe fn batch_options_from_c(opts: *const nb_batch_options) -> Resu
         microvolts: o.microvolts,
         follow: o.follow,
         follow_idle: (o.follow_idle_timeout_ms > 0).then(|| std::time::Duration::from_millis(o.follow_idle_timeout_ms as u64)),
+        read_ahead: match o.read_ahead {
+            NB_READ_AHEAD_AUTO => None,
+            NB_READ_AHEAD_ON => Some(true),
+            NB_READ_AHEAD_OFF => Some(false),
+            v => {
+                return Err(Fail::Invalid(format!(
+                    "nb_batch_options.read_ahead = {v} is not an nb_read_ahead: expected NB_READ_AHEAD_AUTO (0), NB_READ_AHEAD_ON (1) or NB_READ_AHEAD_OFF (2)"
+                )))
+            }
+        },
     })
 }

@@ -25,10 +25,13 @@ type CoreResult<T> = neurobatch_core::error::Result<T>;
 /// NULL; NULL for the first batch), the slot `out` to put this batch's
 /// result in (`nb_result_slot_set` or `nb_result_slot_lend`), and `user_data`.
 ///
-/// Returns 0 to continue (a result must have been set), > 0 to stop early
-/// (the apply call returns `NB_STATUS_STOPPED`), < 0 to fail (it returns
-/// `NB_STATUS_CALLBACK_FAILED`); the value is passed back in `*out_cb_value`.
-/// `batch`, `previous` and `out` are valid only during the call.
+/// Returns 0 to continue, > 0 to stop early (the apply call returns
+/// `NB_STATUS_STOPPED`), < 0 to fail (it returns `NB_STATUS_CALLBACK_FAILED`);
+/// the value is passed back in `*out_cb_value`. Writing to disk, every batch
+/// must set a result (`NB_STATUS_NO_RESULT` otherwise); in memory a batch
+/// that sets none is left out of the result list (and `previous` is NULL
+/// for the next one). `batch`, `previous` and `out` are valid only during
+/// the call.
 ///
 /// Runs on the calling thread, in batch order, unless `n_threads > 1`: then
 /// it runs concurrently on worker threads and must be thread-safe. It must
@@ -51,7 +54,8 @@ pub type nb_progress_fn = Option<unsafe extern "C" fn(batches_done: u64, batches
 
 /// The C callbacks of one run, callable from worker threads.
 pub(crate) struct CCallbacks {
-    f: unsafe extern "C" fn(*const nb_batch, *const nb_result_view, *mut nb_result_slot, *mut c_void) -> c_int,
+    /// None: a convert (no function; each batch is its own result).
+    f: nb_apply_fn,
     cleanup: nb_cleanup_fn,
     user_data: *mut c_void,
 }
@@ -62,8 +66,19 @@ pub(crate) struct CCallbacks {
 unsafe impl Sync for CCallbacks {}
 
 impl CCallbacks {
+    /// The callbacks of a run whose function must not be NULL.
     pub(crate) fn new(f: nb_apply_fn, cleanup: nb_cleanup_fn, user_data: *mut c_void) -> Result<CCallbacks, Fail> {
-        Ok(CCallbacks { f: f.ok_or(Fail::Null("fn"))?, cleanup, user_data })
+        f.ok_or(Fail::Null("fn"))?;
+        Ok(CCallbacks { f, cleanup, user_data })
+    }
+
+    /// The callbacks of a run whose function may be NULL (a convert).
+    pub(crate) fn with_optional_fn(f: nb_apply_fn, cleanup: nb_cleanup_fn, user_data: *mut c_void) -> CCallbacks {
+        CCallbacks { f, cleanup, user_data }
+    }
+
+    pub(crate) fn has_fn(&self) -> bool {
+        self.f.is_some()
     }
 
     pub(crate) fn call(&self, batch: &Batch<'_>, previous: Option<&ResultBlock>) -> CoreResult<CallOutput> {
@@ -72,7 +87,8 @@ impl CCallbacks {
         let mut out = Lent::new(nb_result_slot::new());
         let slot = out.as_ptr();
         // The user's code runs as host code: its own panics reach its own hook.
-        let code = outside(|| unsafe { (self.f)(&b, prev.as_ref().map_or(std::ptr::null(), |p| p), slot, self.user_data) });
+        let f = self.f.expect("called only with a function");
+        let code = outside(|| unsafe { f(&b, prev.as_ref().map_or(std::ptr::null(), |p| p), slot, self.user_data) });
         slot_output(code, out.take())
     }
 

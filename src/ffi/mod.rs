@@ -29,6 +29,8 @@ macro_rules! ffi_boundary {
 macro_rules! ffi_status {
     ($body:block) => {
         ffi_boundary!($crate::ffi::status::NB_STATUS_PANIC, {
+            // The closure gives `?` in the body a function to return from.
+            #[allow(clippy::redundant_closure_call)]
             let result: ::std::result::Result<$crate::ffi::status::nb_status, $crate::ffi::error::Fail> = (|| $body)();
             $crate::ffi::error::finish(result)
         })
@@ -120,9 +122,17 @@ pub(crate) unsafe fn slice_arg<'a, T>(p: *const T, len: usize, name: &'static st
 
 /// Writes a string with the snprintf contract: copies at most `len - 1` bytes
 /// plus a NUL when `buf` is non-NULL, and returns the full length.
+/// A truncated copy of UTF-8 text ends at a character boundary, so the
+/// caller never gets half a character (invalid UTF-8).
 pub(crate) unsafe fn copy_out_str(text: &[u8], buf: *mut c_char, len: usize) -> usize {
     if !buf.is_null() && len > 0 {
-        let n = text.len().min(len - 1);
+        let mut n = text.len().min(len - 1);
+        if n < text.len() {
+            // Back off over continuation bytes (10xxxxxx) to the start of a character.
+            while n > 0 && text[n] & 0xC0 == 0x80 {
+                n -= 1;
+            }
+        }
         let dst = unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>(), len) };
         dst[..n].copy_from_slice(&text[..n]);
         dst[n] = 0;

@@ -1,7 +1,6 @@
 //! `nb_pipeline_run`: chained steps on one input.
 
 use std::ffi::{c_char, c_int, c_void};
-use std::path::PathBuf;
 
 use crate::ffi::batch_options::{batch_options_from_c, nb_batch_options};
 use crate::ffi::callbacks::{nb_apply_fn, nb_progress_fn, progress_fn, report_cb_value, CCallbacks};
@@ -197,7 +196,7 @@ pub unsafe extern "C" fn nb_pipeline_run(
         let mut specs = Vec::with_capacity(n_steps);
         for (k, &sp) in step_ptrs.iter().enumerate() {
             let s = unsafe { versioned::read(sp)? }.ok_or(Fail::Null("steps[k]"))?;
-            let name = PathBuf::from(unsafe { path_arg(s.output_name, "steps[k].output_name")? });
+            let name = unsafe { path_arg(s.output_name, "steps[k].output_name")? };
             callbacks.push(CCallbacks::new(s.r#fn, None, s.user_data)?);
             specs.push((name, mode_from_c(s.mode, k)?, s.keep, if_exists_from_c(s.if_file_exists)?, optional_dtype(s.cast_dtype, "steps[k].cast_dtype")?));
         }

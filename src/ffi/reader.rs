@@ -471,7 +471,15 @@ pub unsafe extern "C" fn nb_reader_plan(
 /// @param[in] reader the input recording.
 /// @param[in] batch_opts traversal, range, channels, buffer, max_memory; NULL for defaults.
 /// @param[in] apply_opts NULL for defaults (memory mode).
-/// @param[in] fn the user function; must not be NULL.
+/// @param[in] fn the user function; NULL: a convert, where each batch's
+///            block is its result (with `cast_dtype`, the channel selection,
+///            the time range, `microvolts` and the output's "samples" order:
+///            float32 copies, channel subsets, "channels" files turned
+///            around). In disk mode a multi-channel convert without buffer
+///            rows or cleanup streams: rows are read, cast and written in
+///            pieces of a few MiB (read ahead unless `read_ahead` is off), so
+///            memory stays far below max_memory; the output is byte-identical
+///            to an identity function's.
 /// @param[in] user_data passed to `fn`, the cleanup and the progress callback.
 /// @param[out] out_results on `NB_STATUS_OK` and `NB_STATUS_STOPPED`, the
 ///             results (memory mode: the blocks so far when stopped; disk mode:
@@ -503,12 +511,13 @@ pub unsafe extern "C" fn nb_reader_apply(
         let r = unsafe { borrow(reader, "reader")? };
         let batch = unsafe { batch_options_from_c(batch_opts)? };
         let (opts, cleanup, progress) = unsafe { apply_options_from_c(apply_opts)? };
-        let callbacks = CCallbacks::new(r#fn, cleanup, user_data)?;
+        let callbacks = CCallbacks::with_optional_fn(r#fn, cleanup, user_data);
         let f = |b: &Batch<'_>, p: Option<&ResultBlock>| callbacks.call(b, p);
+        let f = callbacks.has_fn().then_some(&f as &neurobatch_core::apply::BatchFn<'_>);
         let cleanup = callbacks.cleanup();
         let mut progress = progress_fn(progress, user_data);
         let outcome = report_cb_value(
-            apply(&r.inner, &batch, &opts, &f, cleanup.as_deref(), progress.as_mut().map(|p| p as &mut neurobatch_core::apply::ProgressFn<'_>)),
+            apply(&r.inner, &batch, &opts, f, cleanup.as_deref(), progress.as_mut().map(|p| p as &mut neurobatch_core::apply::ProgressFn<'_>)),
             out_cb_value,
         )?;
         if let (Some(code), Ok(o)) = (outcome.stopped, out_arg(out_cb_value, "out_cb_value")) {

@@ -149,6 +149,53 @@ static void cast_and_identity(void) {
   nb_reader_free(r);
 }
 
+/* No function: a convert. The channels-order file turned into float32
+ * samples order, and a channel subset of a time range, each byte-identical
+ * to the identity callback's output, with and without read-ahead. */
+static void convert_without_callback(void) {
+  nb_reader *r = open_input(input_wide);
+  nb_batch_options bo;
+  nb_batch_options_init(&bo, NB_BATCH_OPTIONS_VERSION);
+  bo.max_memory = 2000;
+  nb_apply_options ao;
+  nb_apply_options_init(&ao, NB_APPLY_OPTIONS_VERSION);
+  ao.mode = NB_APPLY_MODE_DISK;
+  ao.cast_dtype = NB_DTYPE_FLOAT32;
+  for (int subset = 0; subset < 2; subset++) {
+    size_t chans[3] = {9, 0, 4};
+    bo.channels = subset ? chans : NULL;
+    bo.n_channels = subset ? 3 : 0;
+    bo.from_time = subset ? 11 : 0;
+    bo.to_time = subset ? N_OBS - 7 : NB_TO_END;
+    bo.layout = NB_LAYOUT_CHANNEL_MAJOR; /* what the identity callback hands back as is */
+    ao.output_path = nbt_path(subset ? "conv-id-sub.f32" : "conv-id.f32");
+    NBT_OK(nb_reader_apply(r, &bo, &ao, identity, NULL, NULL, NULL));
+    for (int ahead = 1; ahead <= 2; ahead++) {
+      bo.layout = NB_LAYOUT_SAMPLE_MAJOR;
+      bo.read_ahead = ahead == 1 ? NB_READ_AHEAD_ON : NB_READ_AHEAD_OFF;
+      char name[64];
+      snprintf(name, sizeof name, "conv-%d-%d.f32", subset, ahead);
+      ao.output_path = nbt_path(name);
+      NBT_OK(nb_reader_apply(r, &bo, &ao, NULL, NULL, NULL, NULL));
+      NBT_CHECK(nbt_same_file(nbt_path(name), nbt_path(subset ? "conv-id-sub.f32" : "conv-id.f32")));
+      snprintf(name, sizeof name, "conv-%d-%d.yaml", subset, ahead);
+      NBT_CHECK(nbt_same_file(nbt_path(name), nbt_path(subset ? "conv-id-sub.yaml" : "conv-id.yaml")));
+    }
+    bo.read_ahead = NB_READ_AHEAD_AUTO;
+  }
+  /* memory mode: every batch itself */
+  nb_batch_options_init(&bo, NB_BATCH_OPTIONS_VERSION);
+  bo.max_memory = 2000;
+  nb_result_list *res = NULL;
+  NBT_OK(nb_reader_apply(r, &bo, NULL, NULL, NULL, &res, NULL));
+  NBT_CHECK(nb_result_list_count(res) == (N_OBS + 99) / 100);
+  const nb_result_view *v = NULL;
+  NBT_OK(nb_result_list_get(res, 1, &v));
+  NBT_CHECK(v->n_rows == 100 && v->n_cols == N_CH && ((const int16_t *)v->data)[3] == (int16_t)nbt_value(NB_DTYPE_INT16, N_CH, 100, 3));
+  nb_result_list_free(res);
+  nb_reader_free(r);
+}
+
 static void memory_mode_and_previous(void) {
   nb_reader *r = open_input(input);
   const size_t ch[] = {3, 9};
@@ -405,7 +452,11 @@ static void errors_create_nothing(void) {
   ao.mode = 9;
   NBT_EXPECT(nb_reader_apply(r, NULL, &ao, add_one, NULL, NULL, NULL), NB_STATUS_INVALID_ARGUMENT);
   ao.mode = NB_APPLY_MODE_DISK;
-  NBT_EXPECT(nb_reader_apply(r, NULL, &ao, NULL, NULL, NULL, NULL), NB_STATUS_NULL_ARGUMENT);
+  /* no function is a convert; with pass_batch_results it is an argument error */
+  ao.pass_batch_results = true;
+  NBT_EXPECT(nb_reader_apply(r, NULL, &ao, NULL, NULL, NULL, NULL), NB_STATUS_INVALID_ARGUMENT);
+  NBT_ERROR_MENTIONS("no function");
+  ao.pass_batch_results = false;
   NBT_EXPECT(nb_reader_apply(NULL, NULL, &ao, add_one, NULL, NULL, NULL), NB_STATUS_NULL_ARGUMENT);
   nb_batch_options bo;
   nb_batch_options_init(&bo, NB_BATCH_OPTIONS_VERSION);
@@ -457,6 +508,7 @@ int main(void) {
   nbt_write_text(nbt_path("apply-wide.yaml"), "data_order: channels\ndtype: int16\nn_channels: 10\n");
   multi_channel_disk();
   cast_and_identity();
+  convert_without_callback();
   memory_mode_and_previous();
   single_channel_disk();
   if_file_exists();

@@ -1,5 +1,5 @@
 /* Cursors: multi-channel and single-channel traversals against the fixture
- * formula, the worked examples of behaviour.md section 4, and every planning error. */
+ * formula, the worked examples of docs/yass.md ("The batch plan"), and every planning error. */
 #include "fixture.h"
 
 /* Walks a cursor, checking every batch; returns the number of batches seen. */

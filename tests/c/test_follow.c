@@ -212,7 +212,94 @@ static void misuse(void) {
   NBT_ERROR_MENTIONS("channels order");
 }
 
+/* Issue 19 item 5: several following cursors and refreshing threads on one
+ * reader while the file grows: lengths only ever go up, so nobody sees a
+ * growing file as truncated, and every cursor delivers every batch right. */
+struct stress {
+  nb_reader *r;
+  volatile int stop;
+  int refresh_errors;
+  int cursor_errors;
+  uint64_t batches;
+};
+
+static void *refresh_loop(void *arg) {
+  struct stress *s = arg;
+  while (!s->stop) {
+    uint64_t n = 0;
+    if (nb_reader_refresh(s->r, &n) != NB_STATUS_OK) {
+      fprintf(stderr, "refresh: %s\n", nb_last_error_message());
+      __atomic_add_fetch(&s->refresh_errors, 1, __ATOMIC_RELAXED);
+    }
+    /* Thousands of refreshes a second, but not a spin: under valgrind, which
+     * runs one thread at a time, a spinning thread starves the writer. */
+    struct timespec pause = {0, 50000};
+    nanosleep(&pause, NULL);
+  }
+  return NULL;
+}
+
+static void *cursor_loop(void *arg) {
+  struct stress *s = arg;
+  nb_batch_options bo = follow_options(NB_EDGE_ZEROS);
+  nb_cursor *c = NULL;
+  if (nb_cursor_new(s->r, &bo, &c) != NB_STATUS_OK) {
+    __atomic_add_fetch(&s->cursor_errors, 1, __ATOMIC_RELAXED);
+    return NULL;
+  }
+  const nb_batch *b = NULL;
+  nb_status st;
+  uint64_t next = 0;
+  while ((st = nb_cursor_next_wait(c, 50, &b)) == NB_STATUS_OK || st == NB_STATUS_NOT_YET) {
+    if (st != NB_STATUS_OK) continue;
+    size_t all[N_CH];
+    for (size_t k = 0; k < N_CH; k++) all[k] = k;
+    if (b->idx_start != next || nbt_check_block(NB_DTYPE_INT16, N_CH, N_OBS, b->data, b->layout, b->n_rows, all, N_CH, b->idx_start, 5))
+      __atomic_add_fetch(&s->cursor_errors, 1, __ATOMIC_RELAXED);
+    next = b->idx_stop;
+    __atomic_add_fetch(&s->batches, 1, __ATOMIC_RELAXED);
+  }
+  if (st != NB_STATUS_DONE || next != N_OBS) {
+    fprintf(stderr, "cursor ended with %d at %llu: %s\n", (int)st, (unsigned long long)next, nb_last_error_message());
+    __atomic_add_fetch(&s->cursor_errors, 1, __ATOMIC_RELAXED);
+  }
+  nb_cursor_free(c);
+  return NULL;
+}
+
+static void concurrent_followers(void) {
+  /* Rounds of a growing file for about 3 s (one round under valgrind). */
+  const double seconds = getenv("NBT_QUICK") ? 0 : 3;
+  struct timespec t0, now;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  int round = 0;
+  do {
+    char name[64];
+    snprintf(name, sizeof name, "live-stress-%d.bin", round);
+    const char *path = nbt_path(name);
+    nbt_write_text(path, "");
+    struct stress s = {open_follow(path), 0, 0, 0, 0};
+    struct writer_job job = {path, s.r, 50};
+    pthread_t w, refreshers[2], cursors[3];
+    for (int k = 0; k < 3; k++) pthread_create(&cursors[k], NULL, cursor_loop, &s);
+    for (int k = 0; k < 2; k++) pthread_create(&refreshers[k], NULL, refresh_loop, &s);
+    pthread_create(&w, NULL, append_recording, &job);
+    pthread_join(w, NULL);
+    for (int k = 0; k < 3; k++) pthread_join(cursors[k], NULL);
+    s.stop = 1;
+    for (int k = 0; k < 2; k++) pthread_join(refreshers[k], NULL);
+    NBT_CHECK(s.refresh_errors == 0);
+    NBT_CHECK(s.cursor_errors == 0);
+    NBT_CHECK(s.batches == 3 * ((N_OBS + 999) / 1000));
+    nb_reader_free(s.r);
+    round++;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+  } while ((double)(now.tv_sec - t0.tv_sec) + 1e-9 * (double)(now.tv_nsec - t0.tv_nsec) < seconds);
+  printf("concurrent followers: %d rounds of 3 cursors, 2 refreshers and a writer\n", round);
+}
+
 int main(void) {
+  concurrent_followers();
   following_cursor();
   following_apply(NB_EDGE_ZEROS, "zeros");
   following_apply(NB_EDGE_REFLECT, "reflect");

@@ -1,6 +1,6 @@
 /* Reader: every order, both loaders and several dtypes against the fixture
  * formula, both layouts, buffers at both edges, channel lists; sidecars in block and flow
- * style; and every open/read error of behaviour.md sections 1-4 and 9. */
+ * style; and every open/read error docs/yass.md describes (files, sidecars, max_memory, planning, indexing). */
 #include "fixture.h"
 
 static void reads_match_the_formula(void) {

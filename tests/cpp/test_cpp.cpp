@@ -159,6 +159,17 @@ static void multi_channel_apply_examples(const fx::TempDir &dir) {
     }
     nb::shard_finish(sharded.output_path, 3);
     FX_CHECK(fx::read_text(sharded.output_path) == fx::read_text(whole.output_path));
+    // the batches each shard ran: contiguous, balanced, covering the plan
+    const auto opts = nb::BatchOptions().max_memory("5KB").channels({0, 1, 2});
+    const uint64_t n_batches = bp.plan(opts).first;
+    uint64_t next = 0;
+    for (uint64_t k = 0; k < 3; k++) {
+      auto [first, stop] = bp.shard_batches(opts, k, 3);
+      FX_CHECK(first == next && stop - first >= n_batches / 3 && stop - first <= n_batches / 3 + 1);
+      next = stop;
+    }
+    FX_CHECK(next == n_batches && n_batches >= 3);
+    FX_THROWS(bp.shard_batches(opts, 3, 3), NB_STATUS_INVALID_ARGUMENT);
     FX_CHECK(fx::read_text(dir / "sharded.yaml") == fx::read_text(dir / "unsharded.yaml"));
     try {
       nb::shard_finish(sharded.output_path, 3);  // the pieces are gone: nothing to finish
@@ -288,15 +299,22 @@ static void spikeglx_example(const fx::TempDir &dir) {
   {
     std::ofstream bin(dir / "rec_g0_t0.imec0.ap.bin", std::ios::binary);
     bin.write(reinterpret_cast<const char *>(values.data()), static_cast<std::streamsize>(values.size() * 2));
+    // A Neuropixels 1.0 .ap.meta as SpikeGLX writes a subset save: acquired
+    // 384 AP + 384 LF + 1 SY; saved AP 0-3 and the sync word (768).
     std::ofstream meta(dir / "rec_g0_t0.imec0.ap.meta");
-    meta << "imSampRate=30000\nimAiRangeMax=0.6\nimMaxInt=512\nnSavedChans=5\nsnsApLfSy=4,0,1\nsnsSaveChanSubset=all\n"
-         << "~imroTbl=(0,4)(0 0 0 500 250 1)(1 0 0 500 250 1)(2 0 0 250 250 1)(3 0 0 500 250 1)\n";
+    meta << "imSampRate=30000\nimAiRangeMax=0.6\nimMaxInt=512\nnSavedChans=5\nacqApLfSy=384,384,1\n"
+         << "snsApLfSy=4,0,1\nsnsSaveChanSubset=0:3,768\n~imroTbl=(0,384)";
+    for (int c = 0; c < 384; c++) meta << "(" << c << " 0 0 " << (c == 2 ? 250 : 500) << " 250 1)";
+    meta << "\n";
   }
   auto r = nb::Reader::open(dir / "rec_g0_t0.imec0.ap.bin");
   FX_CHECK(r.format() == "spikeglx" && r.n_channels() == 5 && r.n_observations() == 300);
   FX_CHECK(r.sampling_rate() == 30000.0);
   auto scales = r.scales_uv().value();
   FX_CHECK(scales[0] == 2.34375 && scales[2] == 4.6875 && scales[4] == 1.0);  // 0.6 / 512 / gain x 1e6
+  auto kinds = r.channel_kinds().value();
+  FX_CHECK(kinds.size() == 5 && kinds[0] == NB_CHANNEL_KIND_NEURAL_AP && kinds[4] == NB_CHANNEL_KIND_DIGITAL);
+  FX_CHECK(r.neural_channels() == std::vector<std::size_t>({0, 1, 2, 3}));
   bool exact = true;
   std::size_t batches = 0;
   for (const nb::Batch &b : r.batches(nb::BatchOptions().microvolts().max_memory("1KB"))) {
@@ -379,6 +397,7 @@ static void open_ephys_example(const fx::TempDir &dir) {
   FX_CHECK(r.format() == "openephys" && r.sampling_rate() == 2500.0 && r.n_observations() == 40);
   FX_CHECK(r.data_path() == (root / "continuous" / "Neuropix-PXI-100.ProbeA-LFP" / "continuous.dat").string());
   FX_CHECK(r.scales_uv().value() == std::vector<double>({0.195, 0.195}));
+  FX_CHECK(r.channel_kinds().has_value() && r.channel_kinds()->size() == 2);
   auto ap = nb::Reader::open((root / "continuous" / "Neuropix-PXI-100.ProbeA-AP" / "continuous.dat").string());
   FX_CHECK(ap.sampling_rate() == 30000.0);
 }
