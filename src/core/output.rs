@@ -72,9 +72,10 @@ pub fn check_output_path(output: &Path, protected: &ProtectedSet) -> Result<()> 
     }
     let yaml = sidecar_path(output);
     let limit = platform::max_name_len(dir);
-    for (n, what) in [(name.len(), "its name"), (yaml.file_name().map_or(0, |n| n.len()), "its sidecar's name")] {
+    let units = platform::NAME_UNITS;
+    for (n, what) in [(platform::name_len(name), "its name"), (yaml.file_name().map_or(0, platform::name_len), "its sidecar's name")] {
         if n > limit {
-            return bad(format!("{what} is {n} bytes, more than the {limit} bytes a file name may have in {}", show(dir)));
+            return bad(format!("{what} is {n} {units}, more than the {limit} {units} a file name may have in {}", show(dir)));
         }
     }
     // Outputs are replaced by renaming a finished temporary file over them:

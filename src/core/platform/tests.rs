@@ -201,3 +201,46 @@ fn c_paths_are_utf8_on_windows() {
     let err = super::path_from_bytes(b"C:\\caf\xe9.bin").unwrap_err();
     assert!(err.contains("not valid UTF-8") && err.contains("offset 6"), "{err}");
 }
+
+/// File name limits count bytes on Unix and UTF-16 code units on Windows: a
+/// name of non-ASCII letters that fits Windows' limit is too long for
+/// Linux's, and the refusal names the platform's unit.
+#[test]
+fn file_names_are_limited_in_the_units_of_the_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let limit = super::max_name_len(dir.path());
+    assert!(limit > 12, "{limit}");
+    let letters = limit / 2 + 2; // 2 bytes each in UTF-8: too long in bytes, not in UTF-16 units
+    let name = format!("{}.bin", "é".repeat(letters));
+    assert_eq!(super::name_len(std::ffi::OsStr::new(&name)), if cfg!(windows) { letters + 4 } else { 2 * letters + 4 });
+    let checked = crate::output::check_output_path(&dir.path().join(&name), &ProtectedSet::default());
+    if cfg!(windows) {
+        checked.unwrap();
+    } else {
+        let err = checked.unwrap_err().to_string();
+        assert!(err.contains(&format!("its name is {} bytes, more than the {limit} bytes", 2 * letters + 4)), "{err}");
+    }
+    // An ASCII name is as long in either unit; its sidecar (.yaml) is one longer.
+    let ascii = format!("{}.bin", "n".repeat(limit - 4));
+    let err = crate::output::check_output_path(&dir.path().join(ascii), &ProtectedSet::default()).unwrap_err().to_string();
+    let units = super::NAME_UNITS;
+    assert!(err.contains(&format!("its sidecar's name is {} {units}, more than the {limit} {units}", limit + 1)), "{err}");
+}
+
+/// Eviction (for cold benchmarks) leaves the file as it was, and reports a
+/// missing file; where the system has no per-file eviction it says so.
+#[test]
+fn evicting_a_file_from_the_cache_keeps_it_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cold.bin");
+    std::fs::write(&path, rows(0, 1000)).unwrap();
+    match super::evict_from_page_cache(&path) {
+        Ok(()) => assert!(cfg!(any(target_os = "linux", windows)), "evicted on a system said to have no eviction"),
+        Err(e) => assert!(!cfg!(any(target_os = "linux", windows)) && e.kind() == std::io::ErrorKind::Unsupported, "{e}"),
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), rows(0, 1000));
+    if cfg!(any(target_os = "linux", windows)) {
+        let err = super::evict_from_page_cache(&dir.path().join("missing.bin")).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::NotFound, "{err}");
+    }
+}

@@ -77,6 +77,12 @@ pub fn max_name_len(dir: &Path) -> usize {
     }
 }
 
+pub fn name_len(name: &OsStr) -> usize {
+    name.len()
+}
+
+pub const NAME_UNITS: &str = "bytes";
+
 pub fn path_from_bytes(bytes: &[u8]) -> Result<PathBuf, String> {
     Ok(PathBuf::from(OsStr::from_bytes(bytes)))
 }
@@ -86,8 +92,9 @@ pub fn path_bytes(path: &Path) -> Cow<'_, [u8]> {
 }
 
 #[cfg(target_os = "linux")]
-pub fn evict_from_page_cache(file: &File) -> io::Result<()> {
+pub fn evict_from_page_cache(path: &Path) -> io::Result<()> {
     use std::os::fd::AsRawFd;
+    let file = File::open(path)?;
     // SAFETY: a valid descriptor for the duration of the call; advice only.
     match unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) } {
         0 => Ok(()),
@@ -96,7 +103,7 @@ pub fn evict_from_page_cache(file: &File) -> io::Result<()> {
 }
 
 #[cfg(not(target_os = "linux"))]
-pub fn evict_from_page_cache(_file: &File) -> io::Result<()> {
+pub fn evict_from_page_cache(_path: &Path) -> io::Result<()> {
     Err(io::ErrorKind::Unsupported.into())
 }
 

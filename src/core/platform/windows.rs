@@ -1,9 +1,10 @@
 //! Windows. The only `unsafe` here are documented Win32 calls that the
 //! standard library does not offer on stable Rust: the file index behind a
-//! handle (file identity), the type of a handle (disk file or device), and
-//! renames that replace with write-through.
+//! handle (file identity), the type of a handle (disk file or device),
+//! renames that replace with write-through, and a volume's name limit.
 
 use std::borrow::Cow;
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io;
 use std::os::windows::ffi::OsStrExt;
@@ -13,9 +14,9 @@ use std::path::{Path, PathBuf};
 
 use windows_sys::Win32::Foundation::HANDLE;
 use windows_sys::Win32::Storage::FileSystem::{
-    FileRenameInfoEx, FlushFileBuffers, GetFileInformationByHandle, GetFileType, MoveFileExW, SetFileInformationByHandle, BY_HANDLE_FILE_INFORMATION, DELETE,
-    FILE_FLAG_BACKUP_SEMANTICS, FILE_GENERIC_WRITE, FILE_RENAME_INFO, FILE_RENAME_INFO_0, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, FILE_TYPE_DISK,
-    MOVEFILE_REPLACE_EXISTING, MOVEFILE_WRITE_THROUGH,
+    FileRenameInfoEx, FlushFileBuffers, GetFileInformationByHandle, GetFileType, GetVolumeInformationByHandleW, MoveFileExW, SetFileInformationByHandle,
+    BY_HANDLE_FILE_INFORMATION, DELETE, FILE_FLAG_BACKUP_SEMANTICS, FILE_FLAG_NO_BUFFERING, FILE_GENERIC_WRITE, FILE_RENAME_INFO, FILE_RENAME_INFO_0,
+    FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, FILE_TYPE_DISK, MOVEFILE_REPLACE_EXISTING, MOVEFILE_WRITE_THROUGH,
 };
 
 use super::{FileId, FileKind};
@@ -203,9 +204,38 @@ fn replace_posix(from: &Path, to_wide: &[u16]) -> io::Result<()> {
 
 pub fn sync_dir(_dir: &Path) {}
 
-pub fn max_name_len(_dir: &Path) -> usize {
-    255
+/// The maximum component length of `dir`'s volume (255 on NTFS, exFAT and
+/// FAT32); 255 when the volume does not say (Wine reports 0).
+pub fn max_name_len(dir: &Path) -> usize {
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let Ok(handle) = open_metadata(dir) else { return 255 };
+    let mut max_component = 0u32;
+    // SAFETY: an open handle; the only output asked for is a u32 that
+    // outlives the call (the name buffers are absent, with size 0).
+    let ok = unsafe {
+        GetVolumeInformationByHandleW(
+            handle.as_raw_handle() as HANDLE,
+            std::ptr::null_mut(),
+            0,
+            std::ptr::null_mut(),
+            &mut max_component,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    if ok != 0 && max_component > 0 {
+        max_component as usize
+    } else {
+        255
+    }
 }
+
+pub fn name_len(name: &OsStr) -> usize {
+    name.encode_wide().count()
+}
+
+pub const NAME_UNITS: &str = "UTF-16 code units";
 
 pub fn path_from_bytes(bytes: &[u8]) -> Result<PathBuf, String> {
     std::str::from_utf8(bytes)
@@ -220,8 +250,10 @@ pub fn path_bytes(path: &Path) -> Cow<'_, [u8]> {
     }
 }
 
-pub fn evict_from_page_cache(_file: &File) -> io::Result<()> {
-    Err(io::ErrorKind::Unsupported.into())
+pub fn evict_from_page_cache(path: &Path) -> io::Result<()> {
+    // Opening a file for unbuffered I/O makes the file system write back and
+    // purge what the cache holds of it; the handle itself is not used.
+    File::options().read(true).share_mode(SHARE_ALL).custom_flags(FILE_FLAG_NO_BUFFERING).open(path).map(drop)
 }
 
 pub fn will_need(_file: &File, _offset: u64, _len: u64) {}
