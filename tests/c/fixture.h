@@ -169,8 +169,9 @@ static inline const char *nbt_write_fixture(const char *name, nb_dtype dtype, si
   return path;
 }
 
+/* Writes `text` byte for byte ("wb": Windows' text mode would write \r\n). */
 static inline void nbt_write_text(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
+  FILE *f = fopen(path, "wb");
   if (!f || fputs(text, f) < 0 || fclose(f)) { perror(path); exit(2); }
 }
 
