@@ -19,6 +19,12 @@ T=x86_64-pc-windows-gnu
 MACOS=(aarch64-apple-darwin x86_64-apple-darwin)
 
 command -v cargo >/dev/null || { echo "cargo not found: install Rust (https://rustup.rs) first" >&2; exit 1; }
+command -v rustup >/dev/null || { echo "rustup not found: it adds the Rust targets $T ${MACOS[*]}" >&2; exit 1; }
+# cargo's target directory (CARGO_TARGET_DIR when set, as cargo reads it
+# here), given to CMake too so a build directory configured earlier with
+# another one follows it.
+TARGET_DIR=$(realpath -m "${CARGO_TARGET_DIR:-target}")
+mkdir -p "$TARGET_DIR"
 missing=()
 command -v x86_64-w64-mingw32-gcc-posix >/dev/null || missing+=(gcc-mingw-w64-x86-64)
 command -v x86_64-w64-mingw32-g++-posix >/dev/null || missing+=(g++-mingw-w64-x86-64)
@@ -39,7 +45,7 @@ done
 
 # Wine: its own prefix beside the build, made once (about 10 s).
 WINE=$(command -v wine64 || echo /usr/lib/wine/wine64)
-export WINEPREFIX="${NB_WINEPREFIX:-$PWD/target/wine}" WINEDEBUG=-all
+export WINEPREFIX="${NB_WINEPREFIX:-$TARGET_DIR/wine}" WINEDEBUG=-all
 if [[ ! -f "$WINEPREFIX/system.reg" ]]; then
   step "wineboot (new Wine prefix $WINEPREFIX)"
   mkdir -p "$WINEPREFIX"
@@ -61,7 +67,7 @@ T_ENV=${T^^}; T_ENV=${T_ENV//-/_}
 export "CARGO_TARGET_${T_ENV}_RUNNER=$WINE" "CARGO_TARGET_${T_ENV}_RUSTFLAGS=-Dwarnings"
 
 step "C and C++ tests and examples under Wine (ctest, cmake/mingw-w64.cmake)"
-cmake -S . -B build-windows -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build-windows -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake -DCMAKE_BUILD_TYPE=Release -DNB_CARGO_TARGET_DIR="$TARGET_DIR" >/dev/null
 cmake --build build-windows -j"$(nproc)"
 ctest --test-dir build-windows --output-on-failure --timeout 900 -j"$(nproc)"
 
@@ -95,9 +101,13 @@ done
 unset WINEPATH
 
 step "cargo test --target $T under Wine"
-cargo test --release --locked --workspace --target "$T" 2>&1 | tee target/test-windows-cargo.log | grep -E '^(test result|error|failures)|FAILED|panicked' || true
-[[ ${PIPESTATUS[0]} == 0 ]] || { echo "cargo test for $T failed (log: target/test-windows-cargo.log)" >&2; exit 1; }
-awk '/^test result:/ {n += $4} END {print "Rust tests passed under Wine: " n}' target/test-windows-cargo.log
+log="$TARGET_DIR/test-windows-cargo.log"
+# pipefail: the pipeline fails when cargo does (the filter never fails).
+if ! cargo test --release --locked --workspace --target "$T" 2>&1 | tee "$log" | { grep -E '^(test result|error|failures)|FAILED|panicked' || true; }; then
+  echo "cargo test for $T failed (log: $log)" >&2
+  exit 1
+fi
+awk '/^test result:/ {n += $4} END {print "Rust tests passed under Wine: " n}' "$log"
 
 step "cargo check --all-targets for ${MACOS[*]} (type-checked only: no macOS SDK here)"
 for t in "${MACOS[@]}"; do
