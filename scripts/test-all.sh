@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Runs every test suite, starting with the README's first command
 # (scripts/quickstart.sh) before anything else has been built, so a step that
-# command misses on a fresh clone fails here. Then: rustfmt and clippy, Rust
+# command misses on a fresh clone fails here. Then: rustfmt and clippy; Rust
 # (unit, integration, property tests, the bad-input catalogue, injected
-# faults), the header staleness check, every fuzz target for a bounded time,
-# the C and C++ tests under ASan/UBSan, the C++ tests under TSan, and under ctest the C tests (also
-# under valgrind and statically linked), the C++ wrapper tests, the MATLAB
-# package under GNU Octave, the Julia checks, every code block of README.md
-# and docs/, and the install-and-consume test. Last, Windows and macOS
-# (scripts/test-windows.sh): the Rust, C and C++ tests cross-built with
-# MinGW-w64 and run under Wine, the Windows install consumed, macOS
-# type-checked. Installs what it needs (cmake, pkg-config, valgrind, octave,
-# octave-dev, openmpi, cargo-fuzz, rustfmt, clippy; MinGW-w64, Wine and the
-# Rust targets) when missing; safe to run again.
+# faults); the Python package (pytest, with YASS 0.9 for the differential
+# tests); the header staleness check; every fuzz target for a bounded time;
+# the C and C++ tests under ASan/UBSan and the C++ tests under TSan; under
+# ctest the C tests (also under valgrind and statically linked), the C++
+# wrapper tests, the MATLAB package under GNU Octave, the Julia checks, every
+# code block of README.md and docs/, and the install-and-consume test. Last,
+# Windows and macOS (scripts/test-windows.sh): the Rust, C and C++ tests
+# cross-built with MinGW-w64 and run under Wine, the Windows install
+# consumed, macOS type-checked. Installs what it needs (cmake, pkg-config,
+# valgrind, octave, octave-dev, openmpi, python3-venv, cargo-fuzz, rustfmt,
+# clippy; MinGW-w64, Wine and the Rust targets) when missing; safe to run
+# again.
 #   bash scripts/test-all.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -34,6 +36,8 @@ command -v c++ >/dev/null || missing+=(g++)
 command -v git >/dev/null || missing+=(git)
 { command -v octave-cli && command -v mkoctfile; } >/dev/null || missing+=(octave octave-dev)
 command -v python3 >/dev/null || missing+=(python3 python3-pip)
+# The Python package's tests run in a fresh virtual environment (Debian: python3-venv).
+probe="$(mktemp -d)"; python3 -m venv "$probe/v" >/dev/null 2>&1 || missing+=(python3-venv); rm -rf "$probe"
 # Open MPI for the sharded-apply test: mpirun, and mpicc with its headers.
 { command -v mpirun && echo '#include <mpi.h>' | mpicc -x c -E - ; } >/dev/null 2>&1 || missing+=(openmpi-bin libopenmpi-dev)
 if ((${#missing[@]})); then
@@ -65,6 +69,11 @@ cargo clippy --locked --workspace --all-targets -- -D warnings
 
 step "cargo test (release; shares target/ with the CMake build)"
 cargo test --release --locked --workspace
+
+step "Python package: rustfmt, clippy, then pytest in a fresh venv (bindings/python/run_tests.sh)"
+cargo fmt --check --manifest-path bindings/python/Cargo.toml
+(cd bindings/python && cargo clippy --locked --release --all-targets -- -D warnings)
+bash bindings/python/run_tests.sh
 
 step "include/neurobatch.h matches the Rust sources"
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then

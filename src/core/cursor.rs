@@ -1,7 +1,7 @@
 //! Iteration over a plan's batches with memory reused from batch to batch.
 
 use std::ops::Range;
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Mutex};
 
 use crate::dtype::{DataOrder, Dtype, Layout};
 use crate::error::{Error, Result};
@@ -99,7 +99,9 @@ pub(crate) struct BatchLoader {
 /// reading batch k+1 overlaps with the work on batch k.
 struct ReadAhead {
     requests: mpsc::Sender<(BatchLoader, u64)>,
-    loaded: mpsc::Receiver<(BatchLoader, u64, Result<()>)>,
+    /// In a mutex only so a cursor is `Sync` (front ends share it behind
+    /// their own locks); it is reached through `get_mut`, never locked.
+    loaded: Mutex<mpsc::Receiver<(BatchLoader, u64, Result<()>)>>,
     /// The batch the thread is loading, if any.
     pending: Option<u64>,
     /// The second loader, when the thread does not hold it.
@@ -408,7 +410,7 @@ impl ReadAhead {
                 }
             })
             .map_err(|e| Error::io("starting the read-ahead thread", e))?;
-        Ok(ReadAhead { requests, loaded, pending: None, spare: Some(loader), thread: Some(thread) })
+        Ok(ReadAhead { requests, loaded: Mutex::new(loaded), pending: None, spare: Some(loader), thread: Some(thread) })
     }
 
     /// Puts batch `index` in `current` (taking it from the thread when it
@@ -418,7 +420,8 @@ impl ReadAhead {
         let mut outcome = Ok(());
         match self.pending.take() {
             Some(p) => {
-                let (loader, got, result) = self.loaded.recv().map_err(|_| Error::Panic("the read-ahead thread ended".into()))?;
+                let (loader, got, result) =
+                    self.loaded.get_mut().unwrap_or_else(|p| p.into_inner()).recv().map_err(|_| Error::Panic("the read-ahead thread ended".into()))?;
                 debug_assert_eq!(got, p);
                 if got == index {
                     // The batch read ahead becomes current; the previous one's loader is free.

@@ -78,3 +78,12 @@ pub use crate::plan::{BatchOptions, Plan, Traversal};
 pub use crate::reader::{OpenOptions, Reader};
 pub use crate::select::ChannelSel;
 pub use crate::sidecar::{sidecar_path, RecordingParams};
+
+// Front ends keep these in objects their languages may share between threads
+// (a pyo3 class must be Send + Sync): keep them so.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Reader>();
+    send_sync::<Cursor>();
+    send_sync::<crate::writer::Writer>();
+};

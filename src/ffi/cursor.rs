@@ -4,7 +4,7 @@ use std::sync::atomic::AtomicBool;
 
 use crate::ffi::batch::nb_batch;
 use crate::ffi::batch_options::{batch_options_from_c, nb_batch_options};
-use crate::ffi::handle::{borrow, borrow_mut, free, give, Handle};
+use crate::ffi::handle::{borrow, borrow_mut, free, give, handle_type};
 use crate::ffi::out_arg;
 use crate::ffi::reader::nb_reader;
 use crate::ffi::status::*;
@@ -25,13 +25,7 @@ pub struct nb_cursor {
     poisoned: AtomicBool,
 }
 
-impl Handle for nb_cursor {
-    const KIND: &'static str = "nb_cursor";
-    const TAG: u64 = 0x6e62637572736f72;
-    fn poison_flag(&self) -> &AtomicBool {
-        &self.poisoned
-    }
-}
+handle_type!(nb_cursor, 0x6e62637572736f72);
 
 // SAFETY: the raw pointers in `batch` point into memory owned by `inner`,
 // which moves with the cursor; nothing is shared with another thread.

@@ -27,6 +27,21 @@ pub(crate) trait Handle: Sized {
     fn poison_flag(&self) -> &AtomicBool;
 }
 
+/// Makes a struct with a `poisoned: AtomicBool` field a handle type; the tag
+/// is eight ASCII bytes that identify it in the registry.
+macro_rules! handle_type {
+    ($ty:ident, $tag:expr) => {
+        impl $crate::ffi::handle::Handle for $ty {
+            const KIND: &'static str = stringify!($ty);
+            const TAG: u64 = $tag;
+            fn poison_flag(&self) -> &std::sync::atomic::AtomicBool {
+                &self.poisoned
+            }
+        }
+    };
+}
+pub(crate) use handle_type;
+
 /// What C holds: a pointer to this, typed as a pointer to `H`.
 #[repr(C)]
 pub(crate) struct Tagged<H> {

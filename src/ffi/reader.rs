@@ -11,7 +11,7 @@ use crate::ffi::channel_kind::{kind_to_c, nb_channel_kind};
 use crate::ffi::data_order::*;
 use crate::ffi::dtype::*;
 use crate::ffi::error::Fail;
-use crate::ffi::handle::{borrow, free, give, Handle};
+use crate::ffi::handle::{borrow, free, give, handle_type};
 use crate::ffi::layout::*;
 use crate::ffi::open_options::{nb_open_options, open_options_from_c};
 use crate::ffi::result_list::nb_result_list;
@@ -38,13 +38,7 @@ pub struct nb_reader {
     poisoned: AtomicBool,
 }
 
-impl Handle for nb_reader {
-    const KIND: &'static str = "nb_reader";
-    const TAG: u64 = 0x6e62726561646572;
-    fn poison_flag(&self) -> &AtomicBool {
-        &self.poisoned
-    }
-}
+handle_type!(nb_reader, 0x6e62726561646572);
 
 const _: fn() = || {
     fn shared<T: Send + Sync>() {}

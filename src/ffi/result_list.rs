@@ -5,7 +5,7 @@ use std::sync::atomic::AtomicBool;
 
 use crate::ffi::data_order::*;
 use crate::ffi::dtype::*;
-use crate::ffi::handle::{borrow, free, Handle};
+use crate::ffi::handle::{borrow, free, handle_type};
 use crate::ffi::out_arg;
 use crate::ffi::result_view::nb_result_view;
 use crate::ffi::status::*;
@@ -47,13 +47,7 @@ pub struct nb_result_list {
 unsafe impl Send for nb_result_list {}
 unsafe impl Sync for nb_result_list {}
 
-impl Handle for nb_result_list {
-    const KIND: &'static str = "nb_result_list";
-    const TAG: u64 = 0x6e62726573756c74;
-    fn poison_flag(&self) -> &AtomicBool {
-        &self.poisoned
-    }
-}
+handle_type!(nb_result_list, 0x6e62726573756c74);
 
 impl nb_result_list {
     pub(crate) fn new(blocks: Vec<ResultBlock>, outputs: Vec<(OutputInfo, bool)>) -> nb_result_list {

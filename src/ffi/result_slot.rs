@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 
 use crate::ffi::dtype::*;
 use crate::ffi::error::Fail;
-use crate::ffi::handle::{borrow_mut, BorrowedMut, Handle};
+use crate::ffi::handle::{borrow_mut, handle_type, BorrowedMut};
 use crate::ffi::layout::*;
 use crate::ffi::status::*;
 use crate::ffi::{out_arg, slice_arg};
@@ -30,13 +30,7 @@ pub struct nb_result_slot {
     poisoned: AtomicBool,
 }
 
-impl Handle for nb_result_slot {
-    const KIND: &'static str = "nb_result_slot";
-    const TAG: u64 = 0x6e62736c6f740001;
-    fn poison_flag(&self) -> &AtomicBool {
-        &self.poisoned
-    }
-}
+handle_type!(nb_result_slot, 0x6e62736c6f740001);
 
 impl nb_result_slot {
     pub(crate) fn new() -> nb_result_slot {

@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 use crate::ffi::data_order::*;
 use crate::ffi::dtype::*;
 use crate::ffi::error::Fail;
-use crate::ffi::handle::{borrow_mut, free, give, Handle};
+use crate::ffi::handle::{borrow_mut, free, give, handle_type};
 use crate::ffi::if_file_exists::{if_exists_from_c, nb_if_file_exists};
 use crate::ffi::layout::*;
 use crate::ffi::result_list::nb_result_list;
@@ -28,13 +28,7 @@ pub struct nb_writer {
     poisoned: AtomicBool,
 }
 
-impl Handle for nb_writer {
-    const KIND: &'static str = "nb_writer";
-    const TAG: u64 = 0x6e62777269746572;
-    fn poison_flag(&self) -> &AtomicBool {
-        &self.poisoned
-    }
-}
+handle_type!(nb_writer, 0x6e62777269746572);
 
 const _: fn() = || {
     fn movable<T: Send>() {}

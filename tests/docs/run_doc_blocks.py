@@ -77,6 +77,10 @@ import time
 RUN_ELSEWHERE = {
     ("docs/matlab.md", "matlab"): ("bindings/matlab/tests/test_docs.m",
                                    "bindings/matlab/tests/test_docs.m runs them under Octave (ctest octave_matlab_package)"),
+    ("README.md", "python"): ("bindings/python/tests/test_docs.py",
+                              "bindings/python/tests/test_docs.py runs them with the installed package (bash bindings/python/run_tests.sh)"),
+    ("docs/python.md", "python"): ("bindings/python/tests/test_docs.py",
+                                   "bindings/python/tests/test_docs.py runs them with the installed package (bash bindings/python/run_tests.sh)"),
 }
 TEXT_LANGS = {"text", "console"}
 N_CHANNELS, N_SAMPLES = 385, 30000
