@@ -188,6 +188,10 @@ pub fn is_out_of_descriptors(e: &io::Error) -> bool {
     imp::is_out_of_descriptors(e)
 }
 
+/// What an error for which `is_out_of_descriptors` holds means, and what to
+/// do about it, in the system's words (follows "opening FILE: ").
+pub const OUT_OF_DESCRIPTORS: &str = imp::OUT_OF_DESCRIPTORS;
+
 /// Whether an open failed because symbolic links form a loop: `ELOOP` on
 /// Unix, `ERROR_CANT_RESOLVE_FILENAME` on Windows (too many reparse points).
 pub fn is_symlink_loop(e: &io::Error) -> bool {

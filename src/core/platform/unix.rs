@@ -117,6 +117,8 @@ pub fn will_need(file: &File, offset: u64, len: u64) {
 #[cfg(not(target_os = "linux"))]
 pub fn will_need(_file: &File, _offset: u64, _len: u64) {}
 
+pub const OUT_OF_DESCRIPTORS: &str = "the process has no file descriptors left (a session keeps one open per file; raise the limit, e.g. ulimit -n)";
+
 pub fn is_out_of_descriptors(e: &io::Error) -> bool {
     matches!(e.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE))
 }

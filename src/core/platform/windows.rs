@@ -258,6 +258,9 @@ pub fn evict_from_page_cache(path: &Path) -> io::Result<()> {
 
 pub fn will_need(_file: &File, _offset: u64, _len: u64) {}
 
+pub const OUT_OF_DESCRIPTORS: &str =
+    "the system refused to open more files (a session keeps one handle open per file; a network share may limit the files a client has open)";
+
 pub fn is_out_of_descriptors(e: &io::Error) -> bool {
     // ERROR_TOO_MANY_OPEN_FILES
     e.raw_os_error() == Some(4)
