@@ -10,7 +10,8 @@
 // apply() takes any callable; an exception thrown inside it is caught in the
 // trampoline (nothing unwinds through the library) and rethrown after the C
 // call returns. With ApplyOptions::n_threads > 1 the callable runs
-// concurrently on worker threads and must be thread-safe.
+// concurrently on worker threads and must be thread-safe. convert() is
+// apply without a function: each batch, cast, is its result.
 #ifndef NEUROBATCH_HPP
 #define NEUROBATCH_HPP
 
@@ -213,6 +214,11 @@ class BatchOptions {
     o_.follow_idle_timeout_ms = idle_timeout_ms;
     return *this;
   }
+  /// Whether the next batch is read on a thread of its own while the current
+  /// one is used (a second batch buffer: up to twice the batch memory):
+  /// NB_READ_AHEAD_AUTO (default: apply and convert do, cursors do not),
+  /// NB_READ_AHEAD_ON or NB_READ_AHEAD_OFF. Batches and outputs are the same either way.
+  BatchOptions &read_ahead(nb_read_ahead r) { o_.read_ahead = r; return *this; }
 
   /// The C struct, built without writing this object (so a const
   /// BatchOptions may be shared between threads). It borrows the channel
@@ -482,10 +488,13 @@ struct CallbackOrder {
 #endif
 };
 
+/// The "function" of a convert: there is none (its ApplyContext::call is never instantiated).
+struct NoFunction {};
+
 /// What the trampolines share: the callables and the first exception.
 template <class F> struct ApplyContext {
-  F *f;
-  const ApplyOptions *opts;
+  F *f = nullptr;
+  const ApplyOptions *opts = nullptr;
   std::mutex mutex;
   std::exception_ptr error;
   CallbackOrder order;
@@ -657,9 +666,33 @@ class Reader {
   /// Runs f(const Batch&, const ResultView *previous, ResultSlot &out) -> int
   /// (or void) over every batch; see nb_reader_apply.
   template <class F> Results apply(const BatchOptions &batch, const ApplyOptions &opts, F &&f) const {
-    using Ctx = detail::ApplyContext<std::remove_reference_t<F>>;
-    Ctx ctx;
+    detail::ApplyContext<std::remove_reference_t<F>> ctx;
     ctx.f = &f;
+    return run_apply(batch, opts, &decltype(ctx)::call, ctx);
+  }
+
+  /// A convert: every batch, as it is, is its result (nb_reader_apply without
+  /// a function), with `opts.cast_dtype`, the channels, time range and
+  /// microvolts of `batch` applied; returns what apply returns. In disk mode
+  /// it writes a "samples" file (single-channel: "channels") byte-identical to
+  /// an apply whose function copies each batch, and a multi-channel convert
+  /// without buffer rows or cleanup streams in pieces of a few MiB, reading,
+  /// converting and writing at once: the fast way to cast, subset or reorder
+  /// a recording. In memory mode each result is a batch block, row-major,
+  /// buffer rows included. `pass_batch_results` needs a function: it throws
+  /// nb::Error (NB_STATUS_INVALID_ARGUMENT); `cleanup`, `trim_buffer`,
+  /// `progress`, shards and `n_threads` work as in apply.
+  Results convert(const BatchOptions &batch = {}, const ApplyOptions &opts = {}) const {
+    detail::ApplyContext<const detail::NoFunction> ctx;
+    return run_apply(batch, opts, nullptr, ctx);
+  }
+
+ private:
+  nb_reader *handle() const { return detail::live(r_, "Reader", " (or released)"); }
+
+  /// nb_reader_apply with `fn` (nullptr: a convert); `ctx` carries the
+  /// callables of `opts` and keeps the first exception any of them throws.
+  template <class Ctx> Results run_apply(const BatchOptions &batch, const ApplyOptions &opts, nb_apply_fn fn, Ctx &ctx) const {
     ctx.opts = &opts;
     nb_apply_options ao;
     detail::check(nb_apply_options_init(&ao, NB_APPLY_OPTIONS_VERSION));
@@ -679,7 +712,7 @@ class Reader {
     int cbv = 0;
     nb_batch_options bo = batch.c();
     ctx.order.before_run();
-    nb_status s = nb_reader_apply(handle(), &bo, &ao, &Ctx::call, &ctx, &res, &cbv);
+    nb_status s = nb_reader_apply(handle(), &bo, &ao, fn, &ctx, &res, &cbv);
     ctx.order.after_run();
     if (ctx.error) {
       nb_result_list_free(res);
@@ -688,9 +721,6 @@ class Reader {
     detail::check(s);
     return Results(res, s, cbv);
   }
-
- private:
-  nb_reader *handle() const { return detail::live(r_, "Reader", " (or released)"); }
   std::unique_ptr<nb_reader, detail::ReaderFree> r_;
 };
 

@@ -15,6 +15,7 @@ classdef BatchPipeline < handle
   %   the ranges against the input are checked by run() before the first
   %   step runs. The input is never deleted; the last step's output is
   %   always kept. PATH_TO_INPUT may be a cell array of paths (a session).
+  %   buffer_size and read_ahead are BatchProcessor's, for every step.
 
   properties (SetAccess = private)
     path_to_input = '';
@@ -27,7 +28,7 @@ classdef BatchPipeline < handle
       where = 'BatchPipeline';
       o = neurobatch.internal.parse_options(struct('dtype', '', 'n_channels', [], 'data_order', '', 'max_memory', '1GB', ...
                                                    'output_path', '', 'from_time', [], 'to_time', [], 'channels', 'all', ...
-                                                   'buffer_size', 0), varargin, where);
+                                                   'buffer_size', 0, 'read_ahead', 'auto'), varargin, where);
       obj.path_to_input = neurobatch.internal.check_path(path_to_input, where);
       opened = neurobatch.internal.open_options(struct('dtype', o.dtype, 'n_channels', o.n_channels, 'data_order', o.data_order, ...
                                                        'loader', 'pread', 'sampling_rate', [], 'stream', []), where);
@@ -36,6 +37,7 @@ classdef BatchPipeline < handle
       o.data_order = opened.data_order;
       o.max_memory = neurobatch.internal.memory_bytes(o.max_memory, where);
       o.buffer_size = neurobatch.internal.check_whole(o.buffer_size, 'buffer_size', where, 0, 'observations');
+      o.read_ahead = neurobatch.internal.check_choice(o.read_ahead, {'auto', 'on', 'off'}, 'read_ahead', where);
       o.output_path = neurobatch.internal.check_text(o.output_path, 'output_path', where);
       if isempty(o.output_path) || ~isfolder(o.output_path)
         neurobatch.internal.option_error(where, 'output_path', 'must be an existing folder (where every step''s output is written), got %s', ...
@@ -106,10 +108,10 @@ classdef BatchPipeline < handle
         t = obj.tasks{k};
         if k == 1
           bp = neurobatch.BatchProcessor(input, 'dtype', o.dtype, 'n_channels', o.n_channels, 'data_order', o.data_order, ...
-                                         'max_memory', o.max_memory, 'buffer_size', o.buffer_size);
+                                         'max_memory', o.max_memory, 'buffer_size', o.buffer_size, 'read_ahead', o.read_ahead);
           range = {'from_time', o.from_time, 'to_time', o.to_time, 'channels', o.channels};
         else
-          bp = neurobatch.BatchProcessor(input, 'max_memory', o.max_memory, 'buffer_size', o.buffer_size);
+          bp = neurobatch.BatchProcessor(input, 'max_memory', o.max_memory, 'buffer_size', o.buffer_size, 'read_ahead', o.read_ahead);
           range = {};
         end
         bp_guard = onCleanup(@() bp.close());

@@ -12,9 +12,14 @@ classdef BatchProcessor < handle
   %   as YASS), 'reflect' (mirrored, edge sample not repeated) or
   %   'replicate' (the edge sample, as Kilosort)), microvolts (true: batches
   %   as single-precision microvolts, for SpikeGLX and Open Ephys
-  %   recordings), loader ('pread' or 'mmap'), sampling_rate and stream (see
-  %   RecordingsReader), show_progress_bar (default false). PATH may be a
-  %   cell array of paths: a session recorded in several files.
+  %   recordings), read_ahead ('auto' (default): the apply methods and
+  %   convert read the next batch on a library thread while the current
+  %   one is worked on, cursors do not; 'on': cursors too; 'off': none.
+  %   Reading ahead holds a second batch, up to twice max_memory; the
+  %   batches are the same either way), loader ('pread' or 'mmap'),
+  %   sampling_rate and stream (see RecordingsReader), show_progress_bar
+  %   (default false). PATH may be a cell array of paths: a session
+  %   recorded in several files.
   %
   %   Traversals (return a neurobatch.Cursor):
   %     c = bp.multiChannel('from_time', t0, 'to_time', t1, 'channels', [1 2 3])
@@ -25,6 +30,16 @@ classdef BatchProcessor < handle
   %     ... = bp.singleChannelApply(@fn, ...)
   %   YASS's names work too: multi_channel, single_channel,
   %   multi_channel_apply, single_channel_apply.
+  %   Copy every batch as it is, cast, to a file or to memory (no function:
+  %   the library reads, casts and writes, the fast way to cast, subset or
+  %   reorder a recording):
+  %     [path, params, skipped] = bp.convert('disk', 'output_path', p, 'cast_dtype', 'float32', ...)
+  %     blocks = bp.convert('memory', ...)                    cell array, one block per batch
+  %   Convert options: mode, output_path, from_time, to_time, channels,
+  %   if_file_exists, cast_dtype as for apply, and data_order ('samples',
+  %   the default, or 'channels': the order of the file written; 'disk'
+  %   only). A convert copies each observation once: buffer_size is not
+  %   used.
   %
   %   Numbers count from 1 everywhere: from_time and to_time are the first
   %   and last observation (both included: YASS's from_time=100000,
@@ -56,6 +71,7 @@ classdef BatchProcessor < handle
     buffer_size = 0;
     edge = 'zeros';
     microvolts = false;
+    read_ahead = 'auto';
     show_progress_bar = false;
   end
 
@@ -63,14 +79,15 @@ classdef BatchProcessor < handle
     function obj = BatchProcessor(path, varargin)
       where = 'BatchProcessor';
       opts = neurobatch.internal.parse_options(struct('dtype', '', 'n_channels', [], 'data_order', '', 'max_memory', '1GB', ...
-                                                      'buffer_size', 0, 'edge', 'zeros', 'microvolts', false, 'loader', 'pread', ...
-                                                      'sampling_rate', [], 'stream', [], 'show_progress_bar', false), ...
+                                                      'buffer_size', 0, 'edge', 'zeros', 'microvolts', false, 'read_ahead', 'auto', ...
+                                                      'loader', 'pread', 'sampling_rate', [], 'stream', [], 'show_progress_bar', false), ...
                                                varargin, where);
       path = neurobatch.internal.check_path(path, where);
       obj.max_memory = neurobatch.internal.memory_bytes(opts.max_memory, where);
       obj.buffer_size = neurobatch.internal.check_whole(opts.buffer_size, 'buffer_size', where, 0, 'observations');
       obj.edge = neurobatch.internal.check_choice(opts.edge, {'zeros', 'reflect', 'replicate'}, 'edge', where);
       obj.microvolts = neurobatch.internal.check_flag(opts.microvolts, 'microvolts', where);
+      obj.read_ahead = neurobatch.internal.check_choice(opts.read_ahead, {'auto', 'on', 'off'}, 'read_ahead', where);
       obj.show_progress_bar = neurobatch.internal.check_flag(opts.show_progress_bar, 'show_progress_bar', where);
       o = neurobatch.internal.open_options(opts, where);
       obj.reader = neurobatch.RecordingsReader(path, 'dtype', o.dtype, 'n_channels', o.n_channels, 'data_order', o.data_order, ...
@@ -118,6 +135,11 @@ classdef BatchProcessor < handle
       [varargout{1:max(nargout, 1)}] = obj.apply(true, 'single_channel_apply', fn, varargin);
     end
 
+    function varargout = convert(obj, varargin)
+      %CONVERT  Every batch as it is (cast) to a file or to memory; see the class help.
+      [varargout{1:max(nargout, 1)}] = obj.run_convert('convert', varargin);
+    end
+
     function tf = isOpen(obj)
       %ISOPEN  false once closed (or loaded from a MAT-file).
       tf = ~isempty(obj.reader) && obj.reader.isOpen();
@@ -157,15 +179,15 @@ classdef BatchProcessor < handle
       if single
         force = neurobatch.internal.check_flag(o.force_complete_channel_batch, 'force_complete_channel_batch', where);
       end
-      c = neurobatch.Cursor(obj.reader.Id, obj.cursor_options(o, single, force, where));
+      c = neurobatch.Cursor(obj.reader.Id, obj.cursor_options(o, single, force, where, obj.read_ahead));
     end
 
-    function s = cursor_options(obj, o, single, force_complete, where)
+    function s = cursor_options(obj, o, single, force_complete, where, read_ahead)
       [from, to] = neurobatch.internal.check_range(o.from_time, o.to_time, obj.reader.n_observations, where);
       s = struct('max_memory', obj.max_memory, 'buffer_size', obj.buffer_size, 'edge', obj.edge, 'microvolts', obj.microvolts, ...
                  'from_time', from, 'to_time', to, ...
                  'channels', neurobatch.internal.check_channels(o.channels, obj.reader.n_channels, where), ...
-                 'single_channel', single, 'force_complete_channel_batch', force_complete);
+                 'single_channel', single, 'force_complete_channel_batch', force_complete, 'read_ahead', read_ahead);
     end
 
     function varargout = apply(obj, single, where, fn, args)
@@ -219,7 +241,13 @@ classdef BatchProcessor < handle
       if ~isempty(o.output_path)
         o.output_path = neurobatch.internal.check_text(o.output_path, 'output_path', where);
       end
-      c = neurobatch.Cursor(obj.reader.Id, obj.cursor_options(o, single, o.force_complete_channel_batch, where));
+      % This loop is an apply: 'auto' reads ahead, as the library's applies do,
+      % so the next batch is read while FN works on this one.
+      read_ahead = obj.read_ahead;
+      if strcmp(read_ahead, 'auto')
+        read_ahead = 'on';
+      end
+      c = neurobatch.Cursor(obj.reader.Id, obj.cursor_options(o, single, o.force_complete_channel_batch, where, read_ahead));
       cursor_guard = onCleanup(@() c.close());
       params = [];
       skipped = false;
@@ -304,6 +332,52 @@ classdef BatchProcessor < handle
         out = results;
       end
       clear writer_guard cursor_guard
+    end
+
+    function [out, params, skipped] = run_convert(obj, where, args)
+      % Checked here, named as the user gave them; the library then runs the
+      % whole convert (no MATLAB code runs under it).
+      defaults = struct('mode', 'memory', 'output_path', '', 'from_time', [], 'to_time', [], 'channels', 'all', ...
+                        'if_file_exists', 'overwrite', 'cast_dtype', '', 'data_order', 'samples');
+      [mode, args] = positional_mode(args, defaults, where);
+      o = neurobatch.internal.parse_options(defaults, args, where);
+      if ~isempty(mode)
+        o.mode = mode;
+      end
+      obj.check_open(where);
+      o.mode = neurobatch.internal.check_choice(o.mode, {'memory', 'disk'}, 'mode', where);
+      disk = strcmp(o.mode, 'disk');
+      o.if_file_exists = neurobatch.internal.check_name('if_file_exists', o.if_file_exists, 'if_file_exists', where);
+      if ~isempty(o.cast_dtype)
+        o.cast_dtype = neurobatch.internal.check_name('dtype', o.cast_dtype, 'cast_dtype', where);
+      end
+      o.data_order = neurobatch.internal.check_name('data_order', o.data_order, 'data_order', where);
+      % A "channels" file is written channel after channel: a single-channel
+      % traversal in windows of max_memory.
+      single = any(strcmp(o.data_order, {'channels', 'wide'}));
+      if single && ~disk
+        neurobatch.internal.option_error(where, 'data_order', ['is the order of the file written: ''%s'' needs ''disk'' mode ' ...
+                                         '(in ''memory'' mode every block is observations x channels)'], o.data_order);
+      end
+      if disk && isempty(o.output_path)
+        neurobatch.internal.option_error(where, 'output_path', 'is needed in ''disk'' mode: the file to write');
+      end
+      if ~isempty(o.output_path)
+        o.output_path = neurobatch.internal.check_text(o.output_path, 'output_path', where);
+      end
+      s = obj.cursor_options(o, single, false, where, obj.read_ahead);
+      s.buffer_size = 0;   % each observation once
+      c = struct('mode', o.mode, 'output_path', o.output_path, 'if_file_exists', o.if_file_exists, ...
+                 'cast_dtype', o.cast_dtype, 'show_progress_bar', obj.show_progress_bar);
+      params = [];
+      skipped = false;
+      if disk
+        [info, skipped] = neurobatch.internal.gateway('reader_convert', obj.reader.Id, s, c);
+        out = info.path;
+        params = struct('dtype', info.dtype, 'n_channels', info.n_channels, 'data_order', info.data_order);
+      else
+        out = neurobatch.internal.gateway('reader_convert', obj.reader.Id, s, c);
+      end
     end
   end
 end

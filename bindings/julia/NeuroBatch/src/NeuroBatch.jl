@@ -28,7 +28,7 @@ include("LibNeuroBatch.jl")
 const L = LibNeuroBatch
 
 export NBError, RecordingsReader, BatchProcessor, Cursor, Writer, BatchPipeline, PipedTransformation,
-       multi_channel, single_channel, unsafe_batches, multi_channel_apply, single_channel_apply,
+       multi_channel, single_channel, unsafe_batches, multi_channel_apply, single_channel_apply, convert_recording,
        add!, finish!, append_channel!, parse_max_memory, cast_values, shard_finish, shard_abort,
        sampling_rate, scales_uv, channel_kinds, recording_format
 
@@ -219,6 +219,14 @@ function edge_code(edge::Symbol)
     edge === :replicate && return L.NB_EDGE_REPLICATE
     throw(ArgumentError("edge must be :zeros, :reflect or :replicate, got $(repr(edge))"))
 end
+
+function read_ahead_code(read_ahead::Symbol)
+    read_ahead === :auto && return L.NB_READ_AHEAD_AUTO
+    read_ahead === :on && return L.NB_READ_AHEAD_ON
+    read_ahead === :off && return L.NB_READ_AHEAD_OFF
+    throw(ArgumentError("read_ahead must be :auto, :on or :off, got $(repr(read_ahead))"))
+end
+read_ahead_code(x) = throw(ArgumentError("read_ahead must be :auto, :on or :off, got $(repr(x))"))
 
 function if_file_exists_code(v)
     out = Ref{L.nb_if_file_exists}(0)
@@ -709,7 +717,7 @@ end
 """
     BatchProcessor(path_or_paths; dtype=nothing, n_channels=nothing, data_order=nothing, loader=:pread,
                    sampling_rate=nothing, stream=nothing, max_memory="1GB", buffer_size=0,
-                   edge=:zeros, microvolts=false)
+                   edge=:zeros, microvolts=false, read_ahead=:auto)
 
 Memory-bounded batches of a recording (YASS's BatchProcessor). The file
 keywords are [`RecordingsReader`](@ref)'s; a vector of paths is a session
@@ -720,11 +728,16 @@ not counted in `max_memory`; beyond the recording's edges they hold zeros
 (`edge = :zeros`, as YASS), the recording mirrored without repeating the edge
 sample (`:reflect`) or the edge sample repeated (`:replicate`, as Kilosort).
 `microvolts = true` delivers Float32 microvolts (values × [`scales_uv`](@ref);
-recordings without scales fail with an `NBError`).
+recordings without scales fail with an `NBError`). `read_ahead`: `:on`, a
+library thread reads the next batch while the current one is used (a second
+batch in memory, up to twice `max_memory`; the batches are the same);
+`:auto` (default) reads ahead in the apply functions, pipelines and
+[`convert_recording`](@ref), not in cursors; `:off` never.
 
 Traversals: [`multi_channel`](@ref), [`single_channel`](@ref) (and
 [`unsafe_batches`](@ref) to iterate without copies); functions over every
-batch: [`multi_channel_apply`](@ref), [`single_channel_apply`](@ref).
+batch: [`multi_channel_apply`](@ref), [`single_channel_apply`](@ref); every
+batch copied (cast, subset) to a file or to memory: [`convert_recording`](@ref).
 `close(bp)` closes the recording; `open(f, BatchProcessor, path; kw...)`
 closes it after `f`.
 """
@@ -734,19 +747,21 @@ struct BatchProcessor{T}
     buffer_size::Int
     edge::Symbol
     microvolts::Bool
+    read_ahead::Symbol
 end
 
 function BatchProcessor(path; dtype=nothing, n_channels=nothing, data_order=nothing, loader::Symbol=:pread,
                         sampling_rate=nothing, stream=nothing, max_memory="1GB", buffer_size::Integer=0,
-                        edge::Symbol=:zeros, microvolts::Bool=false)
+                        edge::Symbol=:zeros, microvolts::Bool=false, read_ahead=:auto)
     path isa Union{AbstractString,AbstractVector{<:AbstractString}} ||
         throw(ArgumentError("BatchProcessor takes a path or a vector of paths, got $(repr(path))"))
     buffer_size >= 0 || throw(ArgumentError("buffer_size must be non-negative, got $buffer_size"))
     edge_code(edge)
+    read_ahead_code(read_ahead)
     mm = memory_bytes(max_memory)
     r = RecordingsReader(path; dtype, n_channels, data_order, loader, sampling_rate, stream)
     T = microvolts ? Float32 : eltype(r)
-    return BatchProcessor{T}(r, mm, Int(buffer_size), edge, microvolts)
+    return BatchProcessor{T}(r, mm, Int(buffer_size), edge, microvolts, read_ahead)
 end
 
 Base.close(bp::BatchProcessor) = close(bp.reader)
@@ -774,7 +789,8 @@ function batch_options(bp::BatchProcessor, traversal, force_complete::Bool; from
     opts = c_options(L.nb_batch_options; max_memory=bp.max_memory, from_time=time_value(from_time, "from_time", UInt64(0)),
                      to_time=time_value(to_time, "to_time", L.NB_TO_END), buffer_size=UInt64(bp.buffer_size),
                      traversal=traversal, force_complete_channel_batch=force_complete,
-                     layout=L.NB_LAYOUT_CHANNEL_MAJOR, edge=edge_code(bp.edge), microvolts=bp.microvolts)
+                     layout=L.NB_LAYOUT_CHANNEL_MAJOR, edge=edge_code(bp.edge), microvolts=bp.microvolts,
+                     read_ahead=read_ahead_code(bp.read_ahead))
     return opts, ch
 end
 
@@ -1064,6 +1080,8 @@ function cleanup_pointer(cleanup)
     return cleanup_callback_ptr()
 end
 
+# `f === nothing`: a convert (the library's apply without a function, each
+# batch its result; no callback but cleanup and progress runs).
 function run_apply(f, bp::BatchProcessor, traversal, force_complete::Bool; mode::Symbol=:memory, output_path=nothing,
                    from_time=nothing, to_time=nothing, channels=:all, if_file_exists=:overwrite, cast_dtype=nothing,
                    cleanup_function=nothing, pass_batch_info::Bool=false, pass_batch_results::Bool=false,
@@ -1094,8 +1112,8 @@ function run_apply(f, bp::BatchProcessor, traversal, force_complete::Bool; mode:
                               shard_index=shard_index, shard_count=shard_count,
                               shard_output=shard_kind, shard_run_id=cstring_field(run_id))
             with_callbacks() do
-                L.nb_reader_apply(bp.reader, Ref(with_channels(bopts, ch)), Ref(aopts), apply_callback_ptr(),
-                                  pointer_from_objref(ctx), res, C_NULL)
+                L.nb_reader_apply(bp.reader, Ref(with_channels(bopts, ch)), Ref(aopts),
+                                  f === nothing ? C_NULL : apply_callback_ptr(), pointer_from_objref(ctx), res, C_NULL)
             end
         end
         rethrow_callback_error(ctx)
@@ -1186,6 +1204,46 @@ $APPLY_KEYWORDS_DOC
 """
 single_channel_apply(f, bp::BatchProcessor; force_complete_channel_batch::Bool=true, kw...) =
     run_apply(f, bp, L.NB_TRAVERSAL_SINGLE_CHANNEL, force_complete_channel_batch; kw...)
+
+"""
+    convert_recording(bp; mode=:memory, output_path=nothing, from_time=nothing, to_time=nothing, channels=:all,
+                      if_file_exists=:overwrite, cast_dtype=nothing, data_order=:samples,
+                      show_progress_bar=false, progress=nothing)
+
+Every batch as it is, with `cast_dtype` and the channels and time range
+applied, to a file or to memory: an apply without a function, run entirely
+by the library (no Julia code runs per batch, except `progress`). To disk it
+writes the same bytes and sidecar as
+`multi_channel_apply(identity, bp; mode=:disk, ...)`, reading, casting and
+writing pieces of a few MiB at once (reading and writing on library threads
+of their own): the fast way to cast a recording, keep some channels of a
+time range in the order given, or turn a `:channels` file into a `:samples`
+one. `data_order = :channels` (`mode = :disk` only) writes channel after
+channel instead. Returns what the apply functions return: `(path, params,
+skipped, n_observations, kept)` on disk, a `Vector{Matrix{T}}` of
+`observations × channels` blocks, one per batch, in memory. A convert copies
+each observation once: the processor's `buffer_size` is not used.
+
+Named so as not to be a method of `Base.convert`, Julia's conversion of a
+value to a type (`convert(T, x)`), which the compiler calls implicitly.
+"""
+function convert_recording(bp::BatchProcessor{T}; mode::Symbol=:memory, output_path=nothing, from_time=nothing,
+                           to_time=nothing, channels=:all, if_file_exists=:overwrite, cast_dtype=nothing,
+                           data_order::Symbol=:samples, show_progress_bar::Bool=false, progress=nothing) where {T}
+    data_order in (:samples, :long, :channels, :wide) ||
+        throw(ArgumentError("data_order must be :samples or :channels (aliases :long, :wide), got $(repr(data_order))"))
+    # A "channels" file is written channel after channel: a single-channel
+    # traversal in windows of max_memory.
+    single = data_order in (:channels, :wide)
+    single && mode !== :disk &&
+        throw(ArgumentError("data_order is the order of the file written: $(repr(data_order)) needs mode = :disk " *
+                            "(in memory every block is observations × channels)"))
+    traversal = single ? L.NB_TRAVERSAL_SINGLE_CHANNEL : L.NB_TRAVERSAL_MULTI_CHANNEL
+    # The same recording and options without buffer rows: each observation once.
+    unbuffered = BatchProcessor{T}(bp.reader, bp.max_memory, 0, bp.edge, bp.microvolts, bp.read_ahead)
+    return run_apply(nothing, unbuffered, traversal, !single; mode, output_path, from_time, to_time, channels,
+                     if_file_exists, cast_dtype, show_progress_bar, progress)
+end
 
 # ---------------------------------------------------------------- writer
 
@@ -1290,12 +1348,13 @@ end
 """
     BatchPipeline(path_to_input; output_path, dtype=nothing, n_channels=nothing, data_order=nothing,
                   loader=:pread, sampling_rate=nothing, stream=nothing, max_memory="1GB",
-                  from_time=nothing, to_time=nothing, channels=:all)
+                  from_time=nothing, to_time=nothing, channels=:all, read_ahead=:auto)
 
 Steps chained on one input, each reading the previous step's output through
 its sidecar (YASS's BatchPipeline). `output_path` is the directory of every
 step's output; the file keywords are [`RecordingsReader`](@ref)'s. The time
-range and channels apply to the first step only; every step is validated
+range and channels apply to the first step only, `max_memory` and
+`read_ahead` (as [`BatchProcessor`](@ref)'s) to every step; every step is validated
 before the first runs.
 
 `add!(p, steps...)`, then `run(p; show_progress_bar=false, progress=nothing)`
@@ -1310,15 +1369,17 @@ mutable struct BatchPipeline
     max_memory::UInt64
     output_path::String
     range_kw::NamedTuple
+    read_ahead::Symbol
     steps::Vector{PipedTransformation}
 end
 function BatchPipeline(path_to_input::AbstractString; output_path::AbstractString, dtype=nothing, n_channels=nothing,
                        data_order=nothing, loader::Symbol=:pread, sampling_rate=nothing, stream=nothing,
-                       max_memory="1GB", from_time=nothing, to_time=nothing, channels=:all)
+                       max_memory="1GB", from_time=nothing, to_time=nothing, channels=:all, read_ahead=:auto)
     input = c_string(path_to_input, "path_to_input")
     dir = c_string(output_path, "output_path")
+    read_ahead_code(read_ahead)
     return BatchPipeline(input, (; dtype, n_channels, data_order, loader, sampling_rate, stream), memory_bytes(max_memory),
-                         dir, (; from_time, to_time, channels), PipedTransformation[])
+                         dir, (; from_time, to_time, channels), read_ahead, PipedTransformation[])
 end
 
 """
@@ -1332,7 +1393,7 @@ function Base.run(p::BatchPipeline; show_progress_bar::Bool=false, progress=noth
     isempty(p.steps) && throw(ArgumentError("the pipeline has no step: add! some first"))
     # The first step's range and channels are checked against the input, with
     # messages counting channels from 1.
-    bp = BatchProcessor(p.input; p.open_kw..., max_memory=p.max_memory)
+    bp = BatchProcessor(p.input; p.open_kw..., max_memory=p.max_memory, read_ahead=p.read_ahead)
     bopts, ch = try
         batch_options(bp, L.NB_TRAVERSAL_MULTI_CHANNEL, true; p.range_kw...)
     finally

@@ -459,6 +459,100 @@ hidden_files(dir) = filter(startswith("."), readdir(dir))
         end
     end
 
+    @testset "convert and read-ahead" begin
+        p = write_fixture(dir, "conv_in.bin", Int16, 7, 1003, :channels)
+        bps = Dict(ra => BatchProcessor(p; max_memory=3 * 2 * 50, read_ahead=ra) for ra in (:auto, :on, :off))
+        bp = bps[:auto]
+        @test bp.read_ahead === :auto && bps[:off].read_ahead === :off
+        # disk, samples order: the bytes (and sidecar) an identity apply writes
+        kw = (cast_dtype=:float32, channels=[6, 1, 6], from_time=11, to_time=990)
+        want = joinpath(dir, "conv_apply.bin")
+        multi_channel_apply(identity, bp; mode=:disk, output_path=want, kw...)
+        for (ra, b) in bps
+            out = joinpath(dir, "conv_$(ra).bin")
+            written = convert_recording(b; mode=:disk, output_path=out, kw...)
+            path, params = written
+            @test path == out && params == (dtype=:float32, n_channels=3, data_order=:samples)
+            @test !written.skipped && written.n_observations == 979
+            @test read(out) == read(want) && read(NeuroBatch.sidecar_path(out)) == read(NeuroBatch.sidecar_path(want))
+        end
+        open(RecordingsReader, joinpath(dir, "conv_on.bin")) do r
+            @test r[:, :] == Float32.(fixture_matrix(Int16, 7, 11:989, [5, 0, 5]))
+        end
+        # disk, channels order: as a single-channel apply in windows writes it
+        want = joinpath(dir, "conv_apply_wide.bin")
+        single_channel_apply(identity, bp; mode=:disk, output_path=want, force_complete_channel_batch=false, channels=[2, 5])
+        out = joinpath(dir, "conv_wide.bin")
+        _, params = convert_recording(bp; mode=:disk, output_path=out, data_order=:channels, channels=[2, 5])
+        @test params == (dtype=:int16, n_channels=2, data_order=:channels)
+        @test read(out) == read(want) && read(NeuroBatch.sidecar_path(out)) == read(NeuroBatch.sidecar_path(want))
+        # memory: the blocks themselves, as an identity apply returns them
+        for (ra, b) in bps
+            blocks = convert_recording(b; channels=[3, 4, 1], to_time=400)
+            @test blocks isa Vector{Matrix{Int16}} && length(blocks) == 8
+            @test blocks == multi_channel_apply(identity, b; channels=[3, 4, 1], to_time=400)
+            @test vcat(blocks...) == fixture_matrix(Int16, 7, 0:399, [2, 3, 0])
+        end
+        @test convert_recording(bp; cast_dtype=UInt8, channels=1, to_time=60) == [cast_values(UInt8, fixture_matrix(Int16, 7, 0:59, [0]))]
+        @test isempty(convert_recording(bp; from_time=5, to_time=5))
+        # read_ahead: the same batches from cursors, the same results from applies
+        walks = Dict(ra => collect(multi_channel(b; channels=[7, 2, 3])) for (ra, b) in bps)
+        @test length(walks[:on]) == cld(1003, 50) && walks[:on] == walks[:off] == walks[:auto]
+        sums = Dict(ra => multi_channel_apply(x -> sum(Float64, x; dims=1), b; channels=[7, 2, 3]) for (ra, b) in bps)
+        @test sums[:on] == sums[:off] == sums[:auto]
+        on = BatchProcessor(p; max_memory=2 * 64, buffer_size=5, edge=:reflect, read_ahead=:on)
+        off = BatchProcessor(p; max_memory=2 * 64, buffer_size=5, edge=:reflect, read_ahead=:off)
+        @test single_channel_apply(identity, on; force_complete_channel_batch=false) ==
+              single_channel_apply(identity, off; force_complete_channel_batch=false)
+        # a buffered processor converts without its buffer rows
+        @test vcat(convert_recording(on; channels=4)...) == fixture_matrix(Int16, 7, 0:1002, [3])
+        close(on)
+        close(off)
+        # pipelines give read_ahead to every step: the same outputs either way
+        outs = map((:on, :off)) do ra
+            sub = mkpath(joinpath(dir, "conv_pipe_$(ra)"))
+            pl = BatchPipeline(p; max_memory=2 * 1003, output_path=sub, read_ahead=ra)
+            add!(pl, PipedTransformation(x -> x .+ Int16(1), "a.bin"; mode=:multi_channel, keep=true),
+                 PipedTransformation(x -> Float32.(x) .* 2f0, "b.bin"))
+            run(pl).paths
+        end
+        @test read(outs[1][1]) == read(outs[2][1]) && read(outs[1][2]) == read(outs[2][2])
+        @test_throws ArgumentError BatchPipeline(p; output_path=dir, read_ahead=:sometimes)
+        # progress: reported per batch, may cancel; an exception in it comes back
+        seen = Tuple{Int,Int}[]
+        convert_recording(bp; mode=:disk, output_path=joinpath(dir, "conv_progress.bin"),
+                          progress=(d, t) -> (push!(seen, (d, t)); false))
+        n = length(multi_channel(bp))
+        @test !isempty(seen) && last(seen) == (n, n)
+        o = joinpath(dir, "conv_cancelled.bin")
+        e = caught(() -> convert_recording(bp; mode=:disk, output_path=o, progress=(d, t) -> d == 2))
+        @test e isa NBError && e.status == L.NB_STATUS_CANCELLED && !isfile(o)
+        e = caught(() -> convert_recording(bp; mode=:disk, output_path=o, progress=(d, t) -> throw(KeyError(d))))
+        @test e isa CapturedException && e.ex isa KeyError && !isfile(o)
+        # if_file_exists: abort leaves the file as it was, skip reports it
+        out = joinpath(dir, "conv_on.bin")
+        before = read(out)
+        e = caught(() -> convert_recording(bp; mode=:disk, output_path=out, if_file_exists=:abort))
+        @test e isa NBError && e.status == L.NB_STATUS_FILE_EXISTS && read(out) == before
+        skipped = convert_recording(bp; mode=:disk, output_path=out, if_file_exists=:skip, cast_dtype=Int32)
+        @test skipped.skipped && skipped.params.dtype === :float32 && read(out) == before
+        # errors, before anything is written
+        e = caught(() -> convert_recording(bp; mode=:disk, output_path=p))
+        @test e isa NBError && e.status == L.NB_STATUS_BAD_OUTPUT_PATH
+        @test_throws ArgumentError convert_recording(bp; mode=:disk)
+        @test_throws ArgumentError convert_recording(bp; output_path=o)                          # memory mode
+        @test_throws ArgumentError convert_recording(bp; data_order=:channels)                   # memory mode
+        @test_throws ArgumentError convert_recording(bp; mode=:disk, output_path=o, data_order=:rows)
+        @test_throws ArgumentError convert_recording(bp; mode=:disk, output_path=o, channels=8)
+        @test_throws MethodError convert_recording(bp; pass_batch_results=true)   # no function to pass it to
+        @test_throws ArgumentError BatchProcessor(p; read_ahead=:sometimes)
+        @test_throws ArgumentError BatchProcessor(p; read_ahead=true)
+        @test !isfile(o)
+        # Base.convert is not touched
+        @test convert(Float64, 1) === 1.0 && !hasmethod(convert, Tuple{BatchProcessor})
+        foreach(close, values(bps))
+    end
+
     @testset "writer and pipeline" begin
         w = Writer(joinpath(dir, "w.bin"), :samples, 2, Float64)
         append!(w, [1.0 2.0; 3.0 4.0])

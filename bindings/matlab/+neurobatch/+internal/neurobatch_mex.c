@@ -9,8 +9,10 @@
  *
  * MATLAB function handles never run under a Rust frame: the package runs user
  * functions in its own M-code loop over a cursor and writes results through
- * a writer handle. Errors are raised with mexErrMsgIdAndTxt only after every
- * C call returned, with ids like neurobatch:reader:badSize.
+ * a writer handle; a convert (reader_convert) calls nb_reader_apply without
+ * a function, so only C runs under it. Errors are raised with
+ * mexErrMsgIdAndTxt only after every C call returned, with ids like
+ * neurobatch:reader:badSize.
  *
  * Every mxArray is checked before its data is touched: numeric data must be
  * full (not sparse), real, two-dimensional where a matrix is expected, and of
@@ -373,6 +375,14 @@ static void batch_options(const mxArray *s, nb_batch_options *o, size_t **channe
     mxFree(e);
   }
   if (field_set(f = field(s, "microvolts"))) o->microvolts = flag(f, "microvolts");
+  if (field_set(f = field(s, "read_ahead"))) {
+    char *t = text(f, "read_ahead");
+    if (strcmp(t, "auto") == 0) o->read_ahead = NB_READ_AHEAD_AUTO;
+    else if (strcmp(t, "on") == 0) o->read_ahead = NB_READ_AHEAD_ON;
+    else if (strcmp(t, "off") == 0) o->read_ahead = NB_READ_AHEAD_OFF;
+    else mexErrMsgIdAndTxt("neurobatch:arg:badReadAhead", "unknown read_ahead '%s': expected 'auto', 'on' or 'off'", t);
+    mxFree(t);
+  }
   if (field_set(f = field(s, "single_channel"))) o->traversal = flag(f, "single_channel") ? NB_TRAVERSAL_SINGLE_CHANNEL : NB_TRAVERSAL_MULTI_CHANNEL;
   if (field_set(f = field(s, "force_complete_channel_batch"))) o->force_complete_channel_batch = flag(f, "force_complete_channel_batch");
   int all = 1;
@@ -619,6 +629,96 @@ static void cmd_output_check(int nlhs, mxArray **plhs, int nrhs, const mxArray *
   plhs[0] = mxCreateLogicalScalar(skip);
 }
 
+/* The progress bar of a convert, printed as the M-code loops print theirs.
+ * Runs on MATLAB's thread (the library calls progress on the calling thread). */
+static int convert_progress(uint64_t done, uint64_t total, void *user_data) {
+  (void)user_data;
+  static const char bar[] = "########################################........................................";
+  int width = 40, filled = (int)((2 * (uint64_t)width * done + (total ? total : 1)) / (2 * (total ? total : 1)));
+  if (filled > width) filled = width;
+  mexPrintf("\r[%.*s%.*s] %llu/%llu", filled, bar, width - filled, bar + width, (unsigned long long)done, (unsigned long long)total);
+  if (done == total) mexPrintf("\n");
+  return 0;
+}
+
+/* The area of a convert's error id: the output's own problems get the ids an
+ * apply's output check gives (neurobatch:output:fileExists, ...). */
+static const char *convert_area(nb_status s) {
+  return s == NB_STATUS_FILE_EXISTS || s == NB_STATUS_BAD_OUTPUT_PATH || s == NB_STATUS_SIDECAR_MISSING ? "output" : "convert";
+}
+
+/* reader_convert(id, batch options, convert options): nb_reader_apply
+ * without a function, each batch as it is (cast) the result. Convert options:
+ * mode ('memory' or 'disk'), output_path, if_file_exists, cast_dtype,
+ * show_progress_bar. Memory: a 1 x n cell of observations x channels blocks
+ * (the library's row-major results turned column-major). Disk: the output's
+ * info struct, and whether it existed and was skipped. */
+static void cmd_reader_convert(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
+  if (nrhs < 4) arg_error("reader_convert needs a reader, batch options and convert options");
+  nb_reader *r = lookup(prhs[1], K_READER);
+  nb_batch_options bo;
+  size_t *ch = NULL;
+  batch_options(prhs[2], &bo, &ch);
+  nb_apply_options ao;
+  check(nb_apply_options_init(&ao, NB_APPLY_OPTIONS_VERSION), "convert");
+  const mxArray *s = prhs[3], *f;
+  char *path = NULL;
+  if (field_set(f = field(s, "mode"))) {
+    char *t = text(f, "mode");
+    if (!strcmp(t, "memory")) ao.mode = NB_APPLY_MODE_MEMORY;
+    else if (!strcmp(t, "disk")) ao.mode = NB_APPLY_MODE_DISK;
+    else mexErrMsgIdAndTxt("neurobatch:arg:badMode", "unknown mode '%s': expected 'memory' or 'disk'", t);
+    mxFree(t);
+  }
+  if (field_set(f = field(s, "output_path"))) ao.output_path = path = text(f, "output_path");
+  if (field_set(f = field(s, "if_file_exists"))) {
+    char *t = text(f, "if_file_exists");
+    check(nb_if_file_exists_from_name(t, &ao.if_file_exists), "arg");
+    mxFree(t);
+  }
+  if (field_set(f = field(s, "cast_dtype"))) ao.cast_dtype = dtype_arg(f, "arg");
+  if (field_set(f = field(s, "show_progress_bar")) && flag(f, "show_progress_bar")) ao.progress = convert_progress;
+  nb_result_list *res = NULL;
+  nb_status st = nb_reader_apply(r, &bo, &ao, NULL, NULL, &res, NULL);
+  mxFree(ch);
+  mxFree(path);
+  check(st, convert_area(st)); /* on failure there is no result list to free */
+  if (ao.mode == NB_APPLY_MODE_DISK) {
+    const nb_output_info *o = NULL;
+    st = nb_result_list_output(res, 0, &o);
+    if (st >= 0) {
+      plhs[0] = info_struct(o);
+      if (nlhs > 1) plhs[1] = mxCreateLogicalScalar(o->skipped);
+    }
+    nb_result_list_free(res);
+    check(st, "convert");
+    return;
+  }
+  size_t n = nb_result_list_count(res);
+  mxArray *blocks = mxCreateCellMatrix(1, n);
+  for (size_t k = 0; k < n; k++) {
+    const nb_result_view *v = NULL;
+    st = nb_result_list_get(res, k, &v);
+    if (st < 0) break;
+    mxArray *m = mxCreateNumericMatrix(v->n_rows, v->n_cols, class_of_dtype(v->dtype), mxREAL);
+    size_t size = mxGetElementSize(m);
+    if (v->n_bytes != v->n_rows * v->n_cols * size) {
+      nb_result_list_free(res);
+      mexErrMsgIdAndTxt("neurobatch:convert:badResult", "a result of %zu bytes does not hold %zu x %zu values", v->n_bytes, v->n_rows, v->n_cols);
+    }
+    /* row-major (the library's results) to column-major (MATLAB's matrices) */
+    const char *src = v->data;
+    char *dst = mxGetData(m);
+    for (size_t i = 0; i < v->n_rows; i++)
+      for (size_t j = 0; j < v->n_cols; j++) memcpy(dst + (j * v->n_rows + i) * size, src + (i * v->n_cols + j) * size, size);
+    mxSetCell(blocks, k, m);
+  }
+  nb_result_list_free(res);
+  if (st < 0) mxDestroyArray(blocks);
+  check(st, "convert");
+  plhs[0] = blocks;
+}
+
 /* cast(values, dtype): the library's cast, so MATLAB casts as C does; any
  * number of dimensions, the shape kept. */
 static void cmd_cast(int nlhs, mxArray **plhs, int nrhs, const mxArray **prhs) {
@@ -688,7 +788,7 @@ static const struct { const char *name; command_fn fn; } commands[] = {
     {"writer_open", cmd_writer_open},   {"writer_append", cmd_writer_append}, {"writer_finish", cmd_writer_finish},
     {"output_check", cmd_output_check}, {"cast", cmd_cast},                   {"check_name", cmd_check_name},
     {"parse_max_memory", cmd_parse_max_memory}, {"free", cmd_free},           {"live", cmd_live},
-    {"version", cmd_version},
+    {"version", cmd_version},           {"reader_convert", cmd_reader_convert},
 };
 
 void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
