@@ -1,6 +1,7 @@
 //! Generates include/neurobatch.h with cbindgen (committed; CI checks it is
-//! current), grouped by topic in the order a user meets them, and sets the
-//! shared library's SONAME.
+//! current), grouped by topic in the order a user meets them, and gives the
+//! shared library its versioned name: the SONAME on Linux, the install name
+//! on macOS, and on Windows a version resource in neurobatch.dll.
 //!
 //! `ABI_VERSION` below is the one place the ABI version is written: the
 //! header's `NB_ABI_VERSION` is generated from it, the Rust code reads it
@@ -14,9 +15,14 @@ const ABI_VERSION: u32 = 0;
 
 fn main() {
     let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+    let v = |k: &str| std::env::var(k).expect("set by cargo");
+    match std::env::var("CARGO_CFG_TARGET_OS").as_deref() {
         // Without a SONAME, consumers record the absolute build path in DT_NEEDED.
-        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libneurobatch.so.{ABI_VERSION}");
+        Ok("linux") => println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libneurobatch.so.{ABI_VERSION}"),
+        // Consumers record this name and find the library through their rpath.
+        Ok("macos") => println!("cargo:rustc-cdylib-link-arg=-Wl,-install_name,@rpath/libneurobatch.{ABI_VERSION}.dylib"),
+        Ok("windows") => windows_dll(&v("CARGO_PKG_VERSION")),
+        _ => {}
     }
     println!("cargo:rustc-env=NB_ABI_VERSION={ABI_VERSION}");
     println!("cargo:rerun-if-changed=src/ffi");
@@ -24,7 +30,6 @@ fn main() {
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=build.rs");
 
-    let v = |k: &str| std::env::var(k).expect("set by cargo");
     let (major, minor, patch) = (v("CARGO_PKG_VERSION_MAJOR"), v("CARGO_PKG_VERSION_MINOR"), v("CARGO_PKG_VERSION_PATCH"));
     let number = major.parse::<u32>().unwrap() * 10000 + minor.parse::<u32>().unwrap() * 100 + patch.parse::<u32>().unwrap();
     let version_block = format!(
@@ -61,6 +66,57 @@ fn main() {
     if std::fs::read_to_string(&path).ok().as_deref() != Some(header.as_str()) {
         std::fs::write(&path, header).expect("writing include/neurobatch.h");
     }
+}
+
+/// Windows has no SONAME: the DLL carries its version in a VERSIONINFO
+/// resource (Explorer's Details tab, GetFileVersionInfo), ABI version
+/// included, compiled with MinGW's windres or MSVC's rc.
+fn windows_dll(version: &str) {
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
+    let n: Vec<u32> = version.split(['.', '-', '+']).take(3).map(|p| p.parse().unwrap_or(0)).collect();
+    let rc = format!(
+        "#include <winver.h>\n\
+         VS_VERSION_INFO VERSIONINFO\n\
+         FILEVERSION {a},{b},{c},0\nPRODUCTVERSION {a},{b},{c},0\n\
+         FILEOS VOS_NT_WINDOWS32\nFILETYPE VFT_DLL\n\
+         BEGIN\n BLOCK \"StringFileInfo\"\n BEGIN\n  BLOCK \"040904B0\"\n  BEGIN\n\
+           VALUE \"FileDescription\", \"neurobatch: memory-bounded batch reading of multi-channel recordings (C ABI {ABI_VERSION})\"\n\
+           VALUE \"FileVersion\", \"{version}\"\n\
+           VALUE \"ProductName\", \"neurobatch\"\n\
+           VALUE \"ProductVersion\", \"{version}\"\n\
+           VALUE \"InternalName\", \"neurobatch\"\n\
+           VALUE \"OriginalFilename\", \"neurobatch.dll\"\n\
+           VALUE \"LegalCopyright\", \"MIT OR Apache-2.0\"\n\
+           VALUE \"ABIVersion\", \"{ABI_VERSION}\"\n\
+          END\n END\n BLOCK \"VarFileInfo\"\n BEGIN\n  VALUE \"Translation\", 0x409, 1200\n END\nEND\n",
+        a = n[0],
+        b = n.get(1).copied().unwrap_or(0),
+        c = n.get(2).copied().unwrap_or(0),
+    );
+    let rc_path = out.join("neurobatch.rc");
+    std::fs::write(&rc_path, rc).expect("writing neurobatch.rc");
+    println!("cargo:rerun-if-env-changed=WINDRES");
+    println!("cargo:rerun-if-env-changed=RC");
+    let run = |cmd: &str, args: &[&std::ffi::OsStr]| std::process::Command::new(cmd).args(args).status().is_ok_and(|s| s.success());
+    if std::env::var("CARGO_CFG_TARGET_ENV").as_deref() == Ok("msvc") {
+        let res = out.join("version.res");
+        let rc_exe = std::env::var("RC").unwrap_or_else(|_| "rc".into());
+        if run(&rc_exe, &["/nologo".as_ref(), "/fo".as_ref(), res.as_os_str(), rc_path.as_os_str()]) {
+            println!("cargo:rustc-cdylib-link-arg={}", res.display());
+        } else {
+            println!("cargo:warning=rc.exe not found (run from a Developer Command Prompt, or set RC): neurobatch.dll will carry no version resource");
+        }
+        return;
+    }
+    // MinGW: the cross tool when cross-compiling, else the host's windres.
+    let arch = std::env::var("CARGO_CFG_TARGET_ARCH").expect("set by cargo");
+    let windres = std::env::var("WINDRES").unwrap_or_else(|_| if cfg!(windows) { "windres".into() } else { format!("{arch}-w64-mingw32-windres") });
+    let obj = out.join("version.o");
+    if !run(&windres, &["-O".as_ref(), "coff".as_ref(), "-i".as_ref(), rc_path.as_os_str(), "-o".as_ref(), obj.as_os_str()]) {
+        panic!("{windres} failed or was not found: install MinGW's binutils (Debian: binutils-mingw-w64-x86-64) or set WINDRES");
+    }
+    // An object on the command line is linked whole: the resource needs no symbol.
+    println!("cargo:rustc-cdylib-link-arg={}", obj.display());
 }
 
 /// The header's sections, in the order a user meets them: a title, a short

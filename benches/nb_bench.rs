@@ -5,7 +5,7 @@
 //! process's peak resident memory (VmHWM) and peak anonymous memory
 //! (RssAnon, sampled every 2 ms: file-backed mapped pages are page cache,
 //! not the library's memory). `--cold FILE` drops FILE's pages from the
-//! page cache before each repetition (posix_fadvise DONTNEED).
+//! page cache before each repetition (platform::evict_from_page_cache).
 //!
 //!   nb_bench evict FILE
 //!   nb_bench pread_floor FILE [CHUNK]
@@ -53,8 +53,7 @@ struct Reps {
 }
 
 fn evict(path: &str) {
-    let f = File::open(path).unwrap();
-    neurobatch_core::platform::evict_from_page_cache(&f).expect("posix_fadvise(DONTNEED)");
+    neurobatch_core::platform::evict_from_page_cache(std::path::Path::new(path)).unwrap_or_else(|e| panic!("evicting {path} from the page cache: {e}"));
 }
 
 /// Runs `f` `reps.n` times (after an untimed run with `warmup`), timing each.

@@ -78,9 +78,7 @@ int main(void) {
   printf("Open Ephys:\n");
   char folder[700], path[800];
   snprintf(folder, sizeof folder, "%s/Record Node 101/experiment1/recording1/continuous/Acquisition_Board-100.Rhythm Data", dir);
-  char cmd[800];
-  snprintf(cmd, sizeof cmd, "mkdir -p '%s'", folder);
-  if (system(cmd) != 0) return 1;
+  if (example_mkdirs(folder) != 0) return 1;
   snprintf(path, sizeof path, "%s/continuous.dat", folder);
   example_generate(path, 32, 3000);
   snprintf(path, sizeof path, "%s/Record Node 101/experiment1/recording1/structure.oebin", dir);

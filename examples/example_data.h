@@ -12,6 +12,13 @@
 
 #include "neurobatch.h"
 
+#ifdef _WIN32
+#include <direct.h>
+#include <io.h>
+#else
+#include <sys/stat.h>
+#endif
+
 /* Prints the failing call's status and message; returns 1 for main. */
 static inline int example_fail(const char *what, nb_status s) {
   fprintf(stderr, "%s failed: %s: %s\n", what, nb_status_str(s), nb_last_error_message());
@@ -24,19 +31,52 @@ static inline int example_fail(const char *what, nb_status s) {
     if (example_s_ < 0) return example_fail(#call, example_s_); \
   } while (0)
 
-/* A fresh directory under /tmp (or $TMPDIR) for this example's files. */
+/* A fresh directory under /tmp (or $TMPDIR; %TEMP% on Windows) for this
+ * example's files. */
 static inline const char *example_dir(void) {
   static char dir[256];
+#ifdef _WIN32
+  const char *base = getenv("TEMP");
+  snprintf(dir, sizeof dir, "%s\\neurobatch-example-XXXXXX", base ? base : ".");
+  if (!_mktemp(dir) || _mkdir(dir) != 0) { perror("mkdtemp"); exit(1); }
+#else
   const char *base = getenv("TMPDIR");
   snprintf(dir, sizeof dir, "%s/neurobatch-example-XXXXXX", base ? base : "/tmp");
   if (!mkdtemp(dir)) { perror("mkdtemp"); exit(1); }
+#endif
   return dir;
+}
+
+/* Creates `path` and its missing parents (mkdir -p); 0 on success. */
+#ifdef _WIN32
+#define example_mkdir(p) _mkdir(p)
+#define example_exists(p) (_access((p), 0) == 0)
+#else
+#define example_mkdir(p) mkdir((p), 0777)
+#define example_exists(p) (access((p), F_OK) == 0)
+#endif
+static inline int example_mkdirs(const char *path) {
+  char p[1024];
+  snprintf(p, sizeof p, "%s", path);
+  for (char *c = p + 1; *c; c++) {
+    if (*c != '/' && *c != '\\') continue;
+    char sep = *c;
+    *c = 0;
+    example_mkdir(p); /* the parents: most exist already */
+    *c = sep;
+  }
+  if (example_mkdir(p) != 0 && !example_exists(p)) { perror(path); return 1; }
+  return 0;
 }
 
 /* Removes `dir` and the files the examples put in it. */
 static inline void example_cleanup(const char *dir) {
   char cmd[512];
+#ifdef _WIN32
+  snprintf(cmd, sizeof cmd, "rmdir /s /q \"%s\"", dir);
+#else
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+#endif
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
 }
 

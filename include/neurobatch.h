@@ -541,8 +541,10 @@ typedef int32_t nb_loader;
 #define NB_LOADER_PREAD 0
 
 /**
- * Maps only the byte range each read needs and unmaps it right after. A file
- * truncated by another process during a read raises SIGBUS.
+ * Maps only the byte range each read needs and unmaps it right after. On
+ * Unix, a file truncated by another process during a read raises SIGBUS;
+ * Windows refuses to truncate a file while a range of it is mapped, so
+ * there the other program's truncation fails instead.
  */
 #define NB_LOADER_MMAP 1
 

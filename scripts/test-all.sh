@@ -8,10 +8,13 @@
 # the C and C++ tests under ASan/UBSan and the C++ tests under TSan; under
 # ctest the C tests (also under valgrind and statically linked), the C++
 # wrapper tests, the MATLAB package under GNU Octave, the Julia checks, every
-# code block of README.md and docs/, and the install-and-consume test.
-# Installs what it needs (cmake, pkg-config, valgrind, octave, octave-dev,
-# openmpi, python3-venv, cargo-fuzz, rustfmt, clippy) when missing; safe to
-# run again.
+# code block of README.md and docs/, and the install-and-consume test. Last,
+# Windows and macOS (scripts/test-windows.sh): the Rust, C and C++ tests
+# cross-built with MinGW-w64 and run under Wine, the Windows install
+# consumed, macOS type-checked. Installs what it needs (cmake, pkg-config,
+# valgrind, octave, octave-dev, openmpi, python3-venv, cargo-fuzz, rustfmt,
+# clippy; MinGW-w64, Wine and the Rust targets) when missing; safe to run
+# again.
 #   bash scripts/test-all.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -96,3 +99,6 @@ step "cmake build + ctest"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DNB_REQUIRE_ALL_TESTS=ON >/dev/null
 cmake --build build -j"$(nproc)"
 ctest --test-dir build --output-on-failure --timeout 900
+
+step "Windows (MinGW-w64, tests under Wine) and macOS (type-checked): scripts/test-windows.sh"
+bash scripts/test-windows.sh

@@ -2,7 +2,10 @@
 //! each point where one could happen (the calling thread, the writer
 //! thread, a worker thread): the call returns NB_STATUS_PANIC, no output,
 //! sidecar or temporary file is left, an existing output is untouched, the
-//! handle reports its state, and the library keeps working.
+//! handle reports its state, and the library keeps working. Then I/O errors
+//! at the points where the disk can fail: writing the data (a full disk; on
+//! every platform, where tests/c/test_failures.c's RLIMIT_FSIZE is Unix's
+//! only) and the renames that publish an output.
 //!
 //! One test function: the injection switch is global to the process.
 
@@ -25,6 +28,7 @@ const WORKER: u32 = 3;
 const PUBLISH_SIDECAR: u32 = 4;
 const PUBLISH_DATA: u32 = 5;
 const RESTORE_SIDECAR: u32 = 6;
+const WRITE_DATA: u32 = 7;
 
 fn last_error() -> String {
     unsafe { CStr::from_ptr(nb_last_error_message()) }.to_string_lossy().into_owned()
@@ -43,6 +47,11 @@ fn open(path: &Path) -> *mut nb_reader {
 }
 
 fn apply_to(r: *const nb_reader, output: &Path, threads: u32) -> nb_status {
+    apply_with(r, output, threads, Some(copy_rows))
+}
+
+/// An apply to disk of 20 batches; `f` None is a convert.
+fn apply_with(r: *const nb_reader, output: &Path, threads: u32, f: nb_apply_fn) -> nb_status {
     let out = CString::new(output.to_str().unwrap()).unwrap();
     let mut b = std::mem::MaybeUninit::<nb_batch_options>::uninit();
     let mut a = std::mem::MaybeUninit::<nb_apply_options>::uninit();
@@ -57,7 +66,7 @@ fn apply_to(r: *const nb_reader, output: &Path, threads: u32) -> nb_status {
     a.output_path = out.as_ptr();
     a.n_threads = threads;
     let mut res = null_mut();
-    let st = unsafe { nb_reader_apply(r, &b, &a, Some(copy_rows), null_mut(), &mut res, null_mut()) };
+    let st = unsafe { nb_reader_apply(r, &b, &a, f, null_mut(), &mut res, null_mut()) };
     unsafe { nb_result_list_free(res) };
     st
 }
@@ -119,6 +128,36 @@ fn injected_panics_leave_nothing_behind_and_the_library_usable() {
         }
     }
     eprintln!("{injected} panics injected");
+
+    // A write of the data fails (a full disk, a file size limit): at the first
+    // write and in the middle of the output, through the writer thread, a
+    // parallel apply and a convert (no function, streamed). Nothing is
+    // published, nothing is left, nothing is touched, and the handle is not
+    // poisoned by an ordinary error.
+    let mut write_errors = 0;
+    for (threads, f, how) in [(1, Some(copy_rows as unsafe extern "C" fn(_, _, _, _) -> _), "apply"), (2, Some(copy_rows), "apply"), (1, None, "convert")] {
+        for skip in [0u64, 7] {
+            for output in [&fresh, &existing] {
+                let r = open(&input);
+                unsafe { nb__test_inject_panic(WRITE_DATA, skip) };
+                let st = apply_with(r, output, threads, f);
+                let what = format!("write error after {skip} writes, {how}, {threads} thread(s), {}", output.display());
+                assert_eq!(st, NB_STATUS_IO, "{what}: {}", last_error());
+                assert!(last_error().contains("writing output") && last_error().contains("injected I/O error"), "{what}: {}", last_error());
+                write_errors += 1;
+                assert_eq!(entries(dir.path()), before, "{what}");
+                assert_eq!(std::fs::read(&existing).unwrap(), b"precious", "{what}");
+                assert_eq!(std::fs::read(dir.path().join("existing.yaml")).unwrap(), b"precious sidecar", "{what}");
+                assert_eq!(std::fs::read(&input).unwrap(), input_bytes, "{what}");
+                assert_eq!(apply_with(r, &fresh, threads, f), NB_STATUS_OK, "{what}: {}", last_error());
+                assert_eq!(std::fs::read(&fresh).unwrap(), input_bytes, "{what}");
+                std::fs::remove_file(&fresh).unwrap();
+                std::fs::remove_file(dir.path().join("fresh.yaml")).unwrap();
+                unsafe { nb_reader_free(r) };
+            }
+        }
+    }
+    eprintln!("{write_errors} write errors injected");
 
     // A publish whose rename fails (an immutable sidecar, EIO): at the new
     // sidecar, at the data (the commit), and at the data with putting the

@@ -9,9 +9,10 @@ function make_neurobatch(varargin)
 %   this repository's include/ and the library of `cargo build --release`
 %   (target/release, or $CARGO_TARGET_DIR/release when that variable is set,
 %   as cargo does). Options, for an installed neurobatch or another build:
-%     'lib_dir'      folder of the library (libneurobatch.a on Linux; the
-%                    import library neurobatch.lib or libneurobatch.dll.a on
-%                    Windows; libneurobatch.dylib on macOS)
+%     'lib_dir'      folder of the library (libneurobatch.a on Linux; on
+%                    Windows the import library: neurobatch.dll.lib from an
+%                    MSVC cargo build, neurobatch.lib from the distribution,
+%                    libneurobatch.dll.a from MinGW; libneurobatch.dylib on macOS)
 %     'bin_dir'      Windows: folder of neurobatch.dll (default: lib_dir,
 %                    then lib_dir/../bin)
 %     'include_dir'  folder of neurobatch.h

@@ -79,13 +79,18 @@ pub type ProgressFn<'a> = dyn FnMut(u64, u64) -> bool + 'a;
 /// rows (`idx_local`) of a result that has one row per block row.
 pub fn trim_buffer(result: &ResultBlock, batch: &Batch<'_>) -> Result<CallOutput> {
     if result.rows != batch.info.n_rows {
-        return Err(Error::ResultMismatch(format!(
-            "trim_buffer: the result of batch {} has {} rows, but trimming needs one row per block row ({})",
-            batch.info.index, result.rows, batch.info.n_rows
-        )));
+        return Err(trim_mismatch(batch.info.index, result.rows, batch.info.n_rows));
     }
     let local = batch.info.idx_local();
     Ok(CallOutput { code: 0, result: Some(result.rows(local.start as usize..local.end as usize)?) })
+}
+
+/// Why `trim_buffer` cannot trim a result (also what the C ABI's ready
+/// cleanup reports when it is called through a pointer, as on Windows).
+pub fn trim_mismatch(batch_index: u64, result_rows: usize, block_rows: usize) -> Error {
+    Error::ResultMismatch(format!(
+        "trim_buffer: the result of batch {batch_index} has {result_rows} rows, but trimming needs one row per block row ({block_rows})"
+    ))
 }
 
 #[derive(Debug, Default)]

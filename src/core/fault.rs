@@ -20,6 +20,10 @@ pub enum Point {
     PublishData = 5,
     /// Putting the previous sidecar back after the data rename failed (an I/O error).
     RestoreSidecar = 6,
+    /// Writing output data to the temporary file (an I/O error, as a full
+    /// disk or a file size limit gives; on every platform, where
+    /// `RLIMIT_FSIZE` exists on Unix only).
+    WriteData = 7,
 }
 
 #[cfg(feature = "testing")]

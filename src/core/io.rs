@@ -83,12 +83,7 @@ pub fn read_text_or(path: &Path, what: &str, max_bytes: u64, invalid: impl Fn(St
         Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => return Err(invalid(e.to_string().trim_start_matches("it ").to_string())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::io(format!("{described} does not exist"), e)),
         Err(e) if platform::is_symlink_loop(&e) => return Err(Error::io(format!("{described} cannot be resolved: its symbolic links form a loop"), e)),
-        Err(e) if platform::is_out_of_descriptors(&e) => {
-            return Err(Error::io(
-                format!("opening {described}: the process has no file descriptors left (a session keeps one open per file; raise the limit, e.g. ulimit -n)"),
-                e,
-            ))
-        }
+        Err(e) if platform::is_out_of_descriptors(&e) => return Err(Error::io(format!("opening {described}: {}", platform::OUT_OF_DESCRIPTORS), e)),
         Err(e) => return Err(Error::io(format!("opening {described}"), e)),
     };
     let mut bytes = Vec::new();

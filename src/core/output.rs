@@ -72,21 +72,23 @@ pub fn check_output_path(output: &Path, protected: &ProtectedSet) -> Result<()> 
     }
     let yaml = sidecar_path(output);
     let limit = platform::max_name_len(dir);
-    for (n, what) in [(name.len(), "its name"), (yaml.file_name().map_or(0, |n| n.len()), "its sidecar's name")] {
+    let units = platform::NAME_UNITS;
+    for (n, what) in [(platform::name_len(name), "its name"), (yaml.file_name().map_or(0, platform::name_len), "its sidecar's name")] {
         if n > limit {
-            return bad(format!("{what} is {n} bytes, more than the {limit} bytes a file name may have in {}", show(dir)));
+            return bad(format!("{what} is {n} {units}, more than the {limit} {units} a file name may have in {}", show(dir)));
         }
     }
     // Outputs are replaced by renaming a finished temporary file over them:
-    // over a device (as root, /dev/full) or a FIFO that would destroy it.
+    // over a device (as root, /dev/full; NUL on Windows) or a FIFO that would destroy it.
     for (path, what) in [(output, "it"), (yaml.as_path(), "its sidecar")] {
-        if let Ok(meta) = std::fs::metadata(path) {
-            if meta.is_dir() {
+        match platform::path_kind(path) {
+            Ok(Some(platform::FileKind::Directory)) => {
                 return bad(if what == "it" { "it is a directory".into() } else { format!("its sidecar {} is a directory", show(path)) });
             }
-            if !meta.is_file() {
+            Ok(Some(platform::FileKind::Other)) => {
                 return bad(format!("{what} exists and is not a regular file (a device, FIFO or socket); outputs replace regular files only"));
             }
+            _ => {}
         }
     }
     refuse_protected(output, output, "it", protected)?;

@@ -681,13 +681,7 @@ fn open_recording(path: &Path) -> Result<File> {
     platform::open_input(path, &format!("recording {}", show(path))).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::io(format!("recording {} does not exist", show(path)), e),
         std::io::ErrorKind::InvalidInput => Error::InvalidArgument(e.to_string()),
-        _ if platform::is_out_of_descriptors(&e) => Error::io(
-            format!(
-                "opening recording {}: the process has no file descriptors left (a session keeps one open per file; raise the limit, e.g. ulimit -n)",
-                show(path)
-            ),
-            e,
-        ),
+        _ if platform::is_out_of_descriptors(&e) => Error::io(format!("opening recording {}: {}", show(path), platform::OUT_OF_DESCRIPTORS), e),
         _ => Error::io(format!("opening recording {}", show(path)), e),
     })
 }

@@ -13,7 +13,11 @@ pub fn transpose_u16(src: &[u16], src_stride: usize, rows: usize, cols: usize, d
     assert!(cols <= src_stride && rows <= dst_stride, "transpose_u16: strides shorter than the tile");
     assert!((rows - 1) * src_stride + cols <= src.len(), "transpose_u16: source too short");
     assert!((cols - 1) * dst_stride + rows <= dst.len(), "transpose_u16: destination too short");
+    // The tiles cover rows r8 and columns c8 (none on other architectures).
+    #[cfg(target_arch = "x86_64")]
     let (r8, c8) = (rows / 8 * 8, cols / 8 * 8);
+    #[cfg(not(target_arch = "x86_64"))]
+    let (r8, c8) = (0, 0);
     #[cfg(target_arch = "x86_64")]
     for r0 in (0..r8).step_by(8) {
         for c0 in (0..c8).step_by(8) {
@@ -23,8 +27,6 @@ pub fn transpose_u16(src: &[u16], src_stride: usize, rows: usize, cols: usize, d
             unsafe { tile8(src.as_ptr().add(r0 * src_stride + c0), src_stride, dst.as_mut_ptr().add(c0 * dst_stride + r0), dst_stride) };
         }
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let (r8, c8) = (0, 0);
     // Edges (and other architectures): one value at a time.
     for r in 0..rows {
         let from = if r < r8 { c8 } else { 0 };

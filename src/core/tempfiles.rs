@@ -89,7 +89,9 @@ impl Drop for TempGroup {
 }
 
 /// `output`'s file name, shortened (at a character boundary) to leave
-/// `room` bytes of the directory's name limit, dots made `_`.
+/// `room` of the directory's name limit, dots made `_`. Cut in bytes: a
+/// name of n UTF-8 bytes has at most n UTF-16 code units, so it fits
+/// Windows' limit too.
 pub fn short_stem(output: &Path, room: usize) -> String {
     let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let room = platform::max_name_len(parent_dir(output)).saturating_sub(room + 1).max(1);

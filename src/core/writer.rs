@@ -210,14 +210,16 @@ impl Writer {
             _ => data,
         };
         let file = self.file.as_mut().expect("open writers have a file");
-        let result = if fast_copy(bytes, self.written) {
-            file.write_all(bytes)
-        } else {
-            // Copy through a buffer at the file's in-page offset: the kernel's
-            // copy into the page cache ran several times slower from buffers
-            // whose address differs from the file offset by 1-31 bytes mod 64.
-            write_staged(file, bytes, self.written, &mut self.stage)
-        };
+        let result = fault::io(fault::Point::WriteData).and_then(|()| {
+            if fast_copy(bytes, self.written) {
+                file.write_all(bytes)
+            } else {
+                // Copy through a buffer at the file's in-page offset: the kernel's
+                // copy into the page cache ran several times slower from buffers
+                // whose address differs from the file offset by 1-31 bytes mod 64.
+                write_staged(file, bytes, self.written, &mut self.stage)
+            }
+        });
         if let Err(e) = result {
             let e = Error::io(format!("writing output {}", show(&self.tmp)), e);
             return self.fail(e);

@@ -9,8 +9,10 @@ pub type nb_loader = i32;
 /// Positioned reads (`pread`) into reused page-aligned buffers. The default.
 pub const NB_LOADER_PREAD: nb_loader = 0;
 
-/// Maps only the byte range each read needs and unmaps it right after. A file
-/// truncated by another process during a read raises SIGBUS.
+/// Maps only the byte range each read needs and unmaps it right after. On
+/// Unix, a file truncated by another process during a read raises SIGBUS;
+/// Windows refuses to truncate a file while a range of it is mapped, so
+/// there the other program's truncation fails instead.
 pub const NB_LOADER_MMAP: nb_loader = 1;
 
 pub(crate) fn loader_from_c(v: nb_loader, field: &str) -> Result<Loader, Fail> {

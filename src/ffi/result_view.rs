@@ -55,7 +55,14 @@ pub unsafe extern "C" fn nb_result_view_trim_buffer(
         let Ok(mut slot) = (unsafe { crate::ffi::result_slot::slot_arg(out) }) else {
             return -1;
         };
-        if r.n_rows != b.n_rows || (r.data.is_null() && r.n_bytes > 0) {
+        if r.n_rows != b.n_rows {
+            // The same error as the library's own trim: a C program on Windows
+            // passes the address of its import thunk, not of this function,
+            // so the library cannot recognise it and calls it here.
+            slot.error = Some(neurobatch_core::apply::trim_mismatch(b.batch_index, r.n_rows, b.n_rows));
+            return -1;
+        }
+        if r.data.is_null() && r.n_bytes > 0 {
             return -1;
         }
         let row = r.n_bytes / r.n_rows.max(1);

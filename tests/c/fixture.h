@@ -16,6 +16,21 @@
 
 #include "neurobatch.h"
 
+/* Windows (MinGW, run under Wine by scripts/test-windows.sh): mkdtemp and
+ * mkdir from the C runtime's _mktemp and _mkdir; temporary files under %TEMP%. */
+#ifdef _WIN32
+#include <direct.h>
+#include <io.h>
+static inline char *nbt_mkdtemp(char *tmpl) { return _mktemp(tmpl) && _mkdir(tmpl) == 0 ? tmpl : NULL; }
+static inline int nbt_mkdir(const char *path) { return _mkdir(path); }
+#define NBT_TEMP_VAR "TEMP"
+#else
+#include <sys/stat.h>
+static inline char *nbt_mkdtemp(char *tmpl) { return mkdtemp(tmpl); }
+static inline int nbt_mkdir(const char *path) { return mkdir(path, 0777); }
+#define NBT_TEMP_VAR "TMPDIR"
+#endif
+
 static int nbt_failures = 0;
 
 #define NBT_CHECK(cond)                                                          \
@@ -69,9 +84,9 @@ static inline void nbt_cleanup(void) {
 /* A fresh temporary directory, removed at exit. */
 static inline const char *nbt_tempdir(void) {
   if (!nbt_dir[0]) {
-    const char *base = getenv("TMPDIR");
+    const char *base = getenv(NBT_TEMP_VAR);
     snprintf(nbt_dir, sizeof nbt_dir, "%s/nbtest-XXXXXX", base ? base : "/tmp");
-    if (!mkdtemp(nbt_dir)) { perror("mkdtemp"); exit(2); }
+    if (!nbt_mkdtemp(nbt_dir)) { perror("mkdtemp"); exit(2); }
     atexit(nbt_cleanup);
   }
   return nbt_dir;
@@ -86,6 +101,20 @@ static inline char *nbt_path(const char *name) {
   char *p = buf[next++];
   snprintf(p, 512, "%s/%s", nbt_tempdir(), name);
   return p;
+}
+
+/* Creates `path` and its missing parents (mkdir -p); exits on failure. */
+static inline void nbt_mkdirs(const char *path) {
+  char p[1024];
+  snprintf(p, sizeof p, "%s", path);
+  for (char *c = p + 1; *c; c++) {
+    if (*c != '/' && *c != '\\') continue;
+    char sep = *c;
+    *c = 0;
+    nbt_mkdir(p);
+    *c = sep;
+  }
+  if (nbt_mkdir(p) != 0 && access(p, F_OK) != 0) { perror(path); exit(2); }
 }
 
 /* The fixture value at (s, c): representable in every dtype. */
@@ -140,8 +169,9 @@ static inline const char *nbt_write_fixture(const char *name, nb_dtype dtype, si
   return path;
 }
 
+/* Writes `text` byte for byte ("wb": Windows' text mode would write \r\n). */
 static inline void nbt_write_text(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
+  FILE *f = fopen(path, "wb");
   if (!f || fputs(text, f) < 0 || fclose(f)) { perror(path); exit(2); }
 }
 
@@ -184,6 +214,18 @@ static inline unsigned char *nbt_read_file(const char *path, size_t *len) {
 }
 
 static inline int nbt_exists(const char *path) { return access(path, F_OK) == 0; }
+
+/* Whether two paths are equal, a path built by the library using the
+ * platform's separator ('\\' on Windows, where '/' is one too). */
+static inline int nbt_same_path(const char *a, const char *b) {
+  for (; *a && *b; a++, b++) {
+#ifdef _WIN32
+    if ((*a == '/' || *a == '\\') && (*b == '/' || *b == '\\')) continue;
+#endif
+    if (*a != *b) return 0;
+  }
+  return *a == *b;
+}
 
 /* Number of entries in the test directory (temporary files included). */
 static inline int nbt_count_entries(void) {

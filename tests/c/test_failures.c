@@ -1,11 +1,16 @@
 /* Failure injection: a callback that fails or stops at batch k, a progress
  * callback that cancels, and a write error (RLIMIT_FSIZE with SIGXFSZ
  * ignored). Each must leave no output, no sidecar, no temporary file, an
- * existing output untouched, and the input unchanged. */
+ * existing output untouched, and the input unchanged.
+ * Windows has no file size limit per process, and Wine honours neither that
+ * nor the mandatory byte-range locks that could fail a write there: the
+ * write error is a Unix-only part of this test (docs/platforms.md). */
 #include "fixture.h"
 
+#ifndef _WIN32
 #include <signal.h>
 #include <sys/resource.h>
+#endif
 
 #define N_CH 16
 #define N_OBS 4000
@@ -78,6 +83,7 @@ int main(void) {
       NBT_ERROR_MENTIONS("after 3 of");
       NBT_CHECK(p.calls == 3);
       ao.progress = NULL;
+#ifndef _WIN32
       /* write error: the file size limit is below the output's size */
       signal(SIGXFSZ, SIG_IGN);
       struct rlimit old, small;
@@ -89,6 +95,7 @@ int main(void) {
       NBT_EXPECT(nb_reader_apply(r, &bo, &ao, fail_or_stop_at, &p, &res, NULL), NB_STATUS_IO);
       NBT_ERROR_MENTIONS("writing output");
       setrlimit(RLIMIT_FSIZE, &old);
+#endif
 
       NBT_CHECK(nbt_count_entries() == entries);
       NBT_CHECK(!nbt_exists(nbt_path("fresh.bin")) && !nbt_exists(nbt_path("fresh.yaml")));

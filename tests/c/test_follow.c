@@ -19,10 +19,17 @@ struct writer_job {
   unsigned pause_us;
 };
 
+#ifdef _WIN32
+#include <windows.h>
+/* MinGW's nanosleep sleeps not at all below a millisecond, and the writer
+ * would finish before the reader starts: Windows pauses whole milliseconds. */
+static void pause_us(unsigned us) { Sleep((us + 999) / 1000); }
+#else
 static void pause_us(unsigned us) {
   struct timespec t = {0, (long)us * 1000L};
   nanosleep(&t, NULL);
 }
+#endif
 
 /* Appends the fixture's observations in chunks, each written in two pieces
  * cut at an odd byte (so a partial observation is often on disk). */

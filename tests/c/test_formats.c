@@ -203,11 +203,10 @@ static void spikeglx_nidq(void) {
 static void open_ephys(void) {
   char dir_a[600], dir_b[600];
   const char *root = nbt_path("Record Node 101/experiment1/recording1");
-  char cmd[1400];
   snprintf(dir_a, sizeof dir_a, "%s/continuous/Acquisition_Board-100.Rhythm Data", root);
   snprintf(dir_b, sizeof dir_b, "%s/continuous/Acquisition_Board-100.Rhythm Data_ADC", root);
-  snprintf(cmd, sizeof cmd, "mkdir -p '%s' '%s'", dir_a, dir_b);
-  if (system(cmd) != 0) exit(2);
+  nbt_mkdirs(dir_a);
+  nbt_mkdirs(dir_b);
   char dat_a[700], dat_b[700], oebin[700];
   snprintf(dat_a, sizeof dat_a, "%s/continuous.dat", dir_a);
   snprintf(dat_b, sizeof dat_b, "%s/continuous.dat", dir_b);
@@ -233,7 +232,7 @@ static void open_ephys(void) {
   char path[800];
   NBT_CHECK(strcmp(nb_reader_format(r), "openephys") == 0 && nb_reader_n_channels(r) == 4);
   nb_reader_data_path(r, path, sizeof path);
-  NBT_CHECK(strcmp(path, dat_a) == 0);
+  NBT_CHECK(nbt_same_path(path, dat_a));
   double rate = 0, s[4];
   NBT_OK(nb_reader_sampling_rate(r, &rate));
   NBT_OK(nb_reader_scales_uv(r, s, 4));

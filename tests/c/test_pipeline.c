@@ -66,7 +66,7 @@ int main(void) {
   NBT_OK(nb_result_list_output(res, 1, &o2));
   NBT_CHECK(o1 && !o1->kept && o1->data_order == NB_DATA_ORDER_CHANNELS && o1->n_channels == 4 && o1->n_observations == 2800);
   NBT_CHECK(o2 && o2->kept && o2->data_order == NB_DATA_ORDER_SAMPLES && o2->dtype == NB_DTYPE_INT32 && o2->n_channels == 4);
-  NBT_CHECK(o2 && strcmp(o2->path, nbt_path("scaled.bin")) == 0);
+  NBT_CHECK(o2 && nbt_same_path(o2->path, nbt_path("scaled.bin")));
   nb_result_list_free(res);
   NBT_CHECK(!nbt_exists(nbt_path("filtered.bin")) && !nbt_exists(nbt_path("filtered.yaml")));
   NBT_CHECK(nbt_exists(input) && nbt_exists(nbt_path("pipe-in.yaml")));

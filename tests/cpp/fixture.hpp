@@ -14,6 +14,11 @@
 
 #include "neurobatch.hpp"
 
+#ifdef _WIN32
+#include <direct.h>
+#include <io.h>
+#endif
+
 namespace fx {
 
 inline int failures = 0;
@@ -41,6 +46,11 @@ inline int failures = 0;
       }                                                                                            \
     }                                                                                              \
   } while (0)
+
+#ifdef _WIN32
+// MinGW has no mkdtemp: a unique name from _mktemp, then the directory.
+inline char *mkdtemp(char *tmpl) { return _mktemp(tmpl) && _mkdir(tmpl) == 0 ? tmpl : nullptr; }
+#endif
 
 struct TempDir {
   std::filesystem::path path;

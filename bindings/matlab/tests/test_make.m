@@ -38,6 +38,15 @@ touch(fullfile(d, 'lib', 'libneurobatch.dll.a'));   % MinGW's import library
 plan = neurobatch.internal.mex_build_plan('windows', true, setfield(opts, 'bin_dir', fullfile(d, 'bin'))); %#ok<SFLD>
 assert(strcmp(plan.tool, 'mkoctfile') && any(strcmp(plan.args, '-lneurobatch')));
 assert(strcmp(plan.require{1}, fullfile(d, 'bin', 'neurobatch.dll')) && strcmp(plan.require{2}, fullfile(d, 'lib', 'libneurobatch.dll.a')));
+% `cargo build --release` with MSVC: neurobatch.dll.lib is the import
+% library and neurobatch.lib the static one, so the import library is named
+touch(fullfile(d, 'lib', 'neurobatch.dll'));
+touch(fullfile(d, 'lib', 'neurobatch.dll.lib'));
+touch(fullfile(d, 'lib', 'neurobatch.lib'));
+plan = neurobatch.internal.mex_build_plan('windows', false, opts);
+assert(any(strcmp(plan.args, fullfile(d, 'lib', 'neurobatch.dll.lib'))) && ~any(strcmp(plan.args, '-lneurobatch')));
+assert(isequal(plan.require, {fullfile(d, 'lib', 'neurobatch.dll'), fullfile(d, 'lib', 'neurobatch.dll.lib')}));
+assert(isequal(plan.copy, {fullfile(d, 'lib', 'neurobatch.dll'), fullfile(d, 'out', 'neurobatch.dll')}));
 
 % macOS: the dylib found through @rpath = the MEX file's folder, where it is copied
 plan = neurobatch.internal.mex_build_plan('macos', false, opts);

@@ -8,7 +8,25 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use super::FileId;
+use super::{FileId, FileKind};
+
+fn kind_of(meta: &std::fs::Metadata) -> FileKind {
+    if meta.is_file() {
+        FileKind::Regular
+    } else if meta.is_dir() {
+        FileKind::Directory
+    } else {
+        FileKind::Other
+    }
+}
+
+pub fn file_kind(file: &File) -> io::Result<FileKind> {
+    Ok(kind_of(&file.metadata()?))
+}
+
+pub fn path_kind(path: &Path) -> io::Result<FileKind> {
+    Ok(kind_of(&std::fs::metadata(path)?))
+}
 
 fn id_of(meta: &std::fs::Metadata) -> FileId {
     FileId { volume: meta.dev(), index: meta.ino() as u128 }
@@ -59,6 +77,12 @@ pub fn max_name_len(dir: &Path) -> usize {
     }
 }
 
+pub fn name_len(name: &OsStr) -> usize {
+    name.len()
+}
+
+pub const NAME_UNITS: &str = "bytes";
+
 pub fn path_from_bytes(bytes: &[u8]) -> Result<PathBuf, String> {
     Ok(PathBuf::from(OsStr::from_bytes(bytes)))
 }
@@ -68,8 +92,9 @@ pub fn path_bytes(path: &Path) -> Cow<'_, [u8]> {
 }
 
 #[cfg(target_os = "linux")]
-pub fn evict_from_page_cache(file: &File) -> io::Result<()> {
+pub fn evict_from_page_cache(path: &Path) -> io::Result<()> {
     use std::os::fd::AsRawFd;
+    let file = File::open(path)?;
     // SAFETY: a valid descriptor for the duration of the call; advice only.
     match unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) } {
         0 => Ok(()),
@@ -78,7 +103,7 @@ pub fn evict_from_page_cache(file: &File) -> io::Result<()> {
 }
 
 #[cfg(not(target_os = "linux"))]
-pub fn evict_from_page_cache(_file: &File) -> io::Result<()> {
+pub fn evict_from_page_cache(_path: &Path) -> io::Result<()> {
     Err(io::ErrorKind::Unsupported.into())
 }
 
@@ -91,6 +116,8 @@ pub fn will_need(file: &File, offset: u64, len: u64) {
 
 #[cfg(not(target_os = "linux"))]
 pub fn will_need(_file: &File, _offset: u64, _len: u64) {}
+
+pub const OUT_OF_DESCRIPTORS: &str = "the process has no file descriptors left (a session keeps one open per file; raise the limit, e.g. ulimit -n)";
 
 pub fn is_out_of_descriptors(e: &io::Error) -> bool {
     matches!(e.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE))

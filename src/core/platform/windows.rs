@@ -1,8 +1,10 @@
-//! Windows. The only `unsafe` here are two documented Win32 calls that the
+//! Windows. The only `unsafe` here are documented Win32 calls that the
 //! standard library does not offer on stable Rust: the file index behind a
-//! handle (file identity) and a rename with write-through.
+//! handle (file identity), the type of a handle (disk file or device),
+//! renames that replace with write-through, and a volume's name limit.
 
 use std::borrow::Cow;
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io;
 use std::os::windows::ffi::OsStrExt;
@@ -12,11 +14,12 @@ use std::path::{Path, PathBuf};
 
 use windows_sys::Win32::Foundation::HANDLE;
 use windows_sys::Win32::Storage::FileSystem::{
-    GetFileInformationByHandle, MoveFileExW, BY_HANDLE_FILE_INFORMATION, FILE_FLAG_BACKUP_SEMANTICS, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE,
-    MOVEFILE_REPLACE_EXISTING, MOVEFILE_WRITE_THROUGH,
+    FileRenameInfoEx, FlushFileBuffers, GetFileInformationByHandle, GetFileType, GetVolumeInformationByHandleW, MoveFileExW, SetFileInformationByHandle,
+    BY_HANDLE_FILE_INFORMATION, DELETE, FILE_FLAG_BACKUP_SEMANTICS, FILE_FLAG_NO_BUFFERING, FILE_GENERIC_WRITE, FILE_RENAME_INFO, FILE_RENAME_INFO_0,
+    FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, FILE_TYPE_DISK, MOVEFILE_REPLACE_EXISTING, MOVEFILE_WRITE_THROUGH,
 };
 
-use super::FileId;
+use super::{FileId, FileKind};
 
 const SHARE_ALL: u32 = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
 
@@ -32,10 +35,35 @@ pub fn file_id(file: &File) -> io::Result<FileId> {
     Ok(FileId { volume: info.dwVolumeSerialNumber as u64, index: ((info.nFileIndexHigh as u128) << 32) | info.nFileIndexLow as u128 })
 }
 
+/// A handle for metadata only (access 0) to a file or, with backup
+/// semantics, a directory; it never keeps anyone from using the file.
+fn open_metadata(path: &Path) -> io::Result<File> {
+    File::options().access_mode(0).share_mode(SHARE_ALL).custom_flags(FILE_FLAG_BACKUP_SEMANTICS).open(path)
+}
+
 pub fn path_id(path: &Path) -> io::Result<FileId> {
-    // Access 0: metadata only; backup semantics: directories too.
-    let f = File::options().access_mode(0).share_mode(SHARE_ALL).custom_flags(FILE_FLAG_BACKUP_SEMANTICS).open(path)?;
-    file_id(&f)
+    file_id(&open_metadata(path)?)
+}
+
+pub fn file_kind(file: &File) -> io::Result<FileKind> {
+    // Devices (NUL, CON, COM1) and pipes are told apart by their handle's
+    // type: the standard library's metadata fails on some of them.
+    // SAFETY: the handle is open for the duration of the call.
+    if unsafe { GetFileType(file.as_raw_handle() as HANDLE) } != FILE_TYPE_DISK {
+        return Ok(FileKind::Other);
+    }
+    let meta = file.metadata()?;
+    Ok(if meta.is_dir() {
+        FileKind::Directory
+    } else if meta.is_file() {
+        FileKind::Regular
+    } else {
+        FileKind::Other
+    })
+}
+
+pub fn path_kind(path: &Path) -> io::Result<FileKind> {
+    file_kind(&open_metadata(path)?)
 }
 
 pub fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
@@ -69,52 +97,145 @@ pub fn write_all_at(file: &File, mut buf: &[u8], mut offset: u64) -> io::Result<
 }
 
 pub fn open_input(path: &Path) -> io::Result<File> {
-    File::options().read(true).share_mode(SHARE_ALL).open(path)
+    match File::options().read(true).share_mode(SHARE_ALL).open(path) {
+        // A directory opens only with backup semantics (reading it otherwise
+        // is "access denied"): open it so, and the caller names it a directory.
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied && std::fs::metadata(path).is_ok_and(|m| m.is_dir()) => open_metadata(path),
+        other => other,
+    }
 }
 
-/// A NUL-terminated UTF-16 path; absolute paths too long for the classic
-/// API get the `\\?\` prefix, as the standard library does for its own calls.
+/// A NUL-terminated UTF-16 path; paths too long for the classic API are
+/// made verbatim (`\\?\`), as the standard library does for its own calls.
 fn wide(path: &Path) -> io::Result<Vec<u16>> {
-    let mut p: Vec<u16> = path.as_os_str().encode_wide().collect();
+    let p: Vec<u16> = path.as_os_str().encode_wide().collect();
     if p.len() >= 248 {
-        let abs = std::path::absolute(path)?;
-        let s: Vec<u16> = abs.as_os_str().encode_wide().collect();
-        let verbatim: Vec<u16> = r"\\?\".encode_utf16().collect();
-        let unc: Vec<u16> = r"\\".encode_utf16().collect();
-        p = if s.starts_with(&verbatim) {
-            s
-        } else if s.starts_with(&unc) {
-            r"\\?\UNC\".encode_utf16().chain(s[2..].iter().copied()).collect()
-        } else {
-            verbatim.into_iter().chain(s).collect()
-        };
+        return verbatim(path);
     }
+    Ok(p.into_iter().chain([0]).collect())
+}
+
+/// The absolute, verbatim (`\\?\C:\...`, `\\?\UNC\...`) form of a path,
+/// NUL-terminated: what the calls that take a full name need.
+fn verbatim(path: &Path) -> io::Result<Vec<u16>> {
+    // `absolute` resolves `.`, `..` and `/`, which verbatim paths do not.
+    let abs = std::path::absolute(path)?;
+    let s: Vec<u16> = abs.as_os_str().encode_wide().collect();
+    let prefix: Vec<u16> = r"\\?\".encode_utf16().collect();
+    let device: Vec<u16> = r"\\.\".encode_utf16().collect();
+    let unc: Vec<u16> = r"\\".encode_utf16().collect();
+    let mut p: Vec<u16> = if s.starts_with(&prefix) {
+        s
+    } else if s.starts_with(&device) {
+        prefix.into_iter().chain(s[4..].iter().copied()).collect()
+    } else if s.starts_with(&unc) {
+        r"\\?\UNC\".encode_utf16().chain(s[2..].iter().copied()).collect()
+    } else {
+        prefix.into_iter().chain(s).collect()
+    };
     p.push(0);
     Ok(p)
 }
 
+const ERROR_ACCESS_DENIED: i32 = 5;
+const ERROR_SHARING_VIOLATION: i32 = 32;
+/// `FILE_RENAME_INFO.Flags` bits (winbase.h), which windows-sys does not define.
+const FILE_RENAME_FLAG_REPLACE_IF_EXISTS: u32 = 0x1;
+const FILE_RENAME_FLAG_POSIX_SEMANTICS: u32 = 0x2;
+
+/// `MoveFileExW` replaces only a file nobody has open. When the old `to` is
+/// open elsewhere (a reader of the previous output, a viewer) it answers
+/// "access denied"; the rename is then retried with POSIX semantics
+/// (Windows 10 1709 on, NTFS), which replaces a file that is open with
+/// delete sharing, as a rename does on Unix: its readers keep the old
+/// contents. A program holding it without delete sharing (C `fopen`,
+/// MATLAB `fopen`), or a system without POSIX renames, still blocks the
+/// replacement, and the error says which.
 pub fn replace_file(from: &Path, to: &Path) -> io::Result<()> {
     let (f, t) = (wide(from)?, wide(to)?);
     // SAFETY: both are valid NUL-terminated wide strings that outlive the call.
-    if unsafe { MoveFileExW(f.as_ptr(), t.as_ptr(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH) } == 0 {
-        let e = io::Error::last_os_error();
-        // ERROR_ACCESS_DENIED / ERROR_SHARING_VIOLATION: another program holds the old file open.
-        if matches!(e.raw_os_error(), Some(5) | Some(32)) {
-            return Err(io::Error::new(
-                e.kind(),
-                format!("{e}: another program has '{}' open without delete sharing; close it there and run again", to.display()),
-            ));
-        }
+    if unsafe { MoveFileExW(f.as_ptr(), t.as_ptr(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH) } != 0 {
+        return Ok(());
+    }
+    let e = io::Error::last_os_error();
+    if !matches!(e.raw_os_error(), Some(ERROR_ACCESS_DENIED) | Some(ERROR_SHARING_VIOLATION)) {
         return Err(e);
+    }
+    let why = match replace_posix(from, &verbatim(to)?) {
+        Ok(()) => return Ok(()),
+        // Windows before 10 1709, file systems other than NTFS, Wine before 9.
+        Err(p) if matches!(p.raw_os_error(), Some(1) | Some(50) | Some(87) | Some(120)) => {
+            ", and this system cannot replace an open file (Windows 10 1709 or later can on NTFS, when that program shares delete access)"
+        }
+        Err(_) => " that does not share delete access (C's and MATLAB's fopen do not)",
+    };
+    Err(io::Error::new(e.kind(), format!("{e}: '{}' is open in another program{why}; close it there and run again", to.display())))
+}
+
+/// Renames `from` over `to_wide` (absolute, NUL-terminated) through a handle, with
+/// POSIX semantics; the handle is flushed after, as write-through would.
+fn replace_posix(from: &Path, to_wide: &[u16]) -> io::Result<()> {
+    let file = File::options().access_mode(DELETE | FILE_GENERIC_WRITE).share_mode(SHARE_ALL).open(from)?;
+    let name = &to_wide[..to_wide.len() - 1];
+    let header = std::mem::offset_of!(FILE_RENAME_INFO, FileName);
+    let size = header + std::mem::size_of_val(name) + 2;
+    // u64 words: storage aligned for FILE_RENAME_INFO (a handle, then u32s).
+    let mut buf = vec![0u64; size.div_ceil(8)];
+    let info = buf.as_mut_ptr().cast::<FILE_RENAME_INFO>();
+    // SAFETY: `buf` holds `size` bytes, enough for the header and the name
+    // with its NUL, and is aligned for FILE_RENAME_INFO; the writes stay inside it.
+    unsafe {
+        (*info).Anonymous = FILE_RENAME_INFO_0 { Flags: FILE_RENAME_FLAG_REPLACE_IF_EXISTS | FILE_RENAME_FLAG_POSIX_SEMANTICS };
+        (*info).RootDirectory = std::ptr::null_mut();
+        (*info).FileNameLength = std::mem::size_of_val(name) as u32;
+        std::ptr::copy_nonoverlapping(name.as_ptr(), std::ptr::addr_of_mut!((*info).FileName).cast::<u16>(), name.len());
+    }
+    let handle = file.as_raw_handle() as HANDLE;
+    // SAFETY: an open handle with DELETE access and a complete FILE_RENAME_INFO of `size` bytes.
+    if unsafe { SetFileInformationByHandle(handle, FileRenameInfoEx, info.cast(), size as u32) } == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: an open handle with write access.
+    if unsafe { FlushFileBuffers(handle) } == 0 {
+        return Err(io::Error::last_os_error());
     }
     Ok(())
 }
 
 pub fn sync_dir(_dir: &Path) {}
 
-pub fn max_name_len(_dir: &Path) -> usize {
-    255
+/// The maximum component length of `dir`'s volume (255 on NTFS, exFAT and
+/// FAT32); 255 when the volume does not say (Wine reports 0).
+pub fn max_name_len(dir: &Path) -> usize {
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let Ok(handle) = open_metadata(dir) else { return 255 };
+    let mut max_component = 0u32;
+    // SAFETY: an open handle; the only output asked for is a u32 that
+    // outlives the call (the name buffers are absent, with size 0).
+    let ok = unsafe {
+        GetVolumeInformationByHandleW(
+            handle.as_raw_handle() as HANDLE,
+            std::ptr::null_mut(),
+            0,
+            std::ptr::null_mut(),
+            &mut max_component,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    if ok != 0 && max_component > 0 {
+        max_component as usize
+    } else {
+        255
+    }
 }
+
+pub fn name_len(name: &OsStr) -> usize {
+    name.encode_wide().count()
+}
+
+pub const NAME_UNITS: &str = "UTF-16 code units";
 
 pub fn path_from_bytes(bytes: &[u8]) -> Result<PathBuf, String> {
     std::str::from_utf8(bytes)
@@ -129,11 +250,16 @@ pub fn path_bytes(path: &Path) -> Cow<'_, [u8]> {
     }
 }
 
-pub fn evict_from_page_cache(_file: &File) -> io::Result<()> {
-    Err(io::ErrorKind::Unsupported.into())
+pub fn evict_from_page_cache(path: &Path) -> io::Result<()> {
+    // Opening a file for unbuffered I/O makes the file system write back and
+    // purge what the cache holds of it; the handle itself is not used.
+    File::options().read(true).share_mode(SHARE_ALL).custom_flags(FILE_FLAG_NO_BUFFERING).open(path).map(drop)
 }
 
 pub fn will_need(_file: &File, _offset: u64, _len: u64) {}
+
+pub const OUT_OF_DESCRIPTORS: &str =
+    "the system refused to open more files (a session keeps one handle open per file; a network share may limit the files a client has open)";
 
 pub fn is_out_of_descriptors(e: &io::Error) -> bool {
     // ERROR_TOO_MANY_OPEN_FILES

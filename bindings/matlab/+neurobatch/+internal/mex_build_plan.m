@@ -7,9 +7,12 @@ function plan = mex_build_plan(platform, octave, opts)
 %   the MEX file (COPY, {from, to} rows) so it finds the library at run time.
 %
 %   linux    links the static library libneurobatch.a: nothing to find later.
-%   windows  links neurobatch.dll through its import library (-lneurobatch:
-%            neurobatch.lib for MSVC, libneurobatch.dll.a for MinGW) and
-%            copies neurobatch.dll beside the MEX file.
+%   windows  links neurobatch.dll through its import library and copies
+%            neurobatch.dll beside the MEX file. The import library is
+%            neurobatch.dll.lib in a `cargo build` with MSVC (where
+%            neurobatch.lib is the static library, so it is passed by name),
+%            else -lneurobatch: neurobatch.lib in the distribution (made from
+%            neurobatch.def), libneurobatch.dll.a from MinGW.
 %   macos    links libneurobatch.dylib, whose install name is
 %            @rpath/libneurobatch.0.dylib; the MEX file's rpath is its own
 %            folder (@loader_path), where the library is copied under that name.
@@ -40,14 +43,18 @@ switch platform
     if isempty(dll)
       dll = fullfile(opts.lib_dir, 'neurobatch.dll');
     end
-    import_libs = {fullfile(opts.lib_dir, 'neurobatch.lib'), fullfile(opts.lib_dir, 'libneurobatch.dll.a')};
+    import_libs = {fullfile(opts.lib_dir, 'neurobatch.dll.lib'), fullfile(opts.lib_dir, 'neurobatch.lib'), fullfile(opts.lib_dir, 'libneurobatch.dll.a')};
     found = import_libs(cellfun(@(f) exist(f, 'file') == 2, import_libs));
     if isempty(found)
       plan.require = {dll, strjoin(import_libs, ' or ')};
     else
       plan.require = {dll, found{1}};
     end
-    plan.args = [head, {['-L' opts.lib_dir], '-lneurobatch'}];
+    if ~isempty(found) && strcmp(found{1}, import_libs{1})
+      plan.args = [head, found(1)];
+    else
+      plan.args = [head, {['-L' opts.lib_dir], '-lneurobatch'}];
+    end
     plan.copy = {dll, fullfile(opts.out_dir, 'neurobatch.dll')};
   case 'macos'
     dylib = fullfile(opts.lib_dir, 'libneurobatch.dylib');
