@@ -10,8 +10,11 @@ use crate::exit::EXIT_CODES_HELP;
 use crate::spec::{ChannelSpec, TimeSpec};
 
 #[derive(Parser, Debug)]
+// bin_name: usage lines say `neurobatch` however it was started (not `neurobatch.exe`
+// on Windows, nor a full path).
 #[command(
     name = "neurobatch",
+    bin_name = "neurobatch",
     version,
     about = "Inspect, convert and concatenate large multi-channel binary recordings (raw with a YAML sidecar, SpikeGLX, Open Ephys)",
     after_help = EXIT_CODES_HELP,
