@@ -18,9 +18,10 @@ mod common;
 use std::ffi::{c_void, CStr, CString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::ptr::{null, null_mut};
+use std::ptr::null_mut;
 use std::time::{Duration, Instant};
 
+use common::ffi::{apply_options, batch_options, c_path, last_error, open_reader as open};
 use neurobatch::ffi::*;
 use neurobatch_core::{ChannelSel, DataOrder, Dtype, Layout, Loader, OpenOptions, Reader};
 
@@ -31,17 +32,6 @@ unsafe extern "C" {
 
 const N_CH: usize = 4;
 const N_OBS: u64 = 200_000;
-
-fn last_error() -> String {
-    unsafe { CStr::from_ptr(nb_last_error_message()) }.to_string_lossy().into_owned()
-}
-
-fn open(path: &Path) -> *mut nb_reader {
-    let c = CString::new(path.to_str().unwrap()).unwrap();
-    let mut r = null_mut();
-    assert_eq!(unsafe { nb_reader_open(c.as_ptr(), null(), &mut r) }, NB_STATUS_OK, "{}", last_error());
-    r
-}
 
 /// A callback that copies the block; with `user_data` set (a marker path),
 /// it creates the marker after the third batch and then works slowly, so
@@ -57,15 +47,8 @@ unsafe extern "C" fn copy_slowly(b: *const nb_batch, _p: *const nb_result_view, 
 }
 
 fn apply_to_disk(r: *const nb_reader, output: &Path, marker: Option<&CString>, threads: u32) -> nb_status {
-    let out = CString::new(output.to_str().unwrap()).unwrap();
-    let mut b = std::mem::MaybeUninit::<nb_batch_options>::uninit();
-    let mut a = std::mem::MaybeUninit::<nb_apply_options>::uninit();
-    unsafe {
-        nb_batch_options_init(b.as_mut_ptr(), NB_BATCH_OPTIONS_VERSION);
-        nb_apply_options_init(a.as_mut_ptr(), NB_APPLY_OPTIONS_VERSION);
-    }
-    let mut b = unsafe { b.assume_init() };
-    let mut a = unsafe { a.assume_init() };
+    let out = c_path(output);
+    let (mut b, mut a) = (batch_options(), apply_options());
     b.max_memory = (N_CH * 2 * 10_000) as u64; // 20 batches
     a.mode = NB_APPLY_MODE_DISK;
     a.output_path = out.as_ptr();

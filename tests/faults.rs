@@ -11,10 +11,11 @@
 
 mod common;
 
-use std::ffi::{c_void, CStr, CString};
+use std::ffi::CString;
 use std::path::Path;
 use std::ptr::{null, null_mut};
 
+use common::ffi::{apply_options, batch_options, c_path, copy_batch, last_error, open_reader as open};
 use neurobatch::ffi::*;
 use neurobatch_core::{DataOrder, Dtype};
 
@@ -30,37 +31,14 @@ const PUBLISH_DATA: u32 = 5;
 const RESTORE_SIDECAR: u32 = 6;
 const WRITE_DATA: u32 = 7;
 
-fn last_error() -> String {
-    unsafe { CStr::from_ptr(nb_last_error_message()) }.to_string_lossy().into_owned()
-}
-
-unsafe extern "C" fn copy_rows(b: *const nb_batch, _p: *const nb_result_view, out: *mut nb_result_slot, _u: *mut c_void) -> i32 {
-    let b = unsafe { &*b };
-    unsafe { nb_result_slot_set(out, b.dtype, b.n_rows, b.n_channels, b.layout, b.data) }
-}
-
-fn open(path: &Path) -> *mut nb_reader {
-    let c = CString::new(path.to_str().unwrap()).unwrap();
-    let mut r = null_mut();
-    assert_eq!(unsafe { nb_reader_open(c.as_ptr(), null(), &mut r) }, NB_STATUS_OK, "{}", last_error());
-    r
-}
-
 fn apply_to(r: *const nb_reader, output: &Path, threads: u32) -> nb_status {
-    apply_with(r, output, threads, Some(copy_rows))
+    apply_with(r, output, threads, Some(copy_batch))
 }
 
 /// An apply to disk of 20 batches; `f` None is a convert.
 fn apply_with(r: *const nb_reader, output: &Path, threads: u32, f: nb_apply_fn) -> nb_status {
-    let out = CString::new(output.to_str().unwrap()).unwrap();
-    let mut b = std::mem::MaybeUninit::<nb_batch_options>::uninit();
-    let mut a = std::mem::MaybeUninit::<nb_apply_options>::uninit();
-    unsafe {
-        nb_batch_options_init(b.as_mut_ptr(), NB_BATCH_OPTIONS_VERSION);
-        nb_apply_options_init(a.as_mut_ptr(), NB_APPLY_OPTIONS_VERSION);
-    }
-    let mut b = unsafe { b.assume_init() };
-    let mut a = unsafe { a.assume_init() };
+    let out = c_path(output);
+    let (mut b, mut a) = (batch_options(), apply_options());
     b.max_memory = 4 * 2 * 500; // 20 batches
     a.mode = NB_APPLY_MODE_DISK;
     a.output_path = out.as_ptr();
@@ -135,7 +113,7 @@ fn injected_panics_leave_nothing_behind_and_the_library_usable() {
     // published, nothing is left, nothing is touched, and the handle is not
     // poisoned by an ordinary error.
     let mut write_errors = 0;
-    for (threads, f, how) in [(1, Some(copy_rows as unsafe extern "C" fn(_, _, _, _) -> _), "apply"), (2, Some(copy_rows), "apply"), (1, None, "convert")] {
+    for (threads, f, how) in [(1, Some(copy_batch as unsafe extern "C" fn(_, _, _, _) -> _), "apply"), (2, Some(copy_batch), "apply"), (1, None, "convert")] {
         for skip in [0u64, 7] {
             for output in [&fresh, &existing] {
                 let r = open(&input);

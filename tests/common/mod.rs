@@ -2,6 +2,8 @@
 //! from both, so any row/column mix-up changes values.
 #![allow(dead_code)]
 
+pub mod ffi;
+
 use std::path::{Path, PathBuf};
 
 use neurobatch_core::{DataOrder, Dtype};
