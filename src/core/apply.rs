@@ -728,7 +728,15 @@ fn run_parallel(
             while expected < total {
                 while fed < total && fed < expected + window {
                     let job = match cursor.as_mut() {
-                        None => Job::Read(first + fed),
+                        None => {
+                            // Queued while every worker is busy: have the system
+                            // read it meanwhile, so a cold disk never waits for us.
+                            if fed >= n_threads as u64 {
+                                let spec = plan.batch(first + fed);
+                                reader.will_need(spec.start, spec.stop);
+                            }
+                            Job::Read(first + fed)
+                        }
                         Some(c) => {
                             let Some(batch) = c.next_batch()? else { break };
                             let buf = spare.lock().unwrap_or_else(|p| p.into_inner()).pop().unwrap_or_default();

@@ -435,6 +435,33 @@ impl Reader {
         self.fill_block(from, to, buffer, &cols, layout, Edge::Zeros, dst, &mut AlignedBuf::default())
     }
 
+    /// Asks the system to read observations `[from, to)` into its page cache
+    /// in the background, for a read that comes soon (a batch queued for a
+    /// busy worker): the disk keeps working while the threads compute. Only
+    /// a hint: no effect on results, nothing where the system has none (see
+    /// `platform::will_need`); for a channels-order file, one hint a channel.
+    pub fn will_need(&self, from: u64, to: u64) {
+        let (from, to) = (from.min(self.n_observations()), to.min(self.n_observations()));
+        let isz = self.params.dtype.itemsize() as u64;
+        let n_ch = self.params.n_channels as u64;
+        let hint = |file: &File, n_obs: u64, a: u64, b: u64| match self.params.data_order {
+            DataOrder::Samples => platform::will_need(file, a * n_ch * isz, (b - a) * n_ch * isz),
+            DataOrder::Channels => (0..n_ch).for_each(|c| platform::will_need(file, (c * n_obs + a) * isz, (b - a) * isz)),
+        };
+        if self.segments.is_empty() {
+            if from < to {
+                hint(&self.file, self.n_observations(), from, to);
+            }
+            return;
+        }
+        for seg in &self.segments {
+            let (a, b) = (from.max(seg.first), to.min(seg.first + seg.n_obs));
+            if a < b {
+                hint(&seg.file, seg.n_obs, a - seg.first, b - seg.first);
+            }
+        }
+    }
+
     /// The block engine behind reads and cursors; arguments are already
     /// valid. Buffer rows beyond the recording's edges follow `edge`.
     #[allow(clippy::too_many_arguments)]
