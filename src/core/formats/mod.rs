@@ -137,6 +137,14 @@ pub struct Located {
 /// inside an Open Ephys recording), a SpikeGLX `.bin` with its `.meta`
 /// beside it, or a raw file.
 pub fn locate(path: &Path, stream: Option<&StreamSel>) -> Result<Located> {
+    if path.is_dir() {
+        // An Open Ephys recording is a folder; users name the folder.
+        let oebin = path.join("structure.oebin");
+        if oebin.is_file() {
+            return openephys::open(&oebin, stream.cloned().unwrap_or(StreamSel::Index(0)));
+        }
+        return Err(Error::InvalidArgument(folder_message(path)));
+    }
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if path.extension().is_some_and(|e| e == "oebin") {
         return openephys::open(path, stream.cloned().unwrap_or(StreamSel::Index(0)));
@@ -164,4 +172,38 @@ pub fn locate(path: &Path, stream: Option<&StreamSel>) -> Result<Located> {
         return spikeglx::open(path, &meta);
     }
     Ok(Located { data: path.to_path_buf(), params: None, meta: Metadata::default(), metadata_file: None, files: Vec::new() })
+}
+
+/// What to say of a folder given as a recording: what is accepted, and the
+/// Open Ephys recordings found below it (Record Node / experiment /
+/// recording folders), so the user can pick one.
+fn folder_message(path: &Path) -> String {
+    let mut found = Vec::new();
+    let mut level = vec![path.to_path_buf()];
+    for _ in 0..3 {
+        let mut next = Vec::new();
+        for dir in &level {
+            let Ok(entries) = std::fs::read_dir(dir) else { continue };
+            let mut subdirs: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+            subdirs.sort();
+            for sub in subdirs {
+                if sub.join("structure.oebin").is_file() {
+                    found.push(sub.join("structure.oebin"));
+                } else {
+                    next.push(sub);
+                }
+            }
+        }
+        level = next;
+    }
+    let mut text = format!(
+        "recording {} is a directory; expected a regular file (raw with its YAML sidecar, or a SpikeGLX .bin beside its .meta) or an Open Ephys recording folder (one that holds structure.oebin)",
+        show(path)
+    );
+    match found.len() {
+        0 => {}
+        1..=5 => text += &format!("; below it: {}", found.iter().map(|f| show(f)).collect::<Vec<_>>().join(", ")),
+        n => text += &format!("; below it are {n} Open Ephys recordings, e.g. {}", show(&found[0])),
+    }
+    text
 }

@@ -157,3 +157,24 @@ fn kinds_from_names_alone() {
     assert_eq!(named("CHX"), Unknown);
     assert_eq!(named("TTL"), Unknown);
 }
+
+#[test]
+fn a_recording_folder_is_its_structure_oebin_and_a_parent_folder_says_where_they_are() {
+    let top = std::env::temp_dir().join(format!("nb-oe-folder-{}", std::process::id()));
+    let rec = top.join("Record Node 101").join("experiment1").join("recording1");
+    std::fs::create_dir_all(&rec).unwrap();
+    std::fs::write(rec.join("structure.oebin"), GUI_05).unwrap();
+
+    let by_folder = crate::formats::locate(&rec, None).unwrap();
+    let by_file = crate::formats::locate(&rec.join("structure.oebin"), None).unwrap();
+    assert_eq!(by_folder.data, by_file.data);
+    assert_eq!(by_folder.meta.sampling_rate, Some(30000.0));
+    let lfp = crate::formats::locate(&rec, Some(&StreamSel::Index(1))).unwrap();
+    assert_eq!(lfp.meta.sampling_rate, Some(2500.0));
+
+    let e = crate::formats::locate(&top, None).unwrap_err().to_string();
+    assert!(e.contains("is a directory; expected a regular file"), "{e}");
+    assert!(e.contains("an Open Ephys recording folder (one that holds structure.oebin)"), "{e}");
+    assert!(e.contains(&format!("below it: {}", crate::error::show(&rec.join("structure.oebin")))), "{e}");
+    std::fs::remove_dir_all(&top).unwrap();
+}
