@@ -84,15 +84,15 @@ pub struct InputArgs {
     #[arg(long, value_name = "DTYPE", value_parser = parse_dtype)]
     pub input_dtype: Option<Dtype>,
     /// Channels of the input, over its sidecar's or metadata's
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_n_channels)]
     pub n_channels: Option<usize>,
     /// Order of the input's values, over its sidecar's: samples (observation after observation) or channels (channel after channel)
     #[arg(long, value_name = "ORDER", value_parser = parse_order)]
     pub input_order: Option<DataOrder>,
     /// Samples per second, over what the sidecar or metadata says
-    #[arg(long, value_name = "HZ")]
+    #[arg(long, value_name = "HZ", value_parser = parse_rate)]
     pub sampling_rate: Option<f64>,
-    /// Open Ephys: the continuous stream, by folder name or index (default: the first, or the one of the continuous.dat given)
+    /// Open Ephys: the continuous stream, by folder name or index counting from 0 (default: the first, or the one of the continuous.dat given)
     #[arg(long, value_name = "NAME|INDEX")]
     pub stream: Option<String>,
 }
@@ -130,16 +130,16 @@ pub struct InfoArgs {
 #[derive(Args, Debug)]
 pub struct OutputArgs {
     /// Channels to keep, in this order: numbers from 0 and ranges with their end included (0:383 is 384 channels; 1,5,9; 0:10,20)
-    #[arg(long, value_name = "LIST", value_parser = ChannelSpec::parse, conflicts_with = "neural")]
+    #[arg(long, value_name = "LIST", value_parser = ChannelSpec::parse, conflicts_with = "neural", allow_hyphen_values = true)]
     pub channels: Option<ChannelSpec>,
     /// Keep the neural channels only (SpikeGLX, Open Ephys: what the metadata calls neural, AP or LF)
     #[arg(long)]
     pub neural: bool,
     /// First sample kept: a sample number, or a time (250ms, 10s, 2.5min, 1h) [default: 0]
-    #[arg(long, value_name = "TIME", value_parser = TimeSpec::parse)]
+    #[arg(long, value_name = "TIME", value_parser = TimeSpec::parse, allow_hyphen_values = true)]
     pub from: Option<TimeSpec>,
     /// First sample not kept, as --from [default: the end]
-    #[arg(long, value_name = "TIME", value_parser = TimeSpec::parse)]
+    #[arg(long, value_name = "TIME", value_parser = TimeSpec::parse, allow_hyphen_values = true)]
     pub to: Option<TimeSpec>,
     /// dtype of the output's values (int8, uint8, int16, uint16, int32, uint32, int64, uint64, float32, float64) [default: the input's, float32 with --uv]
     #[arg(long, value_name = "DTYPE", value_parser = parse_dtype)]
@@ -201,6 +201,20 @@ fn parse_dtype(s: &str) -> Result<Dtype, String> {
 
 fn parse_order(s: &str) -> Result<DataOrder, String> {
     DataOrder::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_n_channels(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("'{s}' is not a channel count; expected a whole number of at least 1")),
+    }
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(hz) if hz.is_finite() && hz > 0.0 => Ok(hz),
+        _ => Err(format!("'{s}' is not a sampling rate; expected a positive number of samples per second, e.g. 30000")),
+    }
 }
 
 fn parse_memory(s: &str) -> Result<u64, String> {

@@ -55,13 +55,20 @@ pub fn run(job: &Job<'_>) -> Result<(), Failure> {
     // The same checks as the run, so a dry run fails where the run would.
     check_output_path(job.output, reader.protected())?;
     let if_exists = if out.overwrite { IfExists::Overwrite } else { IfExists::Abort };
-    resolve_existing(job.output, if_exists)?;
+    // A dry run still shows its plan over an existing output, and says what the run would do.
+    let exists_note = match resolve_existing(job.output, if_exists) {
+        Err(Error::FileExists(_)) if out.dry_run => Some(format!("{} exists: the run would stop (exit 3) unless --overwrite is given", show(job.output))),
+        other => other.map(|_| None)?,
+    };
 
     let n_sel = plan.channels.len() as u64;
     let out_bytes = (to - from) * n_sel * out_dtype.itemsize() as u64;
     let width = if plan.is_multi_channel() { n_sel } else { 1 };
     if out.dry_run {
         print::out(&plan_text(job, &reader, &plan, out_dtype, order, out_bytes));
+        if let Some(note) = exists_note {
+            print::out(&format!("note: {note}"));
+        }
         return Ok(());
     }
     let batch_out_bytes = plan.rows_per_batch * width * out_dtype.itemsize() as u64;

@@ -28,8 +28,15 @@ impl ChannelSpec {
         for part in text.split(',') {
             let number = |s: &str| -> Result<usize, String> {
                 let s = s.trim();
+                if s.starts_with('-') && s.len() > 1 {
+                    return Err(format!("'{s}' is negative: channels count from 0"));
+                }
                 if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(format!("'{s}' in '{part}' is not a channel number"));
+                    return Err(if s == part.trim() && !s.is_empty() {
+                        format!("'{s}' is not a channel number")
+                    } else {
+                        format!("'{s}' in '{part}' is not a channel number")
+                    });
                 }
                 s.parse().map_err(|_| format!("channel {s} is too large"))
             };
@@ -89,6 +96,9 @@ impl TimeSpec {
         let (number, unit) = t.split_at(split);
         if number.is_empty() {
             return bad(format!("'{text}' has no number"));
+        }
+        if number.starts_with('-') {
+            return bad(format!("'{text}' is negative: samples and times count from 0, the start of the recording"));
         }
         let seconds_per_unit = match unit {
             "" => {
@@ -161,7 +171,8 @@ mod tests {
             ("1,,2", "'' in '' is not a channel number"),
             ("0:x", "'x' in '0:x'"),
             ("5:1", "the range 5:1 ends before it starts"),
-            ("-1", "'-1'"),
+            ("-1", "'-1' is negative: channels count from 0"),
+            ("0 1", "'0 1' is not a channel number"),
             ("1:2:3", "'2:3'"),
             ("99999999999999999999999", "too large"),
         ] {
@@ -187,7 +198,8 @@ mod tests {
         for (bad, says) in [
             ("10x", "unknown unit 'x'"),
             ("2.5", "not a whole number"),
-            ("-3s", "'-3' in '-3s' is not a non-negative number"),
+            ("-3s", "'-3s' is negative: samples and times count from 0"),
+            ("-1", "'-1' is negative"),
             ("s", "'s' has no number"),
             ("1e3s", "unknown unit 'e3s'"),
         ] {

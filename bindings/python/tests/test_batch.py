@@ -129,7 +129,7 @@ def test_argument_errors(rec):
         (dict(to_time=1001), neurobatch.BadRangeError, "n_observations = 1000"),
         (dict(from_time=-1), neurobatch.BadRangeError, "-1"),
         (dict(channels=[10]), neurobatch.BadChannelError, "channel 10 is out of range"),
-        (dict(channels=[-1]), neurobatch.BadChannelError, "channel -1 is out of range"),
+        (dict(channels=[-1]), neurobatch.BadChannelError, "channel -1 is out of range: .* valid indices are 0 to 9$"),
         (dict(channels=[]), neurobatch.EmptyChannelsError if hasattr(neurobatch, "EmptyChannelsError") else neurobatch.BadChannelError, "empty"),
         (dict(channels="some"), neurobatch.InvalidArgumentError, "'some'"),
     ]:

@@ -103,7 +103,7 @@ def test_out_of_range_indices_are_index_errors(rec):
     for key in [(1000, 0), (-1001, 0), ([0, 1000], 0), (0, 10), (0, [-11])]:
         with pytest.raises(IndexError):
             r[key]
-    with pytest.raises(neurobatch.BadChannelError, match="channel 10 is out of range"):
+    with pytest.raises(neurobatch.BadChannelError, match="channel 10 is out of range: .* valid indices are 0 to "):
         r[0:5, 10]
     with pytest.raises(IndexError, match="observations, channels"):
         r[0, 0, 0]
@@ -211,6 +211,18 @@ def test_every_dtype(tmp_path, dtype):
     # numpy dtypes and types are accepted as well as names
     assert RecordingsReader(r.path, np.dtype(dtype), 3, "channels").dtype == np.dtype(dtype)
     assert RecordingsReader(r.path, getattr(np, dtype), 3, "channels").dtype == np.dtype(dtype)
+    # and numpy's own spellings, which YASS passed to numpy ('<i2', 'i2', 'f4')
+    for spelling in (np.dtype(dtype).str, np.dtype(dtype).str.lstrip("<|=")):
+        assert RecordingsReader(r.path, spelling, 3, "channels").dtype == np.dtype(dtype)
+
+
+def test_numpy_dtype_spellings_that_are_not_recording_types(tmp_path):
+    path = write_recording(tmp_path / "r.bin", values(10, 2, "float64"), "samples", sidecar=False)
+    assert RecordingsReader(path, "float", 2, "samples").dtype == np.dtype("float64")   # numpy's 'float'
+    with pytest.raises(neurobatch.BadDtypeError, match=r"'>i2' is big-endian"):
+        RecordingsReader(path, ">i2", 2, "samples")
+    with pytest.raises(neurobatch.BadDtypeError, match=r"unknown dtype 'S3' \(numpy's bytes24\): expected one of int8"):
+        RecordingsReader(path, "S3", 2, "samples")
 
 
 def test_bad_inputs_name_what_is_wrong(tmp_path):

@@ -307,6 +307,27 @@ fn bad_input_gets_the_message_and_the_exit_code() {
         &["convert", "rec.bin", "out.bin", "--max-memory", "1.5GB"],
         "invalid value '1.5GB' for '--max-memory <SIZE>': invalid max_memory '1.5GB': expected a non-negative integer number of bytes, optionally followed by B, K, KB, M, MB, G or GB (1024-based), e.g. '300MB'\n\nFor more information, try '--help'.",
     );
+    let hint = "\n\nFor more information, try '--help'.";
+    const CHANNELS_SYNTAX: &str = "channel numbers from 0 and ranges whose end is included: 0:383 (channels 0 to 383, 384 channels), 1,5,9 or 0:10,20";
+    const TIME_SYNTAX: &str = "a sample number (300000) or a time: 250ms, 10s, 2.5min, 1h";
+    usage(
+        &["convert", "rec.bin", "out.bin", "--channels", "-1"],
+        &format!("invalid value '-1' for '--channels <LIST>': '-1' is negative: channels count from 0; expected {CHANNELS_SYNTAX}{hint}"),
+    );
+    usage(
+        &["convert", "rec.bin", "out.bin", "--from", "-1"],
+        &format!("invalid value '-1' for '--from <TIME>': '-1' is negative: samples and times count from 0, the start of the recording; expected {TIME_SYNTAX}{hint}"),
+    );
+    usage(
+        &["convert", "rec.bin", "out.bin", "--sampling-rate", "0"],
+        &format!(
+            "invalid value '0' for '--sampling-rate <HZ>': '0' is not a sampling rate; expected a positive number of samples per second, e.g. 30000{hint}"
+        ),
+    );
+    usage(
+        &["convert", "rec.bin", "out.bin", "--n-channels", "0"],
+        &format!("invalid value '0' for '--n-channels <N>': '0' is not a channel count; expected a whole number of at least 1{hint}"),
+    );
     usage(&["convert", "rec.bin", "out.bin", "--max-memory", "4"], "max_memory of 4 bytes is below one row: 4 channel(s) of int16 need at least 8 bytes");
     usage(
         &["convert", "rec.bin", "out.bin", "--from", "1s"],
@@ -352,7 +373,10 @@ fn bad_input_gets_the_message_and_the_exit_code() {
     // An existing output is refused, and left as it was, unless --overwrite.
     std::fs::write(d.join("out.bin"), b"precious").unwrap();
     fails(d, &["convert", "rec.bin", "out.bin"], 3, "output 'out.bin' exists; nothing was written (--overwrite replaces it)");
-    fails(d, &["cat", "out.bin", "rec.bin", "rec.bin", "--dry-run"], 3, "output 'out.bin' exists; nothing was written (--overwrite replaces it)");
+    fails(d, &["cat", "out.bin", "rec.bin", "rec.bin"], 3, "output 'out.bin' exists; nothing was written (--overwrite replaces it)");
+    // A dry run over it still shows its plan, and says what the run would do.
+    let r = ok(d, &["cat", "out.bin", "rec.bin", "rec.bin", "--dry-run"]);
+    assert!(r.stdout.ends_with("note: 'out.bin' exists: the run would stop (exit 3) unless --overwrite is given\n"), "{}", r.stdout);
     assert_eq!(std::fs::read(d.join("out.bin")).unwrap(), b"precious");
     ok(d, &["convert", "rec.bin", "out.bin", "--overwrite", "--quiet"]);
     assert_eq!(std::fs::read(d.join("out.bin")).unwrap(), std::fs::read(d.join("rec.bin")).unwrap());

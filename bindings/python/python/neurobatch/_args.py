@@ -30,17 +30,27 @@ def human_bytes(size):
     raise BadMemoryError(f"invalid max_memory {size!r}: expected a number of bytes (int) or a string such as '300MB'")
 
 
+LIBRARY_DTYPES = ("int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64")
+
+
 def dtype_name(dtype):
-    """None, a numpy name ('int16': checked by the library), or a numpy
-    dtype or type (np.int16, np.dtype('<i2')), as the library's name."""
-    if dtype is None or isinstance(dtype, str):
+    """None, or the library's name of a dtype given as YASS scripts give it
+    (YASS handed it to numpy): a name ('int16'), any numpy spelling ('<i2',
+    'i2', 'float'), a numpy dtype or type (np.int16). A string numpy does
+    not know goes to the library, whose error lists the names it takes."""
+    if dtype is None or (isinstance(dtype, str) and dtype in LIBRARY_DTYPES):
         return dtype
     try:
         d = np.dtype(dtype)
     except TypeError as e:
+        if isinstance(dtype, str):
+            return dtype
         raise BadDtypeError(f"unknown dtype {dtype!r}: {e}") from None
+    expected = "expected one of " + ", ".join(LIBRARY_DTYPES)
     if d.byteorder == ">":
-        raise BadDtypeError(f"dtype {d.str} is big-endian: recordings are little-endian; expected one of int8, uint8, int16, uint16, int32, uint32, int64, uint64, float32, float64")
+        raise BadDtypeError(f"dtype {dtype!r} is big-endian: recordings are little-endian; {expected}")
+    if d.name not in LIBRARY_DTYPES:
+        raise BadDtypeError(f"unknown dtype {dtype!r} (numpy's {d.name}): {expected}")
     return d.name
 
 
@@ -96,7 +106,7 @@ def _channel(c, n_channels):
     if isinstance(c, bool) or not isinstance(c, numbers.Integral):
         raise InvalidArgumentError(f"channel {c!r}: expected an integer channel index")
     if c < 0:
-        raise BadChannelError(f"channel {c} is out of range: the recording has {n_channels} channel(s), valid indices are 0..{n_channels}")
+        raise BadChannelError(f"channel {c} is out of range: the recording has {n_channels} channel(s), valid indices are 0 to {n_channels - 1}")
     return int(c)
 
 

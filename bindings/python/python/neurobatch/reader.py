@@ -323,5 +323,5 @@ def _channel_key(cols, n_ch):
 def _normalize_channel(c, n_ch):
     """numpy's meaning of negative indices (-1: the last channel)."""
     if not -n_ch <= c < n_ch:
-        raise BadChannelError(f"channel {c} is out of range: the recording has {n_ch} channel(s), valid indices are 0..{n_ch}")
+        raise BadChannelError(f"channel {c} is out of range: the recording has {n_ch} channel(s), valid indices are 0 to {n_ch - 1}")
     return c % n_ch
