@@ -35,7 +35,13 @@ pub fn status_of(e: &Error) -> i32 {
 
 /// The exception of class `status` with `message`, made by `neurobatch._errors`.
 pub fn error_with_status(py: Python<'_>, status: i32, message: &str) -> PyErr {
-    let made = py.import("neurobatch._errors").and_then(|m| m.getattr("_from_status")).and_then(|f| f.call1((status, message)));
+    error_of_kind(py, status, message, None)
+}
+
+/// As `error_with_status`; `os_kind` ("not_found", "permission_denied")
+/// makes an I/O error also Python's FileNotFoundError or PermissionError.
+fn error_of_kind(py: Python<'_>, status: i32, message: &str, os_kind: Option<&str>) -> PyErr {
+    let made = py.import("neurobatch._errors").and_then(|m| m.getattr("_from_status")).and_then(|f| f.call1((status, message, os_kind)));
     match made {
         Ok(exc) => PyErr::from_value(exc),
         Err(e) => e,
@@ -43,7 +49,12 @@ pub fn error_with_status(py: Python<'_>, status: i32, message: &str) -> PyErr {
 }
 
 pub fn to_py(py: Python<'_>, e: &Error) -> PyErr {
-    error_with_status(py, status_of(e), &e.to_string())
+    let os_kind = match e {
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => Some("not_found"),
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => Some("permission_denied"),
+        _ => None,
+    };
+    error_of_kind(py, status_of(e), &e.to_string(), os_kind)
 }
 
 /// `core::Result` into `PyResult`, for use with `?`.

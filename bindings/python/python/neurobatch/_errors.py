@@ -179,10 +179,24 @@ _CLASSES = {
 }
 _NAMES = {status: cls.status_name for status, cls in _CLASSES.items()}
 
-__all__ = ["Error"] + sorted(cls.__name__ for cls in _CLASSES.values())
+__all__ = ["Error"] + sorted([cls.__name__ for cls in _CLASSES.values()] + ["NotFoundError", "AccessDeniedError"])
 
 
-def _from_status(status, message):
-    """The exception for a library status (used by the native module)."""
+class NotFoundError(IoError, FileNotFoundError):
+    """A file or folder does not exist (NB_STATUS_IO); also FileNotFoundError."""
+
+
+class AccessDeniedError(IoError, PermissionError):
+    """The system refused access to a file (NB_STATUS_IO); also PermissionError."""
+
+
+_OS_KINDS = {"not_found": NotFoundError, "permission_denied": AccessDeniedError}
+
+
+def _from_status(status, message, os_kind=None):
+    """The exception for a library status (used by the native module);
+    `os_kind` refines an I/O error into what Python scripts catch."""
     cls = _CLASSES.get(status, Error)
+    if cls is IoError:
+        cls = _OS_KINDS.get(os_kind, IoError)
     return cls(message, status)
