@@ -207,26 +207,24 @@ order_code(x) = throw(ArgumentError("data_order must be :samples, :channels (ali
 
 order_name(code::Integer) = code == L.NB_DATA_ORDER_SAMPLES ? :samples : :channels
 
-function loader_code(loader::Symbol)
-    loader === :pread && return L.NB_LOADER_PREAD
-    loader === :mmap && return L.NB_LOADER_MMAP
-    throw(ArgumentError("loader must be :pread or :mmap, got $(repr(loader))"))
+"""
+    option_code(what, value, choices...)
+
+The C constant of the Symbol `value` among `choices` (`:name => constant`);
+any other value is an ArgumentError naming `what`, the choices and the value.
+"""
+function option_code(what::AbstractString, value, choices::Pair{Symbol}...)
+    for (name, code) in choices
+        value === name && return code
+    end
+    names = map(c -> repr(first(c)), collect(choices))
+    listed = length(names) == 1 ? names[1] : join(names[1:end-1], ", ") * " or " * names[end]
+    throw(ArgumentError("$what must be $listed, got $(repr(value))"))
 end
 
-function edge_code(edge::Symbol)
-    edge === :zeros && return L.NB_EDGE_ZEROS
-    edge === :reflect && return L.NB_EDGE_REFLECT
-    edge === :replicate && return L.NB_EDGE_REPLICATE
-    throw(ArgumentError("edge must be :zeros, :reflect or :replicate, got $(repr(edge))"))
-end
-
-function read_ahead_code(read_ahead::Symbol)
-    read_ahead === :auto && return L.NB_READ_AHEAD_AUTO
-    read_ahead === :on && return L.NB_READ_AHEAD_ON
-    read_ahead === :off && return L.NB_READ_AHEAD_OFF
-    throw(ArgumentError("read_ahead must be :auto, :on or :off, got $(repr(read_ahead))"))
-end
-read_ahead_code(x) = throw(ArgumentError("read_ahead must be :auto, :on or :off, got $(repr(x))"))
+loader_code(x) = option_code("loader", x, :pread => L.NB_LOADER_PREAD, :mmap => L.NB_LOADER_MMAP)
+edge_code(x) = option_code("edge", x, :zeros => L.NB_EDGE_ZEROS, :reflect => L.NB_EDGE_REFLECT, :replicate => L.NB_EDGE_REPLICATE)
+read_ahead_code(x) = option_code("read_ahead", x, :auto => L.NB_READ_AHEAD_AUTO, :on => L.NB_READ_AHEAD_ON, :off => L.NB_READ_AHEAD_OFF)
 
 function if_file_exists_code(v)
     out = Ref{L.nb_if_file_exists}(0)
@@ -1067,11 +1065,7 @@ function shard_values(shard)
     return (UInt64(shard[1] - 1), UInt64(shard[2]))
 end
 
-function shard_output_code(s::Symbol)
-    s === :parts && return L.NB_SHARD_OUTPUT_PARTS
-    s === :same_rows && return L.NB_SHARD_OUTPUT_SAME_ROWS
-    throw(ArgumentError("shard_output must be :parts or :same_rows, got $(repr(s))"))
-end
+shard_output_code(x) = option_code("shard_output", x, :parts => L.NB_SHARD_OUTPUT_PARTS, :same_rows => L.NB_SHARD_OUTPUT_SAME_ROWS)
 
 function cleanup_pointer(cleanup)
     cleanup === nothing && return C_NULL
