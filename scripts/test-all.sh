@@ -35,7 +35,7 @@ command -v cc >/dev/null || missing+=(gcc libc6-dev)
 command -v c++ >/dev/null || missing+=(g++)
 command -v git >/dev/null || missing+=(git)
 { command -v octave-cli && command -v mkoctfile; } >/dev/null || missing+=(octave octave-dev)
-command -v python3 >/dev/null || missing+=(python3 python3-pip)
+{ command -v python3 && python3 -m pip --version; } >/dev/null 2>&1 || missing+=(python3 python3-pip)
 # The Python package's tests run in a fresh virtual environment (Debian: python3-venv).
 probe="$(mktemp -d)"; python3 -m venv "$probe/v" >/dev/null 2>&1 || missing+=(python3-venv); rm -rf "$probe"
 # Open MPI for the sharded-apply test: mpirun, and mpicc with its headers.
@@ -50,7 +50,10 @@ fi
 # The Julia binding is checked statically where julia cannot be installed.
 if ! python3 -c 'import tree_sitter, tree_sitter_julia' 2>/dev/null; then
   step "pip install tree-sitter tree-sitter-julia"
-  python3 -m pip install -q --root-user-action=ignore tree-sitter==0.26.1 tree-sitter-julia==0.23.1
+  ts=(tree-sitter==0.26.1 tree-sitter-julia==0.23.1)
+  # Debian's own python3 refuses system-wide installs (PEP 668) unless told.
+  python3 -m pip install -q --root-user-action=ignore "${ts[@]}" 2>/dev/null ||
+    python3 -m pip install -q --root-user-action=ignore --break-system-packages "${ts[@]}"
 fi
 
 for component in rustfmt clippy; do
