@@ -172,10 +172,12 @@ pub fn evict_from_page_cache(path: &Path) -> io::Result<()> {
 }
 
 /// Tells the system that `len` bytes at `offset` will be read soon, so it
-/// reads them ahead (Linux `posix_fadvise(WILLNEED)`). A hint only, with no
-/// effect on results: nothing is done on Windows, which has no such hint for
-/// a file range (`PrefetchVirtualMemory` needs a mapping) and whose cache
-/// reads ahead of sequential reads by itself, nor on macOS.
+/// reads them ahead (Linux `posix_fadvise(WILLNEED)`, macOS `F_RDADVISE`).
+/// A hint only, with no effect on results; it may wait while the device's
+/// queue is full, so call it from a thread that has nothing else to do.
+/// Nothing is done on Windows, which has no such hint for a file range
+/// (`PrefetchVirtualMemory` needs a mapping) and whose cache reads ahead of
+/// sequential reads by itself.
 pub fn will_need(file: &File, offset: u64, len: u64) {
     imp::will_need(file, offset, len)
 }

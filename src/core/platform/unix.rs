@@ -107,14 +107,32 @@ pub fn evict_from_page_cache(_path: &Path) -> io::Result<()> {
     Err(io::ErrorKind::Unsupported.into())
 }
 
+/// Advice in pieces of this size: Linux reads at most the device's
+/// read-ahead window (a few MiB) of one WILLNEED range and drops the rest,
+/// and macOS's F_RDADVISE takes an `int` count.
+const WILL_NEED_PIECE: u64 = 8 << 20;
+
 #[cfg(target_os = "linux")]
 pub fn will_need(file: &File, offset: u64, len: u64) {
     use std::os::fd::AsRawFd;
-    // SAFETY: a valid descriptor for the duration of the call; advice only.
-    unsafe { libc::posix_fadvise(file.as_raw_fd(), offset as libc::off_t, len as libc::off_t, libc::POSIX_FADV_WILLNEED) };
+    for at in (offset..offset.saturating_add(len)).step_by(WILL_NEED_PIECE as usize) {
+        let n = WILL_NEED_PIECE.min(offset + len - at);
+        // SAFETY: a valid descriptor for the duration of the call; advice only.
+        unsafe { libc::posix_fadvise(file.as_raw_fd(), at as libc::off_t, n as libc::off_t, libc::POSIX_FADV_WILLNEED) };
+    }
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(target_os = "macos")]
+pub fn will_need(file: &File, offset: u64, len: u64) {
+    use std::os::fd::AsRawFd;
+    for at in (offset..offset.saturating_add(len)).step_by(WILL_NEED_PIECE as usize) {
+        let advice = libc::radvisory { ra_offset: at as libc::off_t, ra_count: WILL_NEED_PIECE.min(offset + len - at) as libc::c_int };
+        // SAFETY: a valid descriptor and a live radvisory for the duration of the call; advice only.
+        unsafe { libc::fcntl(file.as_raw_fd(), libc::F_RDADVISE, &advice) };
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
 pub fn will_need(_file: &File, _offset: u64, _len: u64) {}
 
 pub const OUT_OF_DESCRIPTORS: &str = "the process has no file descriptors left (a session keeps one open per file; raise the limit, e.g. ulimit -n)";
