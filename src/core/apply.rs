@@ -720,6 +720,20 @@ fn run_parallel(
             }
         }
         drop(res_tx);
+        // Read-ahead hints wait while the device's queue is full, so a thread
+        // of their own gives them (a hint only: without the thread, none).
+        let hint_tx = direct.then(|| {
+            let (tx, rx) = mpsc::channel::<u64>();
+            let hinting = std::thread::Builder::new().name("neurobatch-prefetch".into()).spawn_scoped(scope, move || {
+                let _inside = crate::panic_scope::enter();
+                for index in rx {
+                    let spec = plan.batch(index);
+                    reader.will_need(spec.start, spec.stop);
+                }
+            });
+            hinting.ok().map(|_| tx)
+        });
+        let hint_tx = hint_tx.flatten();
         let mut pending: BTreeMap<u64, Processed> = BTreeMap::new();
         // Counted from the shard's first batch; `index - first` orders results.
         let first = batches.start;
@@ -729,11 +743,15 @@ fn run_parallel(
                 while fed < total && fed < expected + window {
                     let job = match cursor.as_mut() {
                         None => {
-                            // Queued while every worker is busy: have the system
-                            // read it meanwhile, so a cold disk never waits for us.
-                            if fed >= n_threads as u64 {
-                                let spec = plan.batch(first + fed);
-                                reader.will_need(spec.start, spec.stop);
+                            // Queued while every worker is busy: the system reads it
+                            // (and the batch after) meanwhile, so a cold disk never
+                            // waits for a worker to come free.
+                            let hint_ahead = 1;
+                            let h = fed + hint_ahead;
+                            if h >= n_threads as u64 && h < total {
+                                if let Some(tx) = &hint_tx {
+                                    let _ = tx.send(first + h);
+                                }
                             }
                             Job::Read(first + fed)
                         }
@@ -772,6 +790,7 @@ fn run_parallel(
         })();
         // Workers finish the batch in hand and stop; queued batches are dropped.
         drop(job_tx);
+        drop(hint_tx);
         outcome
     })
 }
