@@ -98,12 +98,12 @@ pub(crate) struct BatchLoader {
 /// A thread that loads one batch ahead of the caller (a second loader), so
 /// reading batch k+1 overlaps with the work on batch k.
 struct ReadAhead {
-    requests: mpsc::Sender<(BatchLoader, u64)>,
+    requests: mpsc::Sender<(BatchLoader, u64, Ask)>,
     /// In a mutex only so a cursor is `Sync` (front ends share it behind
     /// their own locks); it is reached through `get_mut`, never locked.
     loaded: Mutex<mpsc::Receiver<(BatchLoader, u64, Result<()>)>>,
-    /// The batch the thread is loading, if any.
-    pending: Option<u64>,
+    /// The batch the thread holds a loader for, and what for.
+    pending: Option<(u64, Ask)>,
     /// The second loader, when the thread does not hold it.
     spare: Option<BatchLoader>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -320,6 +320,19 @@ impl BatchLoader {
         Ok(())
     }
 
+    /// Allocates and touches the buffer batch `spec` will be read into, so a
+    /// thread can take the cost of fresh memory (page faults, zeroing: on a
+    /// VM as slow as a cold read) while another thread is reading.
+    pub(crate) fn prepare(&mut self, reader: &Reader, p: &Plan, spec: &BatchSpec) -> Result<()> {
+        if !p.is_multi_channel() {
+            return Ok(()); // single-channel groups size their buffer by the group
+        }
+        let bytes = reader.block_bytes(Reader::block_rows(spec.start, spec.stop, p.buffer)?, spec.positions.len())?;
+        let buf = self.block.ensure(PAGE + bytes).map_err(|e| Error::io("allocating the batch buffer", e))?;
+        buf.iter_mut().step_by(PAGE).for_each(|b| *b = 0);
+        Ok(())
+    }
+
     fn load_raw(&mut self, reader: &Reader, p: &Plan, spec: &BatchSpec) -> Result<()> {
         let isz = p.dtype.itemsize();
         let cols = &p.channels[spec.positions.clone()];
@@ -391,19 +404,31 @@ impl BatchLoader {
     }
 }
 
+/// What the read-ahead thread is asked to do with the loader it is handed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Ask {
+    /// Read batch `index` into it.
+    Load,
+    /// Only ready its buffer for batch `index` (see `BatchLoader::prepare`).
+    Prepare,
+}
+
 impl ReadAhead {
     fn start(reader: Arc<Reader>, plan: Plan, loader: BatchLoader) -> Result<ReadAhead> {
-        let (requests, jobs) = mpsc::channel::<(BatchLoader, u64)>();
+        let (requests, jobs) = mpsc::channel::<(BatchLoader, u64, Ask)>();
         let (done, loaded) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("neurobatch-read-ahead".into())
             .spawn(move || {
                 let _inside = crate::panic_scope::enter();
-                for (mut loader, index) in jobs {
+                for (mut loader, index, ask) in jobs {
                     let spec = plan.batch(index);
                     // A panic here must reach the caller as an error, with the loader back.
-                    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| loader.load(&reader, &plan, &spec)))
-                        .unwrap_or_else(|p| Err(Error::Panic(crate::apply::panic_text(p.as_ref()))));
+                    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match ask {
+                        Ask::Load => loader.load(&reader, &plan, &spec),
+                        Ask::Prepare => loader.prepare(&reader, &plan, &spec),
+                    }))
+                    .unwrap_or_else(|p| Err(Error::Panic(crate::apply::panic_text(p.as_ref()))));
                     if done.send((loader, index, outcome)).is_err() {
                         return;
                     }
@@ -413,34 +438,60 @@ impl ReadAhead {
         Ok(ReadAhead { requests, loaded: Mutex::new(loaded), pending: None, spare: Some(loader), thread: Some(thread) })
     }
 
+    /// Hands the spare loader to the thread; `pending` records what for.
+    fn ask(&mut self, index: u64, ask: Ask) {
+        if let Some(spare) = self.spare.take() {
+            if self.requests.send((spare, index, ask)).is_ok() {
+                self.pending = Some((index, ask));
+            }
+        }
+    }
+
+    /// The loader back from the thread, with its batch and outcome.
+    fn receive(&mut self) -> Result<(BatchLoader, u64, Result<()>)> {
+        self.loaded.get_mut().unwrap_or_else(|p| p.into_inner()).recv().map_err(|_| Error::Panic("the read-ahead thread ended".into()))
+    }
+
     /// Puts batch `index` in `current` (taking it from the thread when it
     /// was read ahead), then has the thread read batch `index + 1` into the
     /// loader that held the previous batch.
     fn take(&mut self, current: &mut BatchLoader, reader: &Reader, plan: &Plan, index: u64) -> Result<()> {
-        let mut outcome = Ok(());
-        match self.pending.take() {
-            Some(p) => {
-                let (loader, got, result) =
-                    self.loaded.get_mut().unwrap_or_else(|p| p.into_inner()).recv().map_err(|_| Error::Panic("the read-ahead thread ended".into()))?;
+        let outcome = match self.pending.take() {
+            Some((p, Ask::Load)) => {
+                let (loader, got, result) = self.receive()?;
                 debug_assert_eq!(got, p);
                 if got == index {
                     // The batch read ahead becomes current; the previous one's loader is free.
                     self.spare = Some(std::mem::replace(current, loader));
-                    outcome = result;
+                    result
                 } else {
                     // A seek: what was read ahead is not wanted.
                     self.spare = Some(loader);
-                    outcome = current.load(reader, plan, &plan.batch(index));
+                    current.load(reader, plan, &plan.batch(index))
                 }
             }
-            None => outcome = outcome.and_then(|()| current.load(reader, plan, &plan.batch(index))),
-        }
+            pending => {
+                // The first batch (or one after a seek) is read here; meanwhile
+                // the thread readies its buffer for the next one, so the next
+                // read does not also pay for fresh memory.
+                if pending.is_some() {
+                    let (loader, _, _) = self.receive()?;
+                    self.spare = Some(loader);
+                }
+                if index + 1 < plan.n_batches {
+                    self.ask(index + 1, Ask::Prepare);
+                }
+                let loaded = current.load(reader, plan, &plan.batch(index));
+                if let Some((_, Ask::Prepare)) = self.pending.take() {
+                    // A failed preparation only costs the speed it was for.
+                    let (loader, _, _) = self.receive()?;
+                    self.spare = Some(loader);
+                }
+                loaded
+            }
+        };
         if outcome.is_ok() && index + 1 < plan.n_batches {
-            if let Some(spare) = self.spare.take() {
-                if self.requests.send((spare, index + 1)).is_ok() {
-                    self.pending = Some(index + 1);
-                }
-            }
+            self.ask(index + 1, Ask::Load);
         }
         outcome
     }
