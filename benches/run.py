@@ -79,13 +79,8 @@ def run_once(cmd):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def run_case(cmd, reps, evict=None):
-    """`reps` fresh processes of one case; `evict(path)` before each when cold."""
-    runs = []
-    for _ in range(reps):
-        if evict:
-            evict()
-        runs.append(run_once(cmd + ["--reps", "1"]))
+def summarize(runs):
+    """One case's fresh-process runs: the median time, the largest memory."""
     result = dict(runs[-1])
     result["seconds"] = [r["seconds"][0] for r in runs]
     result["median_s"] = statistics.median(result["seconds"])
@@ -95,6 +90,30 @@ def run_case(cmd, reps, evict=None):
     if "callback_s" in result:
         result["callback_s"] = statistics.median(r["callback_s"] for r in runs)
     return result
+
+
+def run_case(cmd, reps, evict=None):
+    """`reps` fresh processes of one case; `evict(path)` before each when cold."""
+    runs = []
+    for _ in range(reps):
+        if evict:
+            evict()
+        runs.append(run_once(cmd + ["--reps", "1"]))
+    return summarize(runs)
+
+
+def run_rounds(cases, reps, evict, warm):
+    """`reps` rounds of fresh processes, every case once per round, the order
+    rotated from round to round; `cases` maps a name to (command, the file to
+    evict first or None for a warm case). Returns each case's runs by round."""
+    names = list(cases)
+    runs = {k: [] for k in names}
+    for i in range(reps):
+        for k in names[i % len(names):] + names[:i % len(names)]:
+            command, cold = cases[k]
+            evict(cold) if cold else warm()
+            runs[k].append(run_once(command + ["--reps", "1"]))
+    return runs
 
 
 def worker_cap(batch_rows, workers):
@@ -156,36 +175,54 @@ def main():
         ratio = mine["gbps"] / other["gbps"]
         row(case, mine, other, other_name, f">= {need}" if need else "(info)", ratio, ratio >= need if need else None)
 
-    # ---- cold: the file is not in the page cache (recordings larger than RAM)
-    cold_floor = nb("pread_floor", samples, cold=samples)
-    cold_multi = nb("multi", samples, "samples", "300MB", "all", "sample", cold=samples)
-    vs("cold multi-channel pass (cursor)", cold_multi, cold_floor, "cold pread floor (300 MB requests)", 0.9)
-    vs("cold multi-channel pass (cursor)", cold_multi, peer("numpy_multi", samples, MB300, "all", cold=samples), "numpy.memmap, cold", 0)
-    work = 1
-    warm_serial = nb("compute", samples, "300MB", 1, work)
-    compute = warm_serial["callback_s"]
-    cap = worker_cap(warm_serial["batch_rows"], 2)
-    cold_pass = cold_multi["median_s"]
-    serial_cold = nb("compute", samples, "300MB", 1, work, cold=samples)
-    bound = max(cold_pass, compute)
-    row("compute-bound apply, serial, cold (read-ahead)", serial_cold, None, f"max(cold pass {cold_pass:.2f} s, compute {compute:.2f} s)",
-        "<= 1.15", serial_cold["median_s"] / bound, serial_cold["median_s"] <= 1.15 * bound, unit="s")
-    serial_cold_off = nb("compute", samples, "300MB", 1, work, "off", cold=samples)
-    row("compute-bound apply, serial, cold, read-ahead off", serial_cold_off, None, "(the same bound)", "(info)",
-        serial_cold_off["median_s"] / bound, None, unit="s")
-    two_cold = nb("compute", samples, "300MB", 2, work, cold=samples)
-    bound2 = max(cold_pass, compute / cap)
-    row("compute-bound apply, n_threads = 2, cold", two_cold, None, f"max(cold pass, compute / {cap:.2f})",
-        "<= 1.15", two_cold["median_s"] / bound2, two_cold["median_s"] <= 1.15 * bound2, unit="s")
-    # ---- warm, fresh processes
-    two_warm = nb("compute", samples, "300MB", 2, work)
-    serial_warm_off = nb("compute", samples, "300MB", 1, work, "off")
-    speedup = serial_warm_off["median_s"] / two_warm["median_s"]
-    row("compute-bound apply, n_threads = 2, warm: speedup over serial without read-ahead", two_warm, serial_warm_off, "serial, read-ahead off",
-        f">= {0.93 * cap:.2f} (0.93 × cap {cap:.2f})", speedup, speedup >= 0.93 * cap, unit="s")
-    speedup_ra = warm_serial["median_s"] / two_warm["median_s"]
-    row("compute-bound apply, n_threads = 2, warm: speedup over serial with read-ahead", two_warm, warm_serial, "serial, read-ahead on",
-        "(info)", speedup_ra, None, unit="s")
+    # ---- the compute-bound applies and the cold rows, measured in rounds:
+    # each round runs every case once, in a rotated order, and each ratio is
+    # taken within a round (a case against the bound measured minutes apart
+    # on this kind of VM swung 2-3x with the host's disk and memory).
+    def cmd(*args):
+        return [NB, *map(str, args)]
+    block = {
+        "cold_floor": (cmd("pread_floor", samples), samples),
+        "cold_multi": (cmd("multi", samples, "samples", "300MB", "all", "sample"), samples),
+        "warm_serial": (cmd("compute", samples, "300MB", 1, 1), None),
+        "serial_cold": (cmd("compute", samples, "300MB", 1, 1), samples),
+        "serial_cold_off": (cmd("compute", samples, "300MB", 1, 1, "off"), samples),
+        "two_cold": (cmd("compute", samples, "300MB", 2, 1), samples),
+        "two_warm": (cmd("compute", samples, "300MB", 2, 1), None),
+        "serial_warm_off": (cmd("compute", samples, "300MB", 1, 1, "off"), None),
+    }
+    rounds = run_rounds(block, reps, lambda p: run_once([NB, "evict", p]), warm_all)
+    m = {k: summarize(v) for k, v in rounds.items()}
+    cap = worker_cap(m["warm_serial"]["batch_rows"], 2)
+    per_round = []
+    for i in range(reps):
+        r = {k: v[i] for k, v in rounds.items()}
+        cold_pass, compute = r["cold_multi"]["seconds"][0], r["warm_serial"]["callback_s"]
+        bound, bound2 = max(cold_pass, compute), max(cold_pass, compute / cap)
+        per_round.append({
+            "pass_vs_floor": r["cold_floor"]["seconds"][0] / cold_pass,
+            "serial_cold": r["serial_cold"]["seconds"][0] / bound,
+            "serial_cold_off": r["serial_cold_off"]["seconds"][0] / bound,
+            "two_cold": r["two_cold"]["seconds"][0] / bound2,
+            "speedup": r["serial_warm_off"]["seconds"][0] / r["two_warm"]["seconds"][0],
+            "speedup_ra": r["warm_serial"]["seconds"][0] / r["two_warm"]["seconds"][0],
+        })
+    ratio = {k: statistics.median(x[k] for x in per_round) for k in per_round[0]}
+    cold_pass, compute = m["cold_multi"]["median_s"], m["warm_serial"]["callback_s"]
+    row("cold multi-channel pass (cursor)", m["cold_multi"], m["cold_floor"], "cold pread floor (300 MB requests)", ">= 0.9",
+        ratio["pass_vs_floor"], ratio["pass_vs_floor"] >= 0.9)
+    vs("cold multi-channel pass (cursor)", m["cold_multi"], peer("numpy_multi", samples, MB300, "all", cold=samples), "numpy.memmap, cold", 0)
+    row("compute-bound apply, serial, cold (read-ahead)", m["serial_cold"], None, f"max(cold pass {cold_pass:.2f} s, compute {compute:.2f} s)",
+        "<= 1.15", ratio["serial_cold"], ratio["serial_cold"] <= 1.15, unit="s")
+    row("compute-bound apply, serial, cold, read-ahead off", m["serial_cold_off"], None, "(the same bound)", "(info)",
+        ratio["serial_cold_off"], None, unit="s")
+    row("compute-bound apply, n_threads = 2, cold", m["two_cold"], None, f"max(cold pass, compute / {cap:.2f})",
+        "<= 1.15", ratio["two_cold"], ratio["two_cold"] <= 1.15, unit="s")
+    row("compute-bound apply, n_threads = 2, warm: speedup over serial without read-ahead", m["two_warm"], m["serial_warm_off"], "serial, read-ahead off",
+        f">= {0.93 * cap:.2f} (0.93 × cap {cap:.2f})", ratio["speedup"], ratio["speedup"] >= 0.93 * cap, unit="s")
+    row("compute-bound apply, n_threads = 2, warm: speedup over serial with read-ahead", m["two_warm"], m["warm_serial"], "serial, read-ahead on",
+        "(info)", ratio["speedup_ra"], None, unit="s")
+    two_warm, cold_floor = m["two_warm"], m["cold_floor"]
     mem2 = 2 * 300 + 64
     rows.append({"case": "peak RSS, n_threads = 2 compute-bound apply, max_memory 300MB", "memory": True,
                  "neurobatch_rss_mib": two_warm["peak_rss_mib"], "neurobatch_anon_mib": two_warm["peak_anon_mib"],
@@ -243,7 +280,7 @@ def main():
               "file_gb": floor_pread["bytes"] / 1e9, "reps": reps,
               "floors": {"pread_gbps": floor_pread["gbps"], "cold_pread_gbps": cold_floor["gbps"], "memcpy_gbps": floor_copy["gbps"],
                          "write_gbps_of_input": write_floor["gbps"]},
-              "compute_s": compute, "worker_cap": cap, "rows": rows, "tiny": overhead}
+              "compute_s": compute, "worker_cap": cap, "rounds": per_round, "rows": rows, "tiny": overhead}
     os.makedirs(os.path.dirname(a.json), exist_ok=True)
     with open(a.json, "w") as f:
         json.dump(report, f, indent=2)
