@@ -93,6 +93,8 @@ pub(crate) struct BatchLoader {
     /// float32 block delivered instead of the raw one.
     scales: Option<Arc<Vec<f64>>>,
     uv: AlignedBuf,
+    /// Advise the system of each batch before reading it (`hint_batch`).
+    hints: bool,
 }
 
 /// A thread that loads one batch ahead of the caller (a second loader), so
@@ -242,7 +244,14 @@ impl Cursor {
         self.info = None; // the last batch's memory is about to be reused
         match self.ahead.as_mut() {
             Some(ahead) => ahead.take(&mut self.loader, &self.reader, &self.plan, self.next)?,
-            None => self.loader.load(&self.reader, &self.plan, &spec)?,
+            None => {
+                self.loader.load(&self.reader, &self.plan, &spec)?;
+                // The system reads the next batch while the caller works on this
+                // one: read-ahead at the cost of page cache only, no buffer.
+                if self.follow.is_none() {
+                    hint_batch(&self.reader, &self.plan, self.next + 1);
+                }
+            }
         }
         self.next += 1;
         self.info = Some(BatchInfo::of(&self.plan, &spec));
@@ -281,6 +290,23 @@ pub(crate) fn scales_for(reader: &Reader, opts: &BatchOptions) -> Result<Option<
     Ok(Some(Arc::new(scales.to_vec())))
 }
 
+/// Batches smaller than this are not hinted: a hint costs a system call
+/// or more, and a small read gains nothing from a deeper queue.
+const HINT_FROM_BYTES: u64 = 16 << 20;
+
+/// Advises the system that batch `index` of a multi-channel `plan` will be
+/// read soon (`Reader::will_need`), when it is large enough to gain.
+pub(crate) fn hint_batch(reader: &Reader, plan: &Plan, index: u64) {
+    if !plan.is_multi_channel() || index >= plan.n_batches {
+        return;
+    }
+    let spec = plan.batch(index);
+    let rows = spec.stop - spec.start + 2 * plan.buffer;
+    if rows * (plan.channels.len() * plan.dtype.itemsize()) as u64 >= HINT_FROM_BYTES {
+        reader.will_need(spec.start.saturating_sub(plan.buffer), spec.stop.saturating_add(plan.buffer), &plan.channels);
+    }
+}
+
 impl BatchInfo {
     /// The index information of batch `spec` of `plan`.
     pub(crate) fn of(plan: &Plan, spec: &BatchSpec) -> BatchInfo {
@@ -299,7 +325,12 @@ impl BatchInfo {
 
 impl BatchLoader {
     pub(crate) fn new(scales: Option<Arc<Vec<f64>>>) -> BatchLoader {
-        BatchLoader { block: AlignedBuf::default(), scratch: AlignedBuf::default(), data: 0..0, group: 0..0, scales, uv: AlignedBuf::default() }
+        BatchLoader { block: AlignedBuf::default(), scratch: AlignedBuf::default(), data: 0..0, group: 0..0, scales, uv: AlignedBuf::default(), hints: true }
+    }
+
+    /// A loader whose batches someone else advises the system of.
+    pub(crate) fn without_hints(self) -> BatchLoader {
+        BatchLoader { hints: false, ..self }
     }
 
     /// The loaded batch described by `info` (the last `load` of this loader).
@@ -313,6 +344,10 @@ impl BatchLoader {
 
     /// Reads batch `spec` of `plan` (and converts it to microvolts when asked).
     pub(crate) fn load(&mut self, reader: &Reader, plan: &Plan, spec: &BatchSpec) -> Result<()> {
+        // Advice first: the read then finds the whole batch in the device's queue.
+        if self.hints {
+            hint_batch(reader, plan, spec.index);
+        }
         self.load_raw(reader, plan, spec)?;
         if self.scales.is_some() {
             self.convert_to_microvolts(plan, spec)?;
@@ -429,8 +464,13 @@ impl ReadAhead {
                         Ask::Prepare => loader.prepare(&reader, &plan, &spec),
                     }))
                     .unwrap_or_else(|p| Err(Error::Panic(crate::apply::panic_text(p.as_ref()))));
+                    let loaded = ask == Ask::Load && outcome.is_ok();
                     if done.send((loader, index, outcome)).is_err() {
                         return;
+                    }
+                    if loaded {
+                        // Idle until the caller takes this batch: the system reads the next.
+                        hint_batch(&reader, &plan, index + 1);
                     }
                 }
             })

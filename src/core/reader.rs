@@ -435,18 +435,22 @@ impl Reader {
         self.fill_block(from, to, buffer, &cols, layout, Edge::Zeros, dst, &mut AlignedBuf::default())
     }
 
-    /// Asks the system to read observations `[from, to)` into its page cache
-    /// in the background, for a read that comes soon (a batch queued for a
-    /// busy worker): the disk keeps working while the threads compute. Only
-    /// a hint: no effect on results, nothing where the system has none (see
-    /// `platform::will_need`); for a channels-order file, one hint a channel.
-    pub fn will_need(&self, from: u64, to: u64) {
+    /// Asks the system to read observations `[from, to)` of file channels
+    /// `channels` into its page cache in the background, for a read that
+    /// comes soon: the disk keeps working while threads compute, and a large
+    /// read finds many requests in the device's queue instead of the few a
+    /// plain read keeps there (a cold pass ran 1.5-2x faster here). Only a
+    /// hint: no effect on results, nothing where the system has none (see
+    /// `platform::will_need`, which may wait while the device's queue is
+    /// full). A samples-order file is hinted in whole rows, a channels-order
+    /// one channel by channel.
+    pub fn will_need(&self, from: u64, to: u64, channels: &[usize]) {
         let (from, to) = (from.min(self.n_observations()), to.min(self.n_observations()));
         let isz = self.params.dtype.itemsize() as u64;
         let n_ch = self.params.n_channels as u64;
         let hint = |file: &File, n_obs: u64, a: u64, b: u64| match self.params.data_order {
             DataOrder::Samples => platform::will_need(file, a * n_ch * isz, (b - a) * n_ch * isz),
-            DataOrder::Channels => (0..n_ch).for_each(|c| platform::will_need(file, (c * n_obs + a) * isz, (b - a) * isz)),
+            DataOrder::Channels => channels.iter().for_each(|&c| platform::will_need(file, (c as u64 * n_obs + a) * isz, (b - a) * isz)),
         };
         if self.segments.is_empty() {
             if from < to {
