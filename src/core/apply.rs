@@ -677,7 +677,8 @@ fn run_parallel(
             let res_tx = res_tx.clone();
             let started = std::thread::Builder::new().name(format!("neurobatch-worker-{k}")).spawn_scoped(scope, move || {
                 let _inside = crate::panic_scope::enter();
-                let mut loader = crate::cursor::BatchLoader::new(scales.clone());
+                // The prefetch thread advises the system of every batch, in order.
+                let mut loader = crate::cursor::BatchLoader::new(scales.clone()).without_hints();
                 loop {
                     let job = job_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
                     let Ok(job) = job else { return };
@@ -727,8 +728,7 @@ fn run_parallel(
             let hinting = std::thread::Builder::new().name("neurobatch-prefetch".into()).spawn_scoped(scope, move || {
                 let _inside = crate::panic_scope::enter();
                 for index in rx {
-                    let spec = plan.batch(index);
-                    reader.will_need(spec.start, spec.stop);
+                    crate::cursor::hint_batch(reader, plan, index);
                 }
             });
             hinting.ok().map(|_| tx)
@@ -737,21 +737,21 @@ fn run_parallel(
         let mut pending: BTreeMap<u64, Processed> = BTreeMap::new();
         // Counted from the shard's first batch; `index - first` orders results.
         let first = batches.start;
-        let (mut fed, mut expected) = (0u64, 0u64);
+        let (mut fed, mut expected, mut hinted) = (0u64, 0u64, 0u64);
         let outcome = (|| -> Result<Option<i32>> {
             while expected < total {
                 while fed < total && fed < expected + window {
                     let job = match cursor.as_mut() {
                         None => {
-                            // Queued while every worker is busy: the system reads it
-                            // (and the batch after) meanwhile, so a cold disk never
-                            // waits for a worker to come free.
-                            let hint_ahead = 1;
-                            let h = fed + hint_ahead;
-                            if h >= n_threads as u64 && h < total {
+                            // The system is advised of the batches in order, up to one
+                            // beyond the queue, from a single thread: the disk serves
+                            // them in the order the workers need them, and keeps
+                            // streaming while every worker computes.
+                            while hinted <= fed + 1 && hinted < total {
                                 if let Some(tx) = &hint_tx {
-                                    let _ = tx.send(first + h);
+                                    let _ = tx.send(first + hinted);
                                 }
+                                hinted += 1;
                             }
                             Job::Read(first + fed)
                         }
