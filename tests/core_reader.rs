@@ -361,3 +361,39 @@ fn provenance_says_where_each_value_came_from() {
     let p = Reader::open_session(&[a, b], &OpenOptions::default()).unwrap().provenance().clone();
     assert_eq!((p.dtype, p.sampling_rate), (Source::Sidecar(d.join("a.yaml")), None));
 }
+
+#[test]
+fn batches_large_enough_to_be_advised_read_the_same_with_read_ahead_seeks_and_workers() {
+    // Batches of at least 16 MiB are advised to the system before they are
+    // read (and the next one after): hints must never change a byte, in
+    // either file order, for a channel subset, across seeks, or when the
+    // workers of a parallel apply read them.
+    let dir = tempfile::tempdir().unwrap();
+    let (n_ch, n_obs) = (385, 45_000u64); // 34.6 MB: 17 MB batches give 3 (2 for 300 channels)
+    for order in ORDERS {
+        let path = write_fixture(dir.path(), &format!("advised-{order}.bin"), Dtype::I16, n_ch, n_obs, order);
+        let r = Arc::new(open(&path, Dtype::I16, n_ch, order, Loader::Pread));
+        r.will_need(n_obs - 10, n_obs + 1000, &[0, n_ch - 1]); // beyond the end: clamped, harmless
+        for channels in [ChannelSel::All, ChannelSel::List((0..300).rev().collect())] {
+            let cols = channels.resolve(n_ch).unwrap();
+            let max_memory = 17_000_000;
+            for read_ahead in [Some(true), Some(false)] {
+                let opts = BatchOptions { max_memory, channels: channels.clone(), buffer: 3, read_ahead, ..Default::default() };
+                let mut c = Cursor::new(r.clone(), &opts).unwrap();
+                let last = c.plan().n_batches - 1;
+                assert!(last >= 1);
+                for start in [last, 0] {
+                    c.seek(start).unwrap();
+                    while let Some(b) = c.next_batch().unwrap() {
+                        let rows = b.info.n_rows;
+                        check_block(Dtype::I16, n_ch, n_obs, b.data, Layout::SampleMajor, rows, &cols, b.info.start, 3);
+                    }
+                }
+            }
+            let opts = BatchOptions { max_memory, channels: channels.clone(), ..Default::default() };
+            let one = apply::apply(&r, &opts, &apply::ApplyOptions::default(), None, None, None).unwrap();
+            let two = apply::apply(&r, &opts, &apply::ApplyOptions { n_threads: 2, ..Default::default() }, None, None, None).unwrap();
+            assert_eq!(one.results, two.results);
+        }
+    }
+}
