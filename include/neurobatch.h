@@ -904,7 +904,10 @@ typedef int32_t nb_read_ahead;
 #define NB_READ_AHEAD_ON 1
 
 /**
- * One batch buffer; each batch is read when it is asked for.
+ * One batch buffer; each batch is read when it is asked for. Batches of
+ * 16 MiB or more are still announced to the operating system one ahead
+ * (Linux `posix_fadvise(WILLNEED)`, macOS `F_RDADVISE`), so it reads the
+ * next into its page cache meanwhile: no memory of the process's own.
  */
 #define NB_READ_AHEAD_OFF 2
 

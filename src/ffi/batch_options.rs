@@ -23,7 +23,10 @@ pub const NB_READ_AHEAD_AUTO: nb_read_ahead = 0;
 /// A thread reads batch k+1 into a second batch buffer while batch k is
 /// used, so reading overlaps with the work: up to twice the batch memory.
 pub const NB_READ_AHEAD_ON: nb_read_ahead = 1;
-/// One batch buffer; each batch is read when it is asked for.
+/// One batch buffer; each batch is read when it is asked for. Batches of
+/// 16 MiB or more are still announced to the operating system one ahead
+/// (Linux `posix_fadvise(WILLNEED)`, macOS `F_RDADVISE`), so it reads the
+/// next into its page cache meanwhile: no memory of the process's own.
 pub const NB_READ_AHEAD_OFF: nb_read_ahead = 2;
 
 /// What buffer rows beyond the recording's edges hold (one of the
