@@ -112,9 +112,31 @@ pub fn evict_from_page_cache(_path: &Path) -> io::Result<()> {
 /// and macOS's F_RDADVISE takes an `int` count.
 const WILL_NEED_PIECE: u64 = 8 << 20;
 
+/// Ranges at least this large are probed before they are advised.
+#[cfg(target_os = "linux")]
+const PROBE_FROM: u64 = 16 << 20;
+
+/// Whether a few bytes spread over `[offset, offset + len)` are in the page
+/// cache (a read with RWF_NOWAIT succeeds only from it). Advising a cached
+/// range still walks each of its pages (about 5% of a warm pass), so a range
+/// found cached is not advised.
+#[cfg(target_os = "linux")]
+fn looks_cached(file: &File, offset: u64, len: u64) -> bool {
+    use std::os::fd::AsRawFd;
+    [offset, offset + len / 2, offset + len - 1].iter().all(|&at| {
+        let mut byte = 0u8;
+        let iov = libc::iovec { iov_base: (&mut byte as *mut u8).cast(), iov_len: 1 };
+        // SAFETY: a valid descriptor, and an iovec of one byte that lives for the call.
+        unsafe { libc::preadv2(file.as_raw_fd(), &iov, 1, at as libc::off_t, libc::RWF_NOWAIT) == 1 }
+    })
+}
+
 #[cfg(target_os = "linux")]
 pub fn will_need(file: &File, offset: u64, len: u64) {
     use std::os::fd::AsRawFd;
+    if len >= PROBE_FROM && looks_cached(file, offset, len) {
+        return;
+    }
     for at in (offset..offset.saturating_add(len)).step_by(WILL_NEED_PIECE as usize) {
         let n = WILL_NEED_PIECE.min(offset + len - at);
         // SAFETY: a valid descriptor for the duration of the call; advice only.
