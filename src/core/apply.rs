@@ -678,7 +678,7 @@ fn run_parallel(
             let started = std::thread::Builder::new().name(format!("neurobatch-worker-{k}")).spawn_scoped(scope, move || {
                 let _inside = crate::panic_scope::enter();
                 // The prefetch thread advises the system of every batch, in order.
-                let mut loader = crate::cursor::BatchLoader::new(scales.clone()).without_hints();
+                let mut loader = crate::cursor::BatchLoader::new(scales.clone());
                 loop {
                     let job = job_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
                     let Ok(job) = job else { return };

@@ -1,6 +1,7 @@
 //! Iteration over a plan's batches with memory reused from batch to batch.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
 use crate::dtype::{DataOrder, Dtype, Layout};
@@ -77,6 +78,9 @@ pub struct Cursor {
     follow: Option<Follow>,
     /// With read-ahead: the thread loading the next batch into a loader of its own.
     ahead: Option<ReadAhead>,
+    /// Batches of 16 MiB or more are advised to the system ahead of their
+    /// reads (not while following: what is not written yet cannot be read).
+    hints: Arc<Hints>,
 }
 
 /// Loads batches of a plan into buffers of its own, reused from batch to
@@ -93,8 +97,6 @@ pub(crate) struct BatchLoader {
     /// float32 block delivered instead of the raw one.
     scales: Option<Arc<Vec<f64>>>,
     uv: AlignedBuf,
-    /// Advise the system of each batch before reading it (`hint_batch`).
-    hints: bool,
 }
 
 /// A thread that loads one batch ahead of the caller (a second loader), so
@@ -162,11 +164,12 @@ impl Cursor {
         };
         let scales = scales_for(&reader, opts)?;
         let loader = BatchLoader::new(scales.clone());
+        let hints = Arc::new(Hints::default());
         // A followed recording's next batch is not on disk ahead of time.
         let ahead = (opts.read_ahead == Some(true) && follow.is_none() && plan.n_batches > 1)
-            .then(|| ReadAhead::start(reader.clone(), plan.clone(), BatchLoader::new(scales)))
+            .then(|| ReadAhead::start(reader.clone(), plan.clone(), BatchLoader::new(scales), hints.clone()))
             .transpose()?;
-        Ok(Cursor { reader, plan, next: 0, loader, info: None, follow, ahead })
+        Ok(Cursor { reader, plan, next: 0, loader, info: None, follow, ahead, hints })
     }
 
     pub fn plan(&self) -> &Plan {
@@ -243,13 +246,17 @@ impl Cursor {
         let spec = self.plan.batch(self.next);
         self.info = None; // the last batch's memory is about to be reused
         match self.ahead.as_mut() {
-            Some(ahead) => ahead.take(&mut self.loader, &self.reader, &self.plan, self.next)?,
+            Some(ahead) => ahead.take(&mut self.loader, &self.reader, &self.plan, self.next, &self.hints)?,
             None => {
+                let advise = self.follow.is_none();
+                if advise {
+                    self.hints.through(&self.reader, &self.plan, self.next);
+                }
                 self.loader.load(&self.reader, &self.plan, &spec)?;
                 // The system reads the next batch while the caller works on this
                 // one: read-ahead at the cost of page cache only, no buffer.
-                if self.follow.is_none() {
-                    hint_batch(&self.reader, &self.plan, self.next + 1);
+                if advise {
+                    self.hints.through(&self.reader, &self.plan, self.next + 1);
                 }
             }
         }
@@ -276,6 +283,7 @@ impl Cursor {
         }
         self.next = index;
         self.info = None;
+        self.hints.restart(index);
         Ok(())
     }
 }
@@ -307,6 +315,33 @@ pub(crate) fn hint_batch(reader: &Reader, plan: &Plan, index: u64) {
     }
 }
 
+/// Which batches of a plan the system was advised of (`hint_batch`), so
+/// each is advised once, whichever thread reads it: advising a range that
+/// is already in the page cache still walks it (milliseconds per 300 MB).
+#[derive(Default)]
+pub(crate) struct Hints {
+    /// Batches below this index were advised (since the last `restart`).
+    below: AtomicU64,
+}
+
+impl Hints {
+    /// Advises every batch up to `last` (inclusive) not advised yet: called
+    /// with the batch about to be read (the read then finds all of it in
+    /// the device's queue), and with the one after it (the system reads it
+    /// while the caller works).
+    pub(crate) fn through(&self, reader: &Reader, plan: &Plan, last: u64) {
+        let first = self.below.fetch_max(last + 1, Ordering::Relaxed);
+        for index in first..=last {
+            hint_batch(reader, plan, index);
+        }
+    }
+
+    /// After a seek: batches from `index` on are advised again.
+    pub(crate) fn restart(&self, index: u64) {
+        self.below.store(index, Ordering::Relaxed);
+    }
+}
+
 impl BatchInfo {
     /// The index information of batch `spec` of `plan`.
     pub(crate) fn of(plan: &Plan, spec: &BatchSpec) -> BatchInfo {
@@ -325,12 +360,7 @@ impl BatchInfo {
 
 impl BatchLoader {
     pub(crate) fn new(scales: Option<Arc<Vec<f64>>>) -> BatchLoader {
-        BatchLoader { block: AlignedBuf::default(), scratch: AlignedBuf::default(), data: 0..0, group: 0..0, scales, uv: AlignedBuf::default(), hints: true }
-    }
-
-    /// A loader whose batches someone else advises the system of.
-    pub(crate) fn without_hints(self) -> BatchLoader {
-        BatchLoader { hints: false, ..self }
+        BatchLoader { block: AlignedBuf::default(), scratch: AlignedBuf::default(), data: 0..0, group: 0..0, scales, uv: AlignedBuf::default() }
     }
 
     /// The loaded batch described by `info` (the last `load` of this loader).
@@ -344,10 +374,6 @@ impl BatchLoader {
 
     /// Reads batch `spec` of `plan` (and converts it to microvolts when asked).
     pub(crate) fn load(&mut self, reader: &Reader, plan: &Plan, spec: &BatchSpec) -> Result<()> {
-        // Advice first: the read then finds the whole batch in the device's queue.
-        if self.hints {
-            hint_batch(reader, plan, spec.index);
-        }
         self.load_raw(reader, plan, spec)?;
         if self.scales.is_some() {
             self.convert_to_microvolts(plan, spec)?;
@@ -449,7 +475,7 @@ enum Ask {
 }
 
 impl ReadAhead {
-    fn start(reader: Arc<Reader>, plan: Plan, loader: BatchLoader) -> Result<ReadAhead> {
+    fn start(reader: Arc<Reader>, plan: Plan, loader: BatchLoader, hints: Arc<Hints>) -> Result<ReadAhead> {
         let (requests, jobs) = mpsc::channel::<(BatchLoader, u64, Ask)>();
         let (done, loaded) = mpsc::channel();
         let thread = std::thread::Builder::new()
@@ -460,7 +486,10 @@ impl ReadAhead {
                     let spec = plan.batch(index);
                     // A panic here must reach the caller as an error, with the loader back.
                     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match ask {
-                        Ask::Load => loader.load(&reader, &plan, &spec),
+                        Ask::Load => {
+                            hints.through(&reader, &plan, index);
+                            loader.load(&reader, &plan, &spec)
+                        }
                         Ask::Prepare => loader.prepare(&reader, &plan, &spec),
                     }))
                     .unwrap_or_else(|p| Err(Error::Panic(crate::apply::panic_text(p.as_ref()))));
@@ -470,7 +499,7 @@ impl ReadAhead {
                     }
                     if loaded {
                         // Idle until the caller takes this batch: the system reads the next.
-                        hint_batch(&reader, &plan, index + 1);
+                        hints.through(&reader, &plan, index + 1);
                     }
                 }
             })
@@ -495,7 +524,7 @@ impl ReadAhead {
     /// Puts batch `index` in `current` (taking it from the thread when it
     /// was read ahead), then has the thread read batch `index + 1` into the
     /// loader that held the previous batch.
-    fn take(&mut self, current: &mut BatchLoader, reader: &Reader, plan: &Plan, index: u64) -> Result<()> {
+    fn take(&mut self, current: &mut BatchLoader, reader: &Reader, plan: &Plan, index: u64, hints: &Hints) -> Result<()> {
         let outcome = match self.pending.take() {
             Some((p, Ask::Load)) => {
                 let (loader, got, result) = self.receive()?;
@@ -507,6 +536,7 @@ impl ReadAhead {
                 } else {
                     // A seek: what was read ahead is not wanted.
                     self.spare = Some(loader);
+                    hints.through(reader, plan, index);
                     current.load(reader, plan, &plan.batch(index))
                 }
             }
@@ -521,6 +551,7 @@ impl ReadAhead {
                 if index + 1 < plan.n_batches {
                     self.ask(index + 1, Ask::Prepare);
                 }
+                hints.through(reader, plan, index);
                 let loaded = current.load(reader, plan, &plan.batch(index));
                 if let Some((_, Ask::Prepare)) = self.pending.take() {
                     // A failed preparation only costs the speed it was for.
