@@ -980,7 +980,10 @@ const NB_READ_AHEAD_AUTO = nb_read_ahead(0)
 # used, so reading overlaps with the work: up to twice the batch memory.
 const NB_READ_AHEAD_ON = nb_read_ahead(1)
 
-# One batch buffer; each batch is read when it is asked for.
+# One batch buffer; each batch is read when it is asked for. Batches of
+# 16 MiB or more are still announced to the operating system one ahead
+# (Linux `posix_fadvise(WILLNEED)`, macOS `F_RDADVISE`), so it reads the
+# next into its page cache meanwhile: no memory of the process's own.
 const NB_READ_AHEAD_OFF = nb_read_ahead(2)
 
 # Zeros, as YASS. The default.
