@@ -723,21 +723,23 @@ fn run_parallel(
         drop(res_tx);
         // Read-ahead hints wait while the device's queue is full, so a thread
         // of their own gives them (a hint only: without the thread, none).
+        // Counted from the shard's first batch; `index - first` orders results.
+        let first = batches.start;
         let hint_tx = direct.then(|| {
             let (tx, rx) = mpsc::channel::<u64>();
+            let hints = crate::cursor::Hints::default();
+            hints.restart(first);
             let hinting = std::thread::Builder::new().name("neurobatch-prefetch".into()).spawn_scoped(scope, move || {
                 let _inside = crate::panic_scope::enter();
-                for index in rx {
-                    crate::cursor::hint_batch(reader, plan, index);
+                for last in rx {
+                    hints.through(reader, plan, last);
                 }
             });
             hinting.ok().map(|_| tx)
         });
         let hint_tx = hint_tx.flatten();
         let mut pending: BTreeMap<u64, Processed> = BTreeMap::new();
-        // Counted from the shard's first batch; `index - first` orders results.
-        let first = batches.start;
-        let (mut fed, mut expected, mut hinted) = (0u64, 0u64, 0u64);
+        let (mut fed, mut expected) = (0u64, 0u64);
         let outcome = (|| -> Result<Option<i32>> {
             while expected < total {
                 while fed < total && fed < expected + window {
@@ -747,11 +749,8 @@ fn run_parallel(
                             // beyond the queue, from a single thread: the disk serves
                             // them in the order the workers need them, and keeps
                             // streaming while every worker computes.
-                            while hinted <= fed + 1 && hinted < total {
-                                if let Some(tx) = &hint_tx {
-                                    let _ = tx.send(first + hinted);
-                                }
-                                hinted += 1;
+                            if let Some(tx) = &hint_tx {
+                                let _ = tx.send(first + (fed + 1).min(total - 1));
                             }
                             Job::Read(first + fed)
                         }
