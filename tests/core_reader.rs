@@ -397,3 +397,86 @@ fn batches_large_enough_to_be_advised_read_the_same_with_read_ahead_seeks_and_wo
         }
     }
 }
+
+/// A samples-order recording under the target directory, written to disk
+/// and dropped from the page cache: a temporary directory may be tmpfs,
+/// whose pages are always cached, so nothing there is ever read uncached.
+fn cold_fixture(name: &str, n_ch: usize, n_obs: u64) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let path = write_fixture(dir.path(), name, Dtype::I16, n_ch, n_obs, DataOrder::Samples);
+    std::fs::File::open(&path).unwrap().sync_all().unwrap(); // dirty pages cannot be dropped
+    (dir, path)
+}
+
+fn evict(path: &std::path::Path) {
+    if cfg!(target_os = "linux") {
+        neurobatch_core::platform::evict_from_page_cache(path).unwrap();
+    }
+}
+
+#[test]
+fn cold_batches_of_whole_rows_are_read_past_the_page_cache_and_read_the_same() {
+    // A batch of at least 16 MiB of every channel in file order, found not
+    // in the page cache, is read uncached (Linux O_DIRECT): whole 4 KiB
+    // blocks around its rows land in the buffer. The batch must still be
+    // exactly its rows: at every in-page offset, with buffer rows, at the
+    // file's end (not a whole block), through the read-ahead thread and
+    // through 2 and 4 workers.
+    let n_ch = 385;
+    let n_obs = 2 * 22_077 + 21_900; // 17 MB batches: 3, the last one 16.9 MB
+    let (_dir, path) = cold_fixture("cold.bin", n_ch, n_obs);
+    assert_ne!(std::fs::metadata(&path).unwrap().len() % 4096, 0);
+    let r = Arc::new(open(&path, Dtype::I16, n_ch, DataOrder::Samples, Loader::Pread));
+    let cols: Vec<usize> = (0..n_ch).collect();
+    for read_ahead in [Some(true), Some(false)] {
+        for buffer in [0, 3] {
+            evict(&path);
+            let before = r.bytes_uncached();
+            let opts = BatchOptions { max_memory: 17_000_000, buffer, read_ahead, ..Default::default() };
+            let mut c = Cursor::new(r.clone(), &opts).unwrap();
+            assert_eq!(c.plan().n_batches, 3);
+            while let Some(b) = c.next_batch().unwrap() {
+                check_block(Dtype::I16, n_ch, n_obs, b.data, Layout::SampleMajor, b.info.n_rows, &cols, b.info.start, buffer);
+            }
+            if cfg!(target_os = "linux") {
+                // With buffer rows, the first and last batch reach past the
+                // recording's edges and are read through the cache.
+                let uncached = r.bytes_uncached() - before;
+                let expected = if buffer == 0 { n_obs } else { 22_077 + 6 };
+                assert_eq!(uncached, expected * n_ch as u64 * 2, "read_ahead {read_ahead:?}, buffer {buffer}");
+            }
+        }
+    }
+    let opts = BatchOptions { max_memory: 17_000_000, ..Default::default() };
+    let warm = apply::apply(&r, &opts, &apply::ApplyOptions::default(), None, None, None).unwrap();
+    for n_threads in [2, 4] {
+        evict(&path);
+        let before = r.bytes_uncached();
+        let cold = apply::apply(&r, &opts, &apply::ApplyOptions { n_threads, ..Default::default() }, None, None, None).unwrap();
+        assert_eq!(warm.results, cold.results, "{n_threads} threads");
+        if cfg!(target_os = "linux") {
+            assert_eq!(r.bytes_uncached() - before, n_obs * n_ch as u64 * 2, "{n_threads} threads");
+        }
+    }
+}
+
+#[test]
+fn a_cold_batch_cut_short_by_another_process_is_input_changed_not_stale_bytes() {
+    // The uncached read stops where the file now ends; the rest of the
+    // batch is not silently left as it was in the buffer.
+    let n_ch = 385;
+    let n_obs = 3 * 22_077;
+    let (_dir, path) = cold_fixture("cut.bin", n_ch, n_obs);
+    let r = Arc::new(open(&path, Dtype::I16, n_ch, DataOrder::Samples, Loader::Pread));
+    let opts = BatchOptions { max_memory: 17_000_000, read_ahead: Some(false), ..Default::default() };
+    let mut c = Cursor::new(r.clone(), &opts).unwrap();
+    c.next_batch().unwrap().unwrap(); // the buffer now holds batch 0
+
+    // Cut inside batch 1, off a block boundary.
+    std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(((22_077 + 10_000) * n_ch * 2 + 123) as u64).unwrap();
+    evict(&path);
+    match c.next_batch() {
+        Err(Error::InputChanged { row, .. }) => assert_eq!(row, 22_077),
+        other => panic!("expected InputChanged, got {:?}", other.map(|b| b.map(|b| b.info.index))),
+    }
+}

@@ -670,7 +670,8 @@ fn run_parallel(
     let spare: Mutex<Vec<AlignedBuf>> = Mutex::new(Vec::new());
     let (job_tx, job_rx) = mpsc::sync_channel::<Job>(window as usize);
     let job_rx = Mutex::new(job_rx);
-    let (job_rx, spare, scales) = (&job_rx, &spare, &scales);
+    let turns = crate::uncached::ReadTurns::new(batches.start);
+    let (job_rx, spare, scales, turns) = (&job_rx, &spare, &scales, &turns);
     std::thread::scope(move |scope| {
         let (res_tx, res_rx) = mpsc::channel::<(u64, Result<Processed>)>();
         for k in 0..n_threads {
@@ -689,7 +690,9 @@ fn run_parallel(
                         Job::Read(index) => {
                             let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
                                 let spec = plan.batch(index);
+                                let turn = turns.take(index, crate::cursor::reads_cold(reader, plan, &spec));
                                 loader.load(reader, plan, &spec)?;
+                                drop(turn);
                                 let info = BatchInfo::of(plan, &spec);
                                 let out = callbacks.process(&loader.view(plan, &info), None);
                                 fault::check(fault::Point::Worker);

@@ -309,10 +309,32 @@ pub(crate) fn hint_batch(reader: &Reader, plan: &Plan, index: u64) {
         return;
     }
     let spec = plan.batch(index);
+    if whole_rows(reader, plan, &spec).is_some() && reader.may_read_uncached() {
+        return; // read past the page cache when cold: advice would fill the cache first
+    }
     let rows = spec.stop - spec.start + 2 * plan.buffer;
     if rows * (plan.channels.len() * plan.dtype.itemsize()) as u64 >= HINT_FROM_BYTES {
         reader.will_need(spec.start.saturating_sub(plan.buffer), spec.stop.saturating_add(plan.buffer), &plan.channels);
     }
+}
+
+/// The file observations `[lo, hi)` batch `spec` of `plan` is, when it is
+/// a copy of them as they lie in a samples-order file: every channel in
+/// file order, sample-major, buffer rows included and all inside the
+/// recording. Such a batch is one byte range of the file, which
+/// `Reader::read_rows_uncached` may read past the page cache.
+fn whole_rows(reader: &Reader, plan: &Plan, spec: &BatchSpec) -> Option<(u64, u64)> {
+    let cols = &plan.channels[spec.positions.clone()];
+    let every_channel = cols.len() == reader.n_channels() && cols.iter().enumerate().all(|(j, &c)| j == c);
+    let (lo, hi) = (spec.start.checked_sub(plan.buffer)?, spec.stop.checked_add(plan.buffer)?);
+    let whole = plan.is_multi_channel() && reader.data_order() == DataOrder::Samples && plan.layout == Layout::SampleMajor && every_channel;
+    (whole && hi <= reader.n_observations()).then_some((lo, hi))
+}
+
+/// Whether batch `spec` of `plan` would be read past the page cache if it
+/// were read now (a large batch of whole rows, not cached).
+pub(crate) fn reads_cold(reader: &Reader, plan: &Plan, spec: &BatchSpec) -> bool {
+    whole_rows(reader, plan, spec).is_some_and(|(lo, hi)| reader.rows_are_cold(lo, hi))
 }
 
 /// Which batches of a plan the system was advised of (`hint_batch`), so
@@ -430,11 +452,15 @@ impl BatchLoader {
             DataOrder::Channels => 0,
         };
         // PAGE of slack: the skew changes from batch to batch and must never
-        // force a reallocation.
+        // force a reallocation, and an uncached read fills whole pages.
         let buf = self.block.ensure(PAGE + bytes).map_err(io)?;
-        reader.fill_block(spec.start, spec.stop, p.buffer, cols, p.layout, p.edge, &mut buf[skew..skew + bytes], &mut self.scratch)?;
         self.data = skew..skew + bytes;
-        Ok(())
+        if let Some((lo, hi)) = whole_rows(reader, p, spec) {
+            if reader.read_rows_uncached(lo, hi, buf, skew)? {
+                return Ok(());
+            }
+        }
+        reader.fill_block(spec.start, spec.stop, p.buffer, cols, p.layout, p.edge, &mut buf[skew..skew + bytes], &mut self.scratch)
     }
 
     /// Converts the loaded raw block to float32 microvolts in `uv`, computing

@@ -68,6 +68,7 @@ pub mod shard;
 pub mod sidecar;
 pub mod tempfiles;
 mod simd;
+mod uncached;
 pub mod writer;
 
 pub use crate::cursor::{Batch, BatchInfo, Cursor};

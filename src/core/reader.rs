@@ -15,6 +15,7 @@ use crate::protect::ProtectedSet;
 use crate::provenance::{Provenance, Source};
 use crate::select::{resolve_range, ChannelSel, MAX_CHANNELS};
 use crate::sidecar::{complete, merge, resolve, sidecar_path, PartialParams, RecordingParams, SidecarValues};
+use crate::uncached::{Uncached, FROM_BYTES};
 
 /// Bytes read per step when a block has to be rearranged on the way in
 /// (channel subset, transposed layout, other file order). Keeps the staging
@@ -63,6 +64,10 @@ pub struct Reader {
     loader: Loader,
     /// Bytes fetched from the file so far; lets tests prove a traversal's I/O.
     bytes_read: AtomicU64,
+    /// Of those, bytes read past the page cache (`crate::uncached`).
+    bytes_uncached: AtomicU64,
+    /// The file's uncached handle (unused by sessions: their segments have theirs).
+    uncached: Uncached,
     meta: Metadata,
     /// Where the parameters and metadata came from.
     provenance: Provenance,
@@ -81,11 +86,19 @@ struct Segment {
     first: u64,
     n_obs: u64,
     size: u64,
+    uncached: Uncached,
+}
+
+impl Segment {
+    fn piece(&self) -> Piece<'_> {
+        Piece { file: &self.file, uncached: &self.uncached, path: &self.path, first: self.first, n_obs: self.n_obs, size: self.size }
+    }
 }
 
 /// The file a read goes to, and where it sits in the recording.
 struct Piece<'a> {
     file: &'a File,
+    uncached: &'a Uncached,
     path: &'a Path,
     first: u64,
     n_obs: u64,
@@ -194,6 +207,8 @@ impl Reader {
             ended: std::sync::atomic::AtomicBool::new(!opts.follow),
             loader: opts.loader,
             bytes_read: AtomicU64::new(0),
+            bytes_uncached: AtomicU64::new(0),
+            uncached: Uncached::default(),
             meta,
             provenance,
             segments: Vec::new(),
@@ -255,7 +270,7 @@ impl Reader {
             .into_iter()
             .map(|r| {
                 let (n_obs, size) = (r.n_observations(), r.file_size());
-                let seg = Segment { path: r.path, file: r.file, first: total, n_obs, size };
+                let seg = Segment { path: r.path, file: r.file, first: total, n_obs, size, uncached: Uncached::default() };
                 total += n_obs;
                 seg
             })
@@ -270,6 +285,8 @@ impl Reader {
             ended: std::sync::atomic::AtomicBool::new(true),
             loader,
             bytes_read: AtomicU64::new(0),
+            bytes_uncached: AtomicU64::new(0),
+            uncached: Uncached::default(),
             meta,
             provenance,
             segments,
@@ -406,6 +423,64 @@ impl Reader {
         self.bytes_read.load(Ordering::Relaxed)
     }
 
+    /// Of `bytes_read`, the bytes read past the page cache: large ranges
+    /// of whole rows found cold (see `read_rows_uncached`).
+    pub fn bytes_uncached(&self) -> u64 {
+        self.bytes_uncached.load(Ordering::Relaxed)
+    }
+
+    /// Whether large cold ranges of whole rows may be read past the page
+    /// cache (`read_rows_uncached`), as far as is known: they are then not
+    /// worth read-ahead advice, which would fill the cache with them first.
+    pub(crate) fn may_read_uncached(&self) -> bool {
+        self.loader == Loader::Pread && self.params.data_order == DataOrder::Samples && self.pieces().all(|p| p.uncached.possible())
+    }
+
+    /// Reads observations `[lo, hi)` of every channel, in file order, into
+    /// `buf` from `at`, past the page cache when they are large and not in
+    /// it (`crate::uncached`), and says whether it did; `false`: nothing was
+    /// read (read them with `fill_block`). `at` must lie at the same offset
+    /// within a page as the rows' first byte in the file, and `buf` must
+    /// reach the page boundary after the rows. Samples-order files only;
+    /// the rows must lie inside the recording and inside one of its files.
+    pub(crate) fn read_rows_uncached(&self, lo: u64, hi: u64, buf: &mut [u8], at: usize) -> Result<bool> {
+        let Some(piece) = self.pieces().find(|p| p.first <= lo && hi <= p.first + p.n_obs) else { return Ok(false) };
+        if self.loader != Loader::Pread || self.params.data_order != DataOrder::Samples || hi > self.n_observations() {
+            return Ok(false);
+        }
+        let row_bytes = self.params.n_channels as u64 * self.params.dtype.itemsize() as u64;
+        let len = ((hi - lo) * row_bytes) as usize;
+        let row = lo - piece.first;
+        match piece.uncached.read(piece.file, row * row_bytes, len, buf, at) {
+            Ok(false) => Ok(false),
+            Ok(true) => {
+                self.count(len);
+                self.bytes_uncached.fetch_add(len as u64, Ordering::Relaxed);
+                Ok(true)
+            }
+            Err(e) => Err(self.read_error(&piece, row, e)),
+        }
+    }
+
+    /// Whether observations `[lo, hi)` of every channel would be read past
+    /// the page cache (`read_rows_uncached`) if they were read now.
+    pub(crate) fn rows_are_cold(&self, lo: u64, hi: u64) -> bool {
+        let row_bytes = self.params.n_channels as u64 * self.params.dtype.itemsize() as u64;
+        let Some(piece) = self.pieces().find(|p| p.first <= lo && hi <= p.first + p.n_obs) else { return false };
+        let len = (hi - lo) * row_bytes;
+        self.may_read_uncached() && len >= FROM_BYTES as u64 && platform::is_cached(piece.file, (lo - piece.first) * row_bytes, len) == Some(false)
+    }
+
+    /// The recording's file: itself, or each file of a session.
+    fn pieces(&self) -> impl Iterator<Item = Piece<'_>> {
+        let whole = self.segments.is_empty().then(|| self.whole_file());
+        whole.into_iter().chain(self.segments.iter().map(Segment::piece))
+    }
+
+    fn whole_file(&self) -> Piece<'_> {
+        Piece { file: &self.file, uncached: &self.uncached, path: &self.path, first: 0, n_obs: self.n_observations(), size: self.file_size() }
+    }
+
     /// Bytes of a block of `rows` observations of `n_sel` channels, or an
     /// error when that does not fit in memory addresses.
     pub fn block_bytes(&self, rows: u64, n_sel: usize) -> Result<usize> {
@@ -538,7 +613,7 @@ impl Reader {
         zero_rows(dst, layout, nr, n_sel, isz, top + body, nr);
 
         if self.segments.is_empty() {
-            let piece = Piece { file: &self.file, path: &self.path, first: 0, n_obs, size: self.file_size() };
+            let piece = self.whole_file();
             return self.fill_body(&piece, lo, body, top, cols, layout, nr, dst, scratch);
         }
         // A session of several files: each file serves its part of the rows.
@@ -547,7 +622,7 @@ impl Reader {
             if a >= b {
                 continue;
             }
-            let piece = Piece { file: &seg.file, path: &seg.path, first: seg.first, n_obs: seg.n_obs, size: seg.size };
+            let piece = seg.piece();
             self.fill_body(&piece, a - seg.first, (b - a) as usize, top + (a - lo) as usize, cols, layout, nr, dst, scratch)?;
         }
         Ok(())

@@ -182,6 +182,42 @@ pub fn will_need(file: &File, offset: u64, len: u64) {
     imp::will_need(file, offset, len)
 }
 
+/// Offsets, lengths and buffer addresses of reads through an
+/// [`open_uncached`] handle are multiples of this (the largest logical
+/// block size in use; 512-byte devices accept it too).
+pub const UNCACHED_ALIGN: usize = 4096;
+
+/// A second handle on the open `file` whose reads bypass the page cache:
+/// the device writes into the caller's buffer, without the kernel copying
+/// every page and without filling the cache. Linux: `O_DIRECT`, opened
+/// through `/proc/self/fd`, so it is the same file even if it was renamed
+/// (checked by identity). Reads through it need [`UNCACHED_ALIGN`]. Other
+/// systems: `Unsupported`. macOS (`F_NOCACHE`) and Windows
+/// (`FILE_FLAG_NO_BUFFERING`) could bypass their caches, but neither can
+/// tell whether a range is cached ([`is_cached`]), and reading data that is
+/// cached past the cache is several times slower.
+pub fn open_uncached(file: &File) -> io::Result<File> {
+    imp::open_uncached(file)
+}
+
+/// Whether `len` bytes at `offset` of `file` look to be in the page cache
+/// (Linux: three one-byte `RWF_NOWAIT` reads spread over the range, which
+/// succeed only from the cache). `None` where the system cannot tell.
+pub fn is_cached(file: &File, offset: u64, len: u64) -> Option<bool> {
+    imp::is_cached(file, offset, len)
+}
+
+/// One positioned read of up to `buf.len()` bytes at `offset` (short at the
+/// end of the file, 0 beyond it); retried when interrupted.
+pub fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    loop {
+        match imp::read_at(file, buf, offset) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
 /// Whether an open failed because the process (or the system) has no file
 /// descriptors left: `EMFILE`/`ENFILE` on Unix, `ERROR_TOO_MANY_OPEN_FILES`
 /// on Windows (where the limit is the system's handle quota: about 16

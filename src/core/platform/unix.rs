@@ -122,6 +122,37 @@ const PROBE_FROM: u64 = 256 << 10;
 /// range still walks each of its pages (about 5% of a warm pass), so a range
 /// found cached is not advised.
 #[cfg(target_os = "linux")]
+pub fn is_cached(file: &File, offset: u64, len: u64) -> Option<bool> {
+    Some(looks_cached(file, offset, len))
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn is_cached(_file: &File, _offset: u64, _len: u64) -> Option<bool> {
+    None
+}
+
+#[cfg(target_os = "linux")]
+pub fn open_uncached(file: &File) -> io::Result<File> {
+    use std::os::fd::AsRawFd;
+    // A new open file description: O_DIRECT set on `file`'s own would change
+    // every other reader of it. O_NONBLOCK as in `open_input`.
+    let again = File::options().read(true).custom_flags(libc::O_DIRECT | libc::O_NONBLOCK).open(format!("/proc/self/fd/{}", file.as_raw_fd()))?;
+    if file_id(&again)? != file_id(file)? {
+        return Err(io::Error::other("/proc/self/fd led to another file"));
+    }
+    Ok(again)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn open_uncached(_file: &File) -> io::Result<File> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
+pub fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    file.read_at(buf, offset)
+}
+
+#[cfg(target_os = "linux")]
 fn looks_cached(file: &File, offset: u64, len: u64) -> bool {
     use std::os::fd::AsRawFd;
     [offset, offset + len / 2, offset + len - 1].iter().all(|&at| {

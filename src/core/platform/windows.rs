@@ -258,6 +258,18 @@ pub fn evict_from_page_cache(path: &Path) -> io::Result<()> {
 
 pub fn will_need(_file: &File, _offset: u64, _len: u64) {}
 
+pub fn open_uncached(_file: &File) -> io::Result<File> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
+pub fn is_cached(_file: &File, _offset: u64, _len: u64) -> Option<bool> {
+    None
+}
+
+pub fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    file.seek_read(buf, offset)
+}
+
 pub const OUT_OF_DESCRIPTORS: &str =
     "the system refused to open more files (a session keeps one handle open per file; a network share may limit the files a client has open)";
 
