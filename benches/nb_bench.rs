@@ -8,6 +8,7 @@
 //! page cache before each repetition (platform::evict_from_page_cache).
 //!
 //!   nb_bench evict FILE
+//!   nb_bench settle BYTES
 //!   nb_bench pread_floor FILE [CHUNK]
 //!   nb_bench write_floor BYTES OUTPUT
 //!   nb_bench memcpy_floor BYTES [CHUNK]
@@ -154,6 +155,17 @@ fn main() {
             let _ = std::fs::remove_file(&out);
             (s, total)
         }
+        "settle" => {
+            // Takes BYTES of fresh memory in huge pages, touches and frees it:
+            // the next process then finds that much memory the host backs,
+            // in free 2 MiB blocks. Run before every case (benches/run.py).
+            let bytes: usize = arg(&args, 1, "bytes");
+            let mut m = memmap2::MmapMut::map_anon(bytes).unwrap();
+            neurobatch_core::platform::advise_huge_pages(&m);
+            let t = Instant::now();
+            m.iter_mut().step_by(4096).for_each(|b| *b = 1);
+            (vec![t.elapsed().as_secs_f64()], bytes as u64)
+        }
         "memcpy_floor" => {
             let total: u64 = arg(&args, 1, "bytes");
             let chunk: usize = args.get(2).map_or(300 << 20, |c| c.parse().unwrap());
@@ -189,7 +201,7 @@ fn main() {
                     checksum = checksum.wrapping_add(b.data[b.data.len() / 2] as u64);
                 }
             });
-            extra = format!(", \"checksum\": {checksum}");
+            extra = format!(", \"checksum\": {checksum}, \"uncached_bytes\": {}", r.bytes_uncached());
             (s, r.file_size())
         }
         "single_sweep" => {
@@ -270,7 +282,12 @@ fn main() {
             });
             let plan = Plan::new(&r, &batch).unwrap();
             let rows: Vec<String> = (0..plan.n_batches).map(|i| plan.batch(i)).map(|b| (b.stop - b.start).to_string()).collect();
-            extra = format!(", \"callback_s\": {:.6}, \"batch_rows\": [{}]", inside_ns.load(Ordering::Relaxed) as f64 / 1e9, rows.join(", "));
+            extra = format!(
+                ", \"callback_s\": {:.6}, \"batch_rows\": [{}], \"uncached_bytes\": {}",
+                inside_ns.load(Ordering::Relaxed) as f64 / 1e9,
+                rows.join(", "),
+                r.bytes_uncached()
+            );
             (s, r.file_size())
         }
         "tiny" => {

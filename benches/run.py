@@ -15,7 +15,8 @@ costs); timings are the median of --reps processes, memory their maximum:
 peak RSS (VmHWM) and peak RssAnon (file-backed mapped pages are page cache,
 not the program's memory). "cold" cases drop the file's pages from the page
 cache (posix_fadvise DONTNEED) before each process; the others run with the
-file in the page cache.
+file in the page cache. Before every process, `nb_bench settle` touches and
+frees 1.5 GiB, so each starts with the same free memory (see SETTLE_BYTES).
 """
 import argparse
 import glob
@@ -73,7 +74,18 @@ def warm(path):
             pass
 
 
-def run_once(cmd):
+# Fresh memory on a VM costs what the host and the guest's free lists make
+# it cost: the same 600 MB in huge pages took 0.05 s or 0.7 s to first-touch,
+# depending on what the previous process had freed. Every case therefore
+# runs after `nb_bench settle`, which touches and frees this much memory, so
+# each process (neurobatch's and its peers') finds the same state. It still
+# pays for its own fresh memory (the kernel zeroes every page it gets).
+SETTLE_BYTES = 1536 << 20
+
+
+def run_once(cmd, settle=True):
+    if settle:
+        subprocess.run([NB, "settle", str(SETTLE_BYTES)], check=True, stdout=subprocess.DEVNULL)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = proc.stdout.read(), proc.stderr.read()
     if proc.wait() != 0:
@@ -152,7 +164,7 @@ def main():
     reps = a.reps
 
     def evict(path):
-        return lambda: (run_once([NB, "evict", path]), None)[1]
+        return lambda: (run_once([NB, "evict", path], settle=False), None)[1]
 
     def nb(*args, cold=None):
         return run_case([NB, *map(str, args)], reps, evict(cold) if cold else lambda: warm_all())
@@ -193,7 +205,7 @@ def main():
         "two_warm": (cmd("compute", samples, "300MB", 2, 1), None),
         "serial_warm_off": (cmd("compute", samples, "300MB", 1, 1, "off"), None),
     }
-    rounds = run_rounds(block, reps, lambda p: run_once([NB, "evict", p]), warm_all)
+    rounds = run_rounds(block, reps, lambda p: run_once([NB, "evict", p], settle=False), warm_all)
     m = {k: summarize(v) for k, v in rounds.items()}
     cap = worker_cap(m["warm_serial"]["batch_rows"], 2)
     per_round = []
