@@ -908,6 +908,9 @@ typedef int32_t nb_read_ahead;
  * 16 MiB or more are still announced to the operating system one ahead
  * (Linux `posix_fadvise(WILLNEED)`, macOS `F_RDADVISE`), so it reads the
  * next into its page cache meanwhile: no memory of the process's own.
+ * Not announced, on Linux: batches of every channel of a samples-order
+ * file, in file order and sample-major, which are read past the page
+ * cache (`O_DIRECT`) when they are not in it.
  */
 #define NB_READ_AHEAD_OFF 2
 
