@@ -202,7 +202,8 @@ pub fn open_uncached(file: &File) -> io::Result<File> {
 
 /// Whether `len` bytes at `offset` of `file` look to be in the page cache
 /// (Linux: three one-byte `RWF_NOWAIT` reads spread over the range, which
-/// succeed only from the cache). `None` where the system cannot tell.
+/// succeed only from the cache). `None` where the system or the file
+/// system cannot tell (some network file systems).
 pub fn is_cached(file: &File, offset: u64, len: u64) -> Option<bool> {
     imp::is_cached(file, offset, len)
 }

@@ -246,3 +246,31 @@ fn evicting_a_file_from_the_cache_keeps_it_whole() {
         assert_eq!(err.kind(), std::io::ErrorKind::NotFound, "{err}");
     }
 }
+
+#[test]
+fn a_range_just_read_is_never_reported_uncached_and_uncached_reads_see_the_same_bytes() {
+    // A wrong "not cached" would send warm data past the cache to the disk
+    // (or the network) on every read.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("probe.bin");
+    let bytes: Vec<u8> = (0..1u32 << 20).map(|v| (v % 251) as u8).collect();
+    std::fs::write(&path, &bytes).unwrap();
+    let file = File::open(&path).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    assert_ne!(super::is_cached(&file, 0, bytes.len() as u64), Some(false));
+    assert_ne!(super::is_cached(&file, 4096, 100_000), Some(false));
+    match super::open_uncached(&file) {
+        Ok(direct) => {
+            assert_eq!(super::file_id(&direct).unwrap(), super::file_id(&file).unwrap());
+            // Aligned memory, offset and length, as uncached reads need.
+            let mut buf = memmap2::MmapMut::map_anon(3 * super::UNCACHED_ALIGN).unwrap();
+            match super::read_at(&direct, &mut buf[..], 8192) {
+                Ok(n) => assert_eq!(&buf[..n], &bytes[8192..8192 + n]),
+                // tmpfs and some file systems refuse O_DIRECT: the reader then reads through the cache.
+                Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput, "{e}"),
+            }
+        }
+        // Unsupported off Linux; InvalidInput from a file system without O_DIRECT.
+        Err(e) => assert!(matches!(e.kind(), std::io::ErrorKind::Unsupported | std::io::ErrorKind::InvalidInput), "{e}"),
+    }
+}

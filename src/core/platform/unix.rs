@@ -118,12 +118,24 @@ const WILL_NEED_PIECE: u64 = 8 << 20;
 const PROBE_FROM: u64 = 256 << 10;
 
 /// Whether a few bytes spread over `[offset, offset + len)` are in the page
-/// cache (a read with RWF_NOWAIT succeeds only from it). Advising a cached
-/// range still walks each of its pages (about 5% of a warm pass), so a range
-/// found cached is not advised.
+/// cache: a read with RWF_NOWAIT succeeds only from it, and fails with
+/// EAGAIN otherwise. Any other failure (a file system without RWF_NOWAIT
+/// for buffered reads, such as some network file systems) or a read beyond
+/// the end is `None`: nothing is known, and nothing may be assumed.
 #[cfg(target_os = "linux")]
 pub fn is_cached(file: &File, offset: u64, len: u64) -> Option<bool> {
-    Some(looks_cached(file, offset, len))
+    use std::os::fd::AsRawFd;
+    for at in [offset, offset + len / 2, offset + len.max(1) - 1] {
+        let mut byte = 0u8;
+        let iov = libc::iovec { iov_base: (&mut byte as *mut u8).cast(), iov_len: 1 };
+        // SAFETY: a valid descriptor, and an iovec of one byte that lives for the call.
+        match unsafe { libc::preadv2(file.as_raw_fd(), &iov, 1, at as libc::off_t, libc::RWF_NOWAIT) } {
+            1 => continue,
+            -1 if io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN) => return Some(false),
+            _ => return None,
+        }
+    }
+    Some(true)
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -153,20 +165,11 @@ pub fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
 }
 
 #[cfg(target_os = "linux")]
-fn looks_cached(file: &File, offset: u64, len: u64) -> bool {
-    use std::os::fd::AsRawFd;
-    [offset, offset + len / 2, offset + len - 1].iter().all(|&at| {
-        let mut byte = 0u8;
-        let iov = libc::iovec { iov_base: (&mut byte as *mut u8).cast(), iov_len: 1 };
-        // SAFETY: a valid descriptor, and an iovec of one byte that lives for the call.
-        unsafe { libc::preadv2(file.as_raw_fd(), &iov, 1, at as libc::off_t, libc::RWF_NOWAIT) == 1 }
-    })
-}
-
-#[cfg(target_os = "linux")]
 pub fn will_need(file: &File, offset: u64, len: u64) {
     use std::os::fd::AsRawFd;
-    if len >= PROBE_FROM && looks_cached(file, offset, len) {
+    // Advising a cached range still walks each of its pages (about 5% of a
+    // warm pass); where nothing is known, the advice is given.
+    if len >= PROBE_FROM && is_cached(file, offset, len) == Some(true) {
         return;
     }
     for at in (offset..offset.saturating_add(len)).step_by(WILL_NEED_PIECE as usize) {
