@@ -501,3 +501,305 @@ fn a_cold_batch_cut_short_by_another_process_is_input_changed_not_stale_bytes() 
         other => panic!("expected InputChanged, got {:?}", other.map(|b| b.map(|b| b.info.index))),
     }
 }
+
+// Adversarial cases for cold reads past the page cache. Batches of 385
+// int16 channels at max_memory 17 MB: 22_077 rows, 17 MB, past the 16 MiB
+// from which a cold range is read uncached.
+
+use neurobatch_core::result::ResultBlock;
+
+const COLD_CH: usize = 385;
+const COLD_ROWS: u64 = 22_077;
+const COLD_MEM: u64 = 17_000_000;
+const ROW_BYTES: u64 = COLD_CH as u64 * 2;
+
+/// Runs `f` on a thread of its own and fails when it takes longer than
+/// `secs` (a hang in the turns of cold reads would hang the test run).
+fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(secs)) {
+        Ok(v) => v,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("no answer after {secs} s: hung"),
+        Err(e) => panic!("the test thread panicked: {e}"),
+    }
+}
+
+/// The fixture's rows `[a, b)` of `COLD_CH` int16 channels, as in the file.
+fn fixture_rows(a: u64, b: u64) -> Vec<u8> {
+    (a..b).flat_map(|s| (0..COLD_CH).flat_map(move |c| encode(Dtype::I16, value(Dtype::I16, COLD_CH, s, c)))).collect()
+}
+
+fn cold_reader(path: &std::path::Path) -> Arc<Reader> {
+    Arc::new(open(path, Dtype::I16, COLD_CH, DataOrder::Samples, Loader::Pread))
+}
+
+fn copy_block(b: &Batch<'_>) -> apply::CallOutput {
+    let rows = b.info.n_rows;
+    let block = ResultBlock::from_bytes(b.dtype, rows, b.data.len() / rows / b.dtype.itemsize(), b.layout, b.data).unwrap();
+    apply::CallOutput { code: 0, result: Some(block) }
+}
+
+#[test]
+fn cold_session_batches_inside_one_file_are_read_uncached_and_one_across_files_through_the_cache() {
+    // Two files of 33_000 rows: batch 0 in the first, batch 1 across the
+    // boundary, batch 2 in the second from an offset off a page boundary.
+    let n1 = 33_000;
+    let (_d1, p1) = cold_fixture("s1.bin", COLD_CH, n1);
+    let (_d2, p2) = cold_fixture("s2.bin", COLD_CH, n1);
+    let uncached = reads_uncached_here(&p1) && reads_uncached_here(&p2);
+    assert_ne!((COLD_ROWS * 2 - n1) * ROW_BYTES % 4096, 0);
+    let opts = OpenOptions { dtype: Some(Dtype::I16), n_channels: Some(COLD_CH), data_order: Some(DataOrder::Samples), ..Default::default() };
+    let r = Arc::new(Reader::open_session(&[p1.clone(), p2.clone()], &opts).unwrap());
+    let local = |g: u64| if g < n1 { g } else { g - n1 };
+    let check = |b: &Batch<'_>| {
+        for (k, row) in b.data.chunks(ROW_BYTES as usize).enumerate() {
+            assert_eq!(row, &fixture_rows(local(b.info.start + k as u64), local(b.info.start + k as u64) + 1)[..], "batch {} row {k}", b.info.index);
+        }
+    };
+    for read_ahead in [Some(false), Some(true)] {
+        evict(&p1);
+        evict(&p2);
+        let before = r.bytes_uncached();
+        let mut c = Cursor::new(r.clone(), &BatchOptions { max_memory: COLD_MEM, read_ahead, ..Default::default() }).unwrap();
+        assert_eq!(c.plan().n_batches, 3);
+        while let Some(b) = c.next_batch().unwrap() {
+            check(&b);
+        }
+        if uncached {
+            assert_eq!(r.bytes_uncached() - before, (COLD_ROWS + (2 * n1 - 2 * COLD_ROWS)) * ROW_BYTES, "read_ahead {read_ahead:?}");
+        }
+    }
+    let opts = BatchOptions { max_memory: COLD_MEM, ..Default::default() };
+    let f = |b: &Batch<'_>, _: Option<&ResultBlock>| Ok(copy_block(b));
+    let warm = apply::apply(&r, &opts, &apply::ApplyOptions::default(), Some(&f), None, None).unwrap();
+    for n_threads in [2, 3] {
+        evict(&p1);
+        evict(&p2);
+        let before = r.bytes_uncached();
+        let cold = apply::apply(&r, &opts, &apply::ApplyOptions { n_threads, ..Default::default() }, Some(&f), None, None).unwrap();
+        assert!(warm.results == cold.results, "{n_threads} threads");
+        if uncached {
+            assert_eq!(r.bytes_uncached() - before, (COLD_ROWS + (2 * n1 - 2 * COLD_ROWS)) * ROW_BYTES, "{n_threads} threads");
+        }
+    }
+}
+
+#[test]
+fn cold_batches_of_a_time_range_off_page_boundaries_with_buffer_rows_and_edges_read_the_same() {
+    let n_obs = 3 * COLD_ROWS + 1000;
+    let (_dir, path) = cold_fixture("range.bin", COLD_CH, n_obs);
+    let uncached = reads_uncached_here(&path);
+    let r = cold_reader(&path);
+    let cols: Vec<usize> = (0..COLD_CH).collect();
+    // Starts off a page and off a row's page offset; the buffer reaches
+    // past `to` inside the file (read), and past its end (edge rows).
+    for (from, to, buffer, edge) in [(1001, n_obs - 7, 5, Edge::Reflect), (3, n_obs, 11, Edge::Replicate), (777, 2 * COLD_ROWS + 777, 0, Edge::Zeros)] {
+        evict(&path);
+        let before = r.bytes_uncached();
+        let opts = BatchOptions { max_memory: COLD_MEM, from: Some(from), to: Some(to), buffer, edge, read_ahead: Some(true), ..Default::default() };
+        let mut c = Cursor::new(r.clone(), &opts).unwrap();
+        let mut inside = 0;
+        while let Some(b) = c.next_batch().unwrap() {
+            check_block_edge(Dtype::I16, COLD_CH, n_obs, b.data, Layout::SampleMajor, b.info.n_rows, &cols, b.info.start, buffer, edge);
+            let (lo, hi) = (b.info.start as i64 - buffer as i64, b.info.start + b.info.n_rows as u64 - buffer);
+            if lo >= 0 && hi <= n_obs && b.data.len() >= 16 << 20 {
+                inside += b.data.len() as u64;
+            }
+        }
+        if uncached {
+            assert!(inside > 0);
+            assert_eq!(r.bytes_uncached() - before, inside, "from {from} to {to} buffer {buffer}");
+        }
+    }
+}
+
+#[test]
+fn cold_microvolts_are_the_warm_microvolts() {
+    // SpikeGLX NI-DAQ (from its .meta documentation): 384 MN channels at
+    // gain 200 and one digital word.
+    let (dir, _) = cold_fixture("unused.bin", 1, 1);
+    let bin = write_fixture(dir.path(), "run_g0_t0.nidq.bin", Dtype::I16, COLD_CH, 2 * COLD_ROWS + 500, DataOrder::Samples);
+    std::fs::File::open(&bin).unwrap().sync_all().unwrap();
+    std::fs::write(
+        dir.path().join("run_g0_t0.nidq.meta"),
+        "acqMnMaXaDw=384,0,0,1\nnSavedChans=385\nniAiRangeMax=5\nniMNGain=200\nniMaxInt=32768\nniSampRate=25000\nsnsMnMaXaDw=384,0,0,1\nsnsSaveChanSubset=all\ntypeThis=nidq\n",
+    )
+    .unwrap();
+    let uncached = reads_uncached_here(&bin);
+    let r = Arc::new(Reader::open(&bin, &OpenOptions::default()).unwrap());
+    assert_eq!(r.n_channels(), COLD_CH);
+    let opts = BatchOptions { max_memory: COLD_MEM, microvolts: true, ..Default::default() };
+    let f = |b: &Batch<'_>, _: Option<&ResultBlock>| Ok(copy_block(b));
+    std::fs::read(&bin).unwrap(); // warm
+    let before = r.bytes_uncached();
+    let warm = apply::apply(&r, &opts, &apply::ApplyOptions::default(), Some(&f), None, None).unwrap();
+    assert_eq!(r.bytes_uncached(), before, "a warm file is read through the cache");
+    assert_eq!(warm.results[0].dtype, Dtype::F32);
+    for n_threads in [1, 2] {
+        evict(&bin);
+        let before = r.bytes_uncached();
+        let cold = apply::apply(&r, &opts, &apply::ApplyOptions { n_threads, ..Default::default() }, Some(&f), None, None).unwrap();
+        assert!(warm.results == cold.results, "{n_threads} threads");
+        if uncached {
+            assert_eq!(r.bytes_uncached() - before, 2 * COLD_ROWS * ROW_BYTES, "{n_threads} threads");
+        }
+    }
+}
+
+#[test]
+fn a_cold_parallel_apply_whose_callback_fails_panics_or_is_cancelled_returns_and_never_hangs() {
+    let n_obs = 6 * COLD_ROWS;
+    let (_dir, path) = cold_fixture("fail.bin", COLD_CH, n_obs);
+    let _ = reads_uncached_here(&path);
+    let r = cold_reader(&path);
+    for n_threads in [3, 4] {
+        for (bad, how) in [(1u64, "error"), (2, "panic"), (0, "error"), (3, "cancel")] {
+            evict(&path);
+            let (r, path) = (r.clone(), path.clone());
+            let out = within(120, move || {
+                let f = move |b: &Batch<'_>, _: Option<&ResultBlock>| {
+                    if b.info.index == bad {
+                        match how {
+                            "error" => return Err(Error::InvalidArgument(format!("batch {bad} fails"))),
+                            "panic" => panic!("batch {bad} panics"),
+                            _ => {}
+                        }
+                    }
+                    Ok(copy_block(b))
+                };
+                let mut progress = move |done: u64, _total: u64| how == "cancel" && done >= bad;
+                let opts = BatchOptions { max_memory: COLD_MEM, ..Default::default() };
+                let res = apply::apply(&r, &opts, &apply::ApplyOptions { n_threads, ..Default::default() }, Some(&f), None, Some(&mut progress));
+                drop(path);
+                res.map(|o| o.results.len())
+            });
+            match (how, out) {
+                ("error", Err(Error::InvalidArgument(m))) => assert!(m.contains("fails"), "{m}"),
+                ("panic", Err(Error::Panic(m))) => assert!(m.contains("panics"), "{m}"),
+                ("cancel", Err(Error::Cancelled { done, .. })) => assert_eq!(done, bad),
+                (how, other) => panic!("{how} at batch {bad}, {n_threads} threads: got {other:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_file_truncated_during_a_cold_parallel_apply_is_input_changed_or_read_whole() {
+    let n_obs = 5 * COLD_ROWS;
+    let cut = (3 * COLD_ROWS + 5_000) * ROW_BYTES + 123;
+    for delay_ms in [None, Some(0), Some(150), Some(400)] {
+        let (_dir, path) = cold_fixture("trunc.bin", COLD_CH, n_obs);
+        let _ = reads_uncached_here(&path);
+        let r = cold_reader(&path);
+        let truncate = {
+            let path = path.clone();
+            move || std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(cut).unwrap()
+        };
+        let cutter = delay_ms.map(|ms| {
+            let truncate = truncate.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+                truncate()
+            })
+        });
+        let out = within(120, move || {
+            let f = move |b: &Batch<'_>, _: Option<&ResultBlock>| {
+                if delay_ms.is_none() && b.info.index == 0 {
+                    truncate(); // while workers read batches 1.. cold
+                }
+                let cols: Vec<usize> = (0..COLD_CH).collect();
+                check_block(Dtype::I16, COLD_CH, n_obs, b.data, Layout::SampleMajor, b.info.n_rows, &cols, b.info.start, 0);
+                Ok(apply::CallOutput::default())
+            };
+            let opts = BatchOptions { max_memory: COLD_MEM, ..Default::default() };
+            apply::apply(&r, &opts, &apply::ApplyOptions { n_threads: 3, ..Default::default() }, Some(&f), None, None).map(|_| ())
+        });
+        if let Some(c) = cutter {
+            c.join().unwrap();
+        }
+        match out {
+            Ok(()) => assert!(delay_ms.is_some(), "batch 3 is cut, yet the apply succeeded"),
+            Err(Error::InputChanged { .. }) => {}
+            Err(e) => panic!("delay {delay_ms:?}: {e:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_followed_file_growing_while_read_cold_reads_every_row_once() {
+    let (dir, path) = cold_fixture("grow.bin", COLD_CH, COLD_ROWS + 10);
+    let uncached = reads_uncached_here(&path);
+    let total = 3 * COLD_ROWS + 1234;
+    let writer = {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+            let stream = fixture_rows(COLD_ROWS + 10, total);
+            let mut written = 0;
+            while written < stream.len() {
+                // Appends of 7_001 rows and 333 bytes: each leaves a partial row.
+                let next = (written + 7_001 * ROW_BYTES as usize + 333).min(stream.len());
+                f.write_all(&stream[written..next]).unwrap();
+                f.sync_all().unwrap();
+                neurobatch_core::platform::evict_from_page_cache(&path).unwrap();
+                written = next;
+                std::thread::sleep(std::time::Duration::from_millis(60));
+            }
+        })
+    };
+    let opts = OpenOptions { dtype: Some(Dtype::I16), n_channels: Some(COLD_CH), data_order: Some(DataOrder::Samples), follow: true, ..Default::default() };
+    let r = Arc::new(Reader::open(&path, &opts).unwrap());
+    let bopts = BatchOptions { max_memory: COLD_MEM, follow: true, follow_idle: Some(std::time::Duration::from_secs(2)), ..Default::default() };
+    let r2 = r.clone();
+    let seen = within(120, move || {
+        let mut c = Cursor::new(r2, &bopts).unwrap();
+        let cols: Vec<usize> = (0..COLD_CH).collect();
+        let mut next = 0;
+        while let Some(b) = c.next_batch().unwrap() {
+            assert_eq!(b.info.start, next);
+            check_block(Dtype::I16, COLD_CH, total, b.data, Layout::SampleMajor, b.info.n_rows, &cols, b.info.start, 0);
+            next += b.info.n_rows as u64;
+        }
+        next
+    });
+    writer.join().unwrap();
+    assert_eq!(seen, total);
+    if uncached {
+        assert!(r.bytes_uncached() >= COLD_ROWS * ROW_BYTES, "the batch on disk before the cursor started is read uncached");
+    }
+    drop(dir);
+}
+
+#[test]
+fn two_threads_reading_one_reader_cold_at_once_read_the_same() {
+    let n_obs = 4 * COLD_ROWS + 99;
+    let (_dir, path) = cold_fixture("shared.bin", COLD_CH, n_obs);
+    let uncached = reads_uncached_here(&path);
+    let r = cold_reader(&path);
+    for _ in 0..2 {
+        evict(&path);
+        let before = r.bytes_uncached();
+        std::thread::scope(|s| {
+            for (read_ahead, buffer) in [(Some(true), 0), (Some(false), 3)] {
+                let r = r.clone();
+                s.spawn(move || {
+                    let cols: Vec<usize> = (0..COLD_CH).collect();
+                    let mut c = Cursor::new(r, &BatchOptions { max_memory: COLD_MEM, read_ahead, buffer, ..Default::default() }).unwrap();
+                    let mut n = 0;
+                    while let Some(b) = c.next_batch().unwrap() {
+                        check_block(Dtype::I16, COLD_CH, n_obs, b.data, Layout::SampleMajor, b.info.n_rows, &cols, b.info.start, buffer);
+                        n += 1;
+                    }
+                    assert_eq!(n, 5);
+                });
+            }
+        });
+        if uncached {
+            assert!(r.bytes_uncached() > before);
+        }
+    }
+}

@@ -444,10 +444,9 @@ impl BatchLoader {
         // page as in the file, so pread copies on the kernel's fast path.
         let skew = match reader.data_order() {
             DataOrder::Samples => {
-                let row_bytes = (reader.n_channels() * isz) as u64;
                 let lo = spec.start.saturating_sub(p.buffer);
                 let top = p.buffer - (spec.start - lo);
-                ((lo * row_bytes).wrapping_sub(top * (cols.len() * isz) as u64) % PAGE as u64) as usize
+                (reader.offset_in_file(lo).wrapping_sub(top * (cols.len() * isz) as u64) % PAGE as u64) as usize
             }
             DataOrder::Channels => 0,
         };

@@ -471,6 +471,14 @@ impl Reader {
         self.may_read_uncached() && len >= FROM_BYTES as u64 && platform::is_cached(piece.file, (lo - piece.first) * row_bytes, len) == Some(false)
     }
 
+    /// Where observation `row` starts in the file that holds it: a
+    /// session's files each start at byte 0.
+    pub(crate) fn offset_in_file(&self, row: u64) -> u64 {
+        let row_bytes = self.params.n_channels as u64 * self.params.dtype.itemsize() as u64;
+        let first = self.segments.iter().rev().find(|s| s.first <= row).map_or(0, |s| s.first);
+        (row - first) * row_bytes
+    }
+
     /// The recording's file: itself, or each file of a session.
     fn pieces(&self) -> impl Iterator<Item = Piece<'_>> {
         let whole = self.segments.is_empty().then(|| self.whole_file());
