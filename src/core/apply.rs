@@ -690,7 +690,7 @@ fn run_parallel(
                         Job::Read(index) => {
                             let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
                                 let spec = plan.batch(index);
-                                let turn = turns.take(index, crate::cursor::reads_cold(reader, plan, &spec));
+                                let turn = turns.take(index, loader.probe_cold(reader, plan, &spec));
                                 loader.load(reader, plan, &spec)?;
                                 drop(turn);
                                 let info = BatchInfo::of(plan, &spec);

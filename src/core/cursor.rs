@@ -97,6 +97,8 @@ pub(crate) struct BatchLoader {
     /// float32 block delivered instead of the raw one.
     scales: Option<Arc<Vec<f64>>>,
     uv: AlignedBuf,
+    /// The batch `probe_cold` asked about, and the answer, for its load.
+    probed: Option<(u64, bool)>,
 }
 
 /// A thread that loads one batch ahead of the caller (a second loader), so
@@ -331,12 +333,6 @@ fn whole_rows(reader: &Reader, plan: &Plan, spec: &BatchSpec) -> Option<(u64, u6
     (whole && hi <= reader.n_observations()).then_some((lo, hi))
 }
 
-/// Whether batch `spec` of `plan` would be read past the page cache if it
-/// were read now (a large batch of whole rows, not cached).
-pub(crate) fn reads_cold(reader: &Reader, plan: &Plan, spec: &BatchSpec) -> bool {
-    whole_rows(reader, plan, spec).is_some_and(|(lo, hi)| reader.rows_are_cold(lo, hi))
-}
-
 /// Which batches of a plan the system was advised of (`hint_batch`), so
 /// each is advised once, whichever thread reads it: advising a range that
 /// is already in the page cache still walks it (milliseconds per 300 MB).
@@ -382,7 +378,16 @@ impl BatchInfo {
 
 impl BatchLoader {
     pub(crate) fn new(scales: Option<Arc<Vec<f64>>>) -> BatchLoader {
-        BatchLoader { block: AlignedBuf::default(), scratch: AlignedBuf::default(), data: 0..0, group: 0..0, scales, uv: AlignedBuf::default() }
+        BatchLoader { block: AlignedBuf::default(), scratch: AlignedBuf::default(), data: 0..0, group: 0..0, scales, uv: AlignedBuf::default(), probed: None }
+    }
+
+    /// Whether batch `spec` would be read past the page cache if it were
+    /// loaded now (a large batch of whole rows, not cached). The next `load`
+    /// of that batch keeps to the answer.
+    pub(crate) fn probe_cold(&mut self, reader: &Reader, plan: &Plan, spec: &BatchSpec) -> bool {
+        let cold = whole_rows(reader, plan, spec).is_some_and(|(lo, hi)| reader.rows_are_cold(lo, hi));
+        self.probed = Some((spec.index, cold));
+        cold
     }
 
     /// The loaded batch described by `info` (the last `load` of this loader).
@@ -454,8 +459,9 @@ impl BatchLoader {
         // force a reallocation, and an uncached read fills whole pages.
         let buf = self.block.ensure(PAGE + bytes).map_err(io)?;
         self.data = skew..skew + bytes;
+        let cold = self.probed.take().filter(|&(index, _)| index == spec.index).map(|(_, cold)| cold);
         if let Some((lo, hi)) = whole_rows(reader, p, spec) {
-            if reader.read_rows_uncached(lo, hi, buf, skew)? {
+            if reader.read_rows_uncached(lo, hi, buf, skew, cold)? {
                 return Ok(());
             }
         }

@@ -443,15 +443,17 @@ impl Reader {
     /// within a page as the rows' first byte in the file, and `buf` must
     /// reach the page boundary after the rows. Samples-order files only;
     /// the rows must lie inside the recording and inside one of its files.
-    pub(crate) fn read_rows_uncached(&self, lo: u64, hi: u64, buf: &mut [u8], at: usize) -> Result<bool> {
+    /// `cold`: what `rows_are_cold` said of these rows just before, if it
+    /// was asked (their cache is then not probed again).
+    pub(crate) fn read_rows_uncached(&self, lo: u64, hi: u64, buf: &mut [u8], at: usize, cold: Option<bool>) -> Result<bool> {
         let Some(piece) = self.pieces().find(|p| p.first <= lo && hi <= p.first + p.n_obs) else { return Ok(false) };
-        if self.loader != Loader::Pread || self.params.data_order != DataOrder::Samples || hi > self.n_observations() {
+        if cold == Some(false) || self.loader != Loader::Pread || self.params.data_order != DataOrder::Samples || hi > self.n_observations() {
             return Ok(false);
         }
         let row_bytes = self.params.n_channels as u64 * self.params.dtype.itemsize() as u64;
         let len = ((hi - lo) * row_bytes) as usize;
         let row = lo - piece.first;
-        match piece.uncached.read(piece.file, row * row_bytes, len, buf, at) {
+        match piece.uncached.read(piece.file, row * row_bytes, len, buf, at, cold == Some(true)) {
             Ok(false) => Ok(false),
             Ok(true) => {
                 self.count(len);

@@ -37,20 +37,26 @@ impl Uncached {
     }
 
     /// Reads `file`'s bytes `[offset, offset + len)` into `buf[at..at + len]`
-    /// past the page cache when the range is large and not cached, and says
-    /// whether it did; `false`: nothing was read, read the range through the
-    /// cache. The uncached read covers whole aligned blocks around the range,
+    /// past the page cache when the range is large and not cached (probed
+    /// here unless `known_cold`: a probe that misses starts the system's
+    /// read-ahead of a few pages around it, so a second probe of the same
+    /// range moments later may find it "cached"), and says whether it did;
+    /// `false`: nothing was read, read the range through the cache. The uncached read covers whole aligned blocks around the range,
     /// so `buf` must hold them: `at` must have the same offset within an
     /// [`UNCACHED_ALIGN`] block (in memory) as `offset` (in the file), and
     /// `buf` must reach the block boundary after `at + len`. A range the file
     /// no longer holds (truncated by another process) is read through the
     /// cache from where the uncached read stopped, so the caller gets the
     /// same `UnexpectedEof` as from a cached read.
-    pub(crate) fn read(&self, file: &File, offset: u64, len: usize, buf: &mut [u8], at: usize) -> io::Result<bool> {
+    pub(crate) fn read(&self, file: &File, offset: u64, len: usize, buf: &mut [u8], at: usize, known_cold: bool) -> io::Result<bool> {
         let skew = (offset % UNCACHED_ALIGN as u64) as usize;
-        let (Some(start), end) = (at.checked_sub(skew), (at + len).next_multiple_of(UNCACHED_ALIGN)) else { return Ok(false) };
+        let Some(start) = at.checked_sub(skew) else { return Ok(false) };
+        let end = start + (skew + len).next_multiple_of(UNCACHED_ALIGN);
         let aligned = (buf.as_ptr() as usize + start).is_multiple_of(UNCACHED_ALIGN);
-        if len < FROM_BYTES || !self.possible() || !aligned || end > buf.len() || platform::is_cached(file, offset, len as u64) != Some(false) {
+        if len < FROM_BYTES || !self.possible() || !aligned || end > buf.len() {
+            return Ok(false);
+        }
+        if !known_cold && platform::is_cached(file, offset, len as u64) != Some(false) {
             return Ok(false);
         }
         let Some(direct) = self.handle.get_or_init(|| platform::open_uncached(file).ok()) else { return Ok(false) };
@@ -159,6 +165,37 @@ mod tests {
             }
         });
         assert_eq!(*order.lock().unwrap(), (10..16).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_range_known_cold_is_read_past_the_cache_though_a_second_probe_finds_its_probed_pages() {
+        // A probe that misses makes the system read a few pages around it, so
+        // a worker that probed before waiting for its turn must not probe again.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cold.bin");
+        let bytes: Vec<u8> = (0..FROM_BYTES as u32 + 3 * 4096 + 777).map(|v| (v % 253) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let file = File::open(&path).unwrap();
+        file.sync_all().unwrap();
+        let (offset, len) = (4096 + 123, FROM_BYTES + 1000);
+        if platform::evict_from_page_cache(&path).is_err()
+            || platform::is_cached(&file, offset as u64, len as u64) != Some(false)
+            || platform::open_uncached(&file).is_err()
+        {
+            eprintln!("NOTE: uncached reads not exercised: {} is not evictable or not readable past the cache here", path.display());
+            return;
+        }
+        for at in [offset, offset + len / 2, offset + len - 1] {
+            platform::read_exact_at(&file, &mut [0u8], at as u64).unwrap();
+        }
+        assert_eq!(platform::is_cached(&file, offset as u64, len as u64), Some(true));
+        let mut buf = crate::io::AlignedBuf::default();
+        let buf = buf.ensure(2 * UNCACHED_ALIGN + len).unwrap();
+        let at = offset % UNCACHED_ALIGN;
+        let uncached = Uncached::default();
+        assert!(!uncached.read(&file, offset as u64, len, buf, at, false).unwrap());
+        assert!(uncached.read(&file, offset as u64, len, buf, at, true).unwrap());
+        assert!(buf[at..at + len] == bytes[offset..offset + len]);
     }
 
     #[test]
