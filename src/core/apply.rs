@@ -671,7 +671,10 @@ fn run_parallel(
     let (job_tx, job_rx) = mpsc::sync_channel::<Job>(window as usize);
     let job_rx = Mutex::new(job_rx);
     let turns = crate::uncached::ReadTurns::new(batches.start);
-    let (job_rx, spare, scales, turns) = (&job_rx, &spare, &scales, &turns);
+    // Set when the calling thread stops taking results (an error, a stop
+    // code, a cancel): batches still queued are then not processed.
+    let ended = AtomicBool::new(false);
+    let (job_rx, spare, scales, turns, ended) = (&job_rx, &spare, &scales, &turns, &ended);
     std::thread::scope(move |scope| {
         let (res_tx, res_rx) = mpsc::channel::<(u64, Result<Processed>)>();
         for k in 0..n_threads {
@@ -683,6 +686,9 @@ fn run_parallel(
                 loop {
                     let job = job_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
                     let Ok(job) = job else { return };
+                    if ended.load(Ordering::Relaxed) {
+                        return;
+                    }
                     // A panic here must reach the calling thread as an error: left
                     // alone it would end this worker and its result would never
                     // arrive, so the calling thread would wait forever.
@@ -791,6 +797,7 @@ fn run_parallel(
             Ok(None)
         })();
         // Workers finish the batch in hand and stop; queued batches are dropped.
+        ended.store(true, Ordering::Relaxed);
         drop(job_tx);
         drop(hint_tx);
         outcome

@@ -311,7 +311,7 @@ pub(crate) fn hint_batch(reader: &Reader, plan: &Plan, index: u64) {
         return;
     }
     let spec = plan.batch(index);
-    if whole_rows(reader, plan, &spec).is_some() && reader.may_read_uncached() {
+    if whole_rows(reader, plan, &spec).is_some_and(|(lo, hi)| reader.may_read_uncached(lo, hi)) {
         return; // read past the page cache when cold: advice would fill the cache first
     }
     let rows = spec.stop - spec.start + 2 * plan.buffer;

@@ -429,11 +429,17 @@ impl Reader {
         self.bytes_uncached.load(Ordering::Relaxed)
     }
 
-    /// Whether large cold ranges of whole rows may be read past the page
-    /// cache (`read_rows_uncached`), as far as is known: they are then not
-    /// worth read-ahead advice, which would fill the cache with them first.
-    pub(crate) fn may_read_uncached(&self) -> bool {
-        self.loader == Loader::Pread && self.params.data_order == DataOrder::Samples && self.pieces().all(|p| p.uncached.possible())
+    /// Whether observations `[lo, hi)` of every channel may be read past
+    /// the page cache when cold (`read_rows_uncached`), as far as is known:
+    /// they are then not worth read-ahead advice, which would fill the cache
+    /// with them first. Not rows that span two files of a session.
+    pub(crate) fn may_read_uncached(&self, lo: u64, hi: u64) -> bool {
+        self.loader == Loader::Pread && self.params.data_order == DataOrder::Samples && self.piece_holding(lo, hi).is_some_and(|p| p.uncached.possible())
+    }
+
+    /// The file that holds all of observations `[lo, hi)`, if one does.
+    fn piece_holding(&self, lo: u64, hi: u64) -> Option<Piece<'_>> {
+        self.pieces().find(|p| p.first <= lo && hi <= p.first + p.n_obs)
     }
 
     /// Reads observations `[lo, hi)` of every channel, in file order, into
@@ -446,7 +452,7 @@ impl Reader {
     /// `cold`: what `rows_are_cold` said of these rows just before, if it
     /// was asked (their cache is then not probed again).
     pub(crate) fn read_rows_uncached(&self, lo: u64, hi: u64, buf: &mut [u8], at: usize, cold: Option<bool>) -> Result<bool> {
-        let Some(piece) = self.pieces().find(|p| p.first <= lo && hi <= p.first + p.n_obs) else { return Ok(false) };
+        let Some(piece) = self.piece_holding(lo, hi) else { return Ok(false) };
         if cold == Some(false) || self.loader != Loader::Pread || self.params.data_order != DataOrder::Samples || hi > self.n_observations() {
             return Ok(false);
         }
@@ -468,9 +474,9 @@ impl Reader {
     /// the page cache (`read_rows_uncached`) if they were read now.
     pub(crate) fn rows_are_cold(&self, lo: u64, hi: u64) -> bool {
         let row_bytes = self.params.n_channels as u64 * self.params.dtype.itemsize() as u64;
-        let Some(piece) = self.pieces().find(|p| p.first <= lo && hi <= p.first + p.n_obs) else { return false };
+        let Some(piece) = self.piece_holding(lo, hi) else { return false };
         let len = (hi - lo) * row_bytes;
-        self.may_read_uncached() && len >= FROM_BYTES as u64 && platform::is_cached(piece.file, (lo - piece.first) * row_bytes, len) == Some(false)
+        self.may_read_uncached(lo, hi) && len >= FROM_BYTES as u64 && platform::is_cached(piece.file, (lo - piece.first) * row_bytes, len) == Some(false)
     }
 
     /// Where observation `row` starts in the file that holds it: a
