@@ -448,8 +448,14 @@ def test_ctrl_c_stops_the_run_and_writes_nothing(rec, tmp_path, processes):
             os.kill(os.getpid(), signal.SIGINT)
         return batch
 
-    with pytest.raises(KeyboardInterrupt):
-        bp_for(path, max_memory=600).multi_channel_apply(interrupt, "disk", output_path=out, processes=processes)
+    # A shell that starts a job in the background without job control makes
+    # it ignore SIGINT, and Python then installs no handler: install it here.
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            bp_for(path, max_memory=600).multi_channel_apply(interrupt, "disk", output_path=out, processes=processes)
+    finally:
+        signal.signal(signal.SIGINT, before)
     assert ls(tmp_path) == ["rec.bin", "rec.yaml"]
 
 
