@@ -407,7 +407,8 @@ fn cold_fixture(name: &str, n_ch: usize, n_obs: u64) -> (tempfile::TempDir, std:
     // get the build machine's path here.
     let dir = if cfg!(target_os = "linux") { tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")) } else { tempfile::tempdir() }.unwrap();
     let path = write_fixture(dir.path(), name, Dtype::I16, n_ch, n_obs, DataOrder::Samples);
-    std::fs::File::open(&path).unwrap().sync_all().unwrap(); // dirty pages cannot be dropped
+    // Dirty pages cannot be dropped. Windows flushes only a handle open for writing.
+    std::fs::OpenOptions::new().write(true).open(&path).unwrap().sync_all().unwrap();
     (dir, path)
 }
 
@@ -622,7 +623,7 @@ fn cold_microvolts_are_the_warm_microvolts() {
     // gain 200 and one digital word.
     let (dir, _) = cold_fixture("unused.bin", 1, 1);
     let bin = write_fixture(dir.path(), "run_g0_t0.nidq.bin", Dtype::I16, COLD_CH, 2 * COLD_ROWS + 500, DataOrder::Samples);
-    std::fs::File::open(&bin).unwrap().sync_all().unwrap();
+    std::fs::OpenOptions::new().write(true).open(&bin).unwrap().sync_all().unwrap();
     std::fs::write(
         dir.path().join("run_g0_t0.nidq.meta"),
         "acqMnMaXaDw=384,0,0,1\nnSavedChans=385\nniAiRangeMax=5\nniMNGain=200\nniMaxInt=32768\nniSampRate=25000\nsnsMnMaXaDw=384,0,0,1\nsnsSaveChanSubset=all\ntypeThis=nidq\n",
@@ -745,7 +746,7 @@ fn a_followed_file_growing_while_read_cold_reads_every_row_once() {
                 let next = (written + 7_001 * ROW_BYTES as usize + 333).min(stream.len());
                 f.write_all(&stream[written..next]).unwrap();
                 f.sync_all().unwrap();
-                neurobatch_core::platform::evict_from_page_cache(&path).unwrap();
+                evict(&path);
                 written = next;
                 std::thread::sleep(std::time::Duration::from_millis(60));
             }

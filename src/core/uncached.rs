@@ -175,8 +175,8 @@ mod tests {
         let path = dir.path().join("cold.bin");
         let bytes: Vec<u8> = (0..FROM_BYTES as u32 + 3 * 4096 + 777).map(|v| (v % 253) as u8).collect();
         std::fs::write(&path, &bytes).unwrap();
+        std::fs::OpenOptions::new().write(true).open(&path).unwrap().sync_all().unwrap();
         let file = File::open(&path).unwrap();
-        file.sync_all().unwrap();
         let (offset, len) = (4096 + 123, FROM_BYTES + 1000);
         if platform::evict_from_page_cache(&path).is_err()
             || platform::is_cached(&file, offset as u64, len as u64) != Some(false)
