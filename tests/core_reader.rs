@@ -734,8 +734,10 @@ fn a_followed_file_growing_while_read_cold_reads_every_row_once() {
     let (dir, path) = cold_fixture("grow.bin", COLD_CH, COLD_ROWS + 10);
     let uncached = reads_uncached_here(&path);
     let total = 3 * COLD_ROWS + 1234;
+    let opts = OpenOptions { dtype: Some(Dtype::I16), n_channels: Some(COLD_CH), data_order: Some(DataOrder::Samples), follow: true, ..Default::default() };
+    let r = Arc::new(Reader::open(&path, &opts).unwrap());
     let writer = {
-        let path = path.clone();
+        let (path, r) = (path.clone(), r.clone());
         std::thread::spawn(move || {
             use std::io::Write;
             let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
@@ -750,11 +752,13 @@ fn a_followed_file_growing_while_read_cold_reads_every_row_once() {
                 written = next;
                 std::thread::sleep(std::time::Duration::from_millis(60));
             }
+            // The writer says when it is done, so a slow machine (Wine) does
+            // not end the follow on its idle timeout first.
+            r.end_follow();
         })
     };
-    let opts = OpenOptions { dtype: Some(Dtype::I16), n_channels: Some(COLD_CH), data_order: Some(DataOrder::Samples), follow: true, ..Default::default() };
-    let r = Arc::new(Reader::open(&path, &opts).unwrap());
-    let bopts = BatchOptions { max_memory: COLD_MEM, follow: true, follow_idle: Some(std::time::Duration::from_secs(2)), ..Default::default() };
+    // A safety net only: the writer ends the follow.
+    let bopts = BatchOptions { max_memory: COLD_MEM, follow: true, follow_idle: Some(std::time::Duration::from_secs(60)), ..Default::default() };
     let r2 = r.clone();
     let seen = within(120, move || {
         let mut c = Cursor::new(r2, &bopts).unwrap();
