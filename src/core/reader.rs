@@ -15,7 +15,7 @@ use crate::protect::ProtectedSet;
 use crate::provenance::{Provenance, Source};
 use crate::select::{resolve_range, ChannelSel, MAX_CHANNELS};
 use crate::sidecar::{complete, merge, resolve, sidecar_path, PartialParams, RecordingParams, SidecarValues};
-use crate::uncached::{Uncached, FROM_BYTES};
+use crate::uncached::Uncached;
 
 /// Bytes read per step when a block has to be rearranged on the way in
 /// (channel subset, transposed layout, other file order). Keeps the staging
@@ -434,12 +434,13 @@ impl Reader {
     /// they are then not worth read-ahead advice, which would fill the cache
     /// with them first. Not rows that span two files of a session.
     pub(crate) fn may_read_uncached(&self, lo: u64, hi: u64) -> bool {
-        self.loader == Loader::Pread && self.params.data_order == DataOrder::Samples && self.piece_holding(lo, hi).is_some_and(|p| p.uncached.possible())
+        self.uncached_range(lo, hi).is_some()
     }
 
-    /// The file that holds all of observations `[lo, hi)`, if one does.
-    fn piece_holding(&self, lo: u64, hi: u64) -> Option<Piece<'_>> {
-        self.pieces().find(|p| p.first <= lo && hi <= p.first + p.n_obs)
+    /// Whether observations `[lo, hi)` of every channel would be read past
+    /// the page cache (`read_rows_uncached`) if they were read now.
+    pub(crate) fn rows_are_cold(&self, lo: u64, hi: u64) -> bool {
+        self.uncached_range(lo, hi).is_some_and(|(piece, offset, len)| piece.uncached.is_cold(piece.file, offset, len))
     }
 
     /// Reads observations `[lo, hi)` of every channel, in file order, into
@@ -447,44 +448,44 @@ impl Reader {
     /// it (`crate::uncached`), and says whether it did; `false`: nothing was
     /// read (read them with `fill_block`). `at` must lie at the same offset
     /// within a page as the rows' first byte in the file, and `buf` must
-    /// reach the page boundary after the rows. Samples-order files only;
-    /// the rows must lie inside the recording and inside one of its files.
-    /// `cold`: what `rows_are_cold` said of these rows just before, if it
-    /// was asked (their cache is then not probed again).
+    /// reach the page boundary after the rows. `cold`: what `rows_are_cold`
+    /// said of these rows just before, if it was asked (their cache is then
+    /// not probed again).
     pub(crate) fn read_rows_uncached(&self, lo: u64, hi: u64, buf: &mut [u8], at: usize, cold: Option<bool>) -> Result<bool> {
-        let Some(piece) = self.piece_holding(lo, hi) else { return Ok(false) };
-        if cold == Some(false) || self.loader != Loader::Pread || self.params.data_order != DataOrder::Samples || hi > self.n_observations() {
-            return Ok(false);
-        }
-        let row_bytes = self.params.n_channels as u64 * self.params.dtype.itemsize() as u64;
-        let len = ((hi - lo) * row_bytes) as usize;
-        let row = lo - piece.first;
-        match piece.uncached.read(piece.file, row * row_bytes, len, buf, at, cold == Some(true)) {
+        let Some((piece, offset, len)) = self.uncached_range(lo, hi).filter(|_| cold != Some(false)) else { return Ok(false) };
+        match piece.uncached.read(piece.file, offset, len, buf, at, cold == Some(true)) {
             Ok(false) => Ok(false),
             Ok(true) => {
                 self.count(len);
                 self.bytes_uncached.fetch_add(len as u64, Ordering::Relaxed);
                 Ok(true)
             }
-            Err(e) => Err(self.read_error(&piece, row, e)),
+            Err(e) => Err(self.read_error(&piece, lo - piece.first, e)),
         }
     }
 
-    /// Whether observations `[lo, hi)` of every channel would be read past
-    /// the page cache (`read_rows_uncached`) if they were read now.
-    pub(crate) fn rows_are_cold(&self, lo: u64, hi: u64) -> bool {
-        let row_bytes = self.params.n_channels as u64 * self.params.dtype.itemsize() as u64;
-        let Some(piece) = self.piece_holding(lo, hi) else { return false };
-        let len = (hi - lo) * row_bytes;
-        self.may_read_uncached(lo, hi) && len >= FROM_BYTES as u64 && platform::is_cached(piece.file, (lo - piece.first) * row_bytes, len) == Some(false)
+    /// The file holding observations `[lo, hi)` whole, and their byte range
+    /// there, when those rows may be read past the page cache: the pread
+    /// loader, a samples-order file, rows inside the recording and inside
+    /// one of its files, which has not refused uncached reads.
+    fn uncached_range(&self, lo: u64, hi: u64) -> Option<(Piece<'_>, u64, usize)> {
+        if self.loader != Loader::Pread || self.params.data_order != DataOrder::Samples || hi > self.n_observations() {
+            return None;
+        }
+        let piece = self.pieces().find(|p| p.first <= lo && hi <= p.first + p.n_obs).filter(|p| p.uncached.possible())?;
+        let (offset, len) = (self.offset_in_file(lo), ((hi - lo) * self.row_bytes()) as usize);
+        Some((piece, offset, len))
+    }
+
+    fn row_bytes(&self) -> u64 {
+        self.params.n_channels as u64 * self.params.dtype.itemsize() as u64
     }
 
     /// Where observation `row` starts in the file that holds it: a
     /// session's files each start at byte 0.
     pub(crate) fn offset_in_file(&self, row: u64) -> u64 {
-        let row_bytes = self.params.n_channels as u64 * self.params.dtype.itemsize() as u64;
         let first = self.segments.iter().rev().find(|s| s.first <= row).map_or(0, |s| s.first);
-        (row - first) * row_bytes
+        (row - first) * self.row_bytes()
     }
 
     /// The recording's file: itself, or each file of a session.

@@ -18,7 +18,7 @@ use crate::platform::{self, UNCACHED_ALIGN};
 
 /// Ranges smaller than this are read through the cache: the probe costs
 /// three system calls, and small reads gain little.
-pub(crate) const FROM_BYTES: usize = 16 << 20;
+const FROM_BYTES: usize = 16 << 20;
 
 /// The uncached handle of one input file, opened on first use.
 #[derive(Debug, Default)]
@@ -34,6 +34,13 @@ impl Uncached {
     /// (not yet known to be impossible): such ranges need no read-ahead advice.
     pub(crate) fn possible(&self) -> bool {
         cfg!(target_os = "linux") && !self.refused.load(Ordering::Relaxed) && !matches!(self.handle.get(), Some(None))
+    }
+
+    /// Whether `file`'s bytes `[offset, offset + len)` would be read past
+    /// the page cache now: large, not cached, and this file not known to
+    /// refuse uncached reads.
+    pub(crate) fn is_cold(&self, file: &File, offset: u64, len: usize) -> bool {
+        len >= FROM_BYTES && self.possible() && platform::is_cached(file, offset, len as u64) == Some(false)
     }
 
     /// Reads `file`'s bytes `[offset, offset + len)` into `buf[at..at + len]`
@@ -53,10 +60,7 @@ impl Uncached {
         let Some(start) = at.checked_sub(skew) else { return Ok(false) };
         let end = start + (skew + len).next_multiple_of(UNCACHED_ALIGN);
         let aligned = (buf.as_ptr() as usize + start).is_multiple_of(UNCACHED_ALIGN);
-        if len < FROM_BYTES || !self.possible() || !aligned || end > buf.len() {
-            return Ok(false);
-        }
-        if !known_cold && platform::is_cached(file, offset, len as u64) != Some(false) {
+        if !aligned || end > buf.len() || !(known_cold || self.is_cold(file, offset, len)) {
             return Ok(false);
         }
         let Some(direct) = self.handle.get_or_init(|| platform::open_uncached(file).ok()) else { return Ok(false) };
