@@ -17,6 +17,7 @@
 //!   nb_bench apply_f32 FILE MAX_MEMORY OUTPUT
 //!   nb_bench convert FILE MAX_MEMORY OUTPUT
 //!   nb_bench compute FILE MAX_MEMORY N_THREADS WORK [READ_AHEAD(on|off)]
+//!   nb_bench compute_control FILE MAX_MEMORY N_THREADS WORK
 //!   nb_bench tiny FILE ROWS
 
 use std::ffi::CString;
@@ -266,13 +267,7 @@ fn main() {
             let inside_ns = AtomicU64::new(0);
             let f = |b: &Batch<'_>, _: Option<&ResultBlock>| {
                 let t = Instant::now();
-                let v: &[i16] = bytemuck::cast_slice(b.data);
-                let mut acc = 0.0f64;
-                for k in 0..work {
-                    for (i, &x) in v.iter().enumerate().step_by(4) {
-                        acc += (x as f64 * (k + 1) as f64).sqrt().abs() * (i & 7) as f64;
-                    }
-                }
+                let acc = compute_on(b.data, work);
                 inside_ns.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
                 Ok(CallOutput { code: 0, result: Some(ResultBlock::from_bytes(Dtype::F64, 1, 1, Layout::SampleMajor, &acc.to_le_bytes())?) })
             };
@@ -288,6 +283,44 @@ fn main() {
                 rows.join(", "),
                 r.bytes_uncached()
             );
+            (s, r.file_size())
+        }
+        "compute_control" => {
+            // The machine's own limit for the "compute" case: the same callback
+            // on batches of the same plan, without the library, on data already
+            // in memory (read and first-touched before the clock starts), handed
+            // to N_THREADS threads in order as an apply hands them out. Its
+            // 2-thread speedup is what this machine gives that work at best.
+            let r = open(&args[1], DataOrder::Samples);
+            let max_memory = parse_max_memory(&args[2]).unwrap();
+            let n_threads: usize = arg(&args, 3, "n_threads");
+            let work: usize = arg(&args, 4, "work");
+            let plan = Plan::new(&r, &BatchOptions { max_memory, ..Default::default() }).unwrap();
+            let lens: Vec<usize> = (0..plan.n_batches).map(|i| plan.batch(i)).map(|b| (b.stop - b.start) as usize * N_CH * 2).collect();
+            let longest = lens.iter().copied().max().unwrap_or(0);
+            let file = File::open(&args[1]).unwrap();
+            let buffers: Vec<memmap2::MmapMut> = (0..n_threads)
+                .map(|_| {
+                    let mut buf = memmap2::MmapMut::map_anon(longest.max(1)).unwrap();
+                    neurobatch_core::platform::advise_huge_pages(&buf);
+                    neurobatch_core::platform::read_exact_at(&file, &mut buf[..longest], 0).unwrap();
+                    buf
+                })
+                .collect();
+            let next = AtomicU64::new(0);
+            let s = timed(reps, || {
+                next.store(0, Ordering::Relaxed);
+                std::thread::scope(|scope| {
+                    for buf in &buffers {
+                        let (next, lens) = (&next, &lens);
+                        scope.spawn(move || loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                            let Some(&len) = lens.get(i) else { return };
+                            std::hint::black_box(compute_on(&buf[..len], work));
+                        });
+                    }
+                });
+            });
             (s, r.file_size())
         }
         "tiny" => {
@@ -340,6 +373,19 @@ fn main() {
         peak_rss_kib(),
         PEAK_ANON_KIB.load(Ordering::Relaxed)
     );
+}
+
+/// The compute-bound callback's work: `work` passes of arithmetic over every
+/// fourth int16 value of `data`.
+fn compute_on(data: &[u8], work: usize) -> f64 {
+    let v: &[i16] = bytemuck::cast_slice(data);
+    let mut acc = 0.0f64;
+    for k in 0..work {
+        for (i, &x) in v.iter().enumerate().step_by(4) {
+            acc += (x as f64 * (k + 1) as f64).sqrt().abs() * (i & 7) as f64;
+        }
+    }
+    acc
 }
 
 /// VmHWM: this process's peak resident memory. (getrusage would also count
