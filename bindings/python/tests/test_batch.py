@@ -1,6 +1,7 @@
 """BatchProcessor: YASS's plan, traversals and applies, with YASS's bugs fixed."""
 
 import gc
+import logging
 import os
 import re
 import signal
@@ -563,3 +564,37 @@ def test_a_session_in_batches(tmp_path):
     out = os.fspath(tmp_path / "o.bin")
     bp.multi_channel_apply(lambda x: x[2:-2], "disk", output_path=out, processes=2)
     np.testing.assert_array_equal(RecordingsReader(out)[:, :], whole)
+
+
+def test_applies_log_their_progress_as_yass_did(rec, tmp_path, caplog):
+    """YASS's examples turn on logging "to get information about the
+    process": a start line, the number of batches, every batch at DEBUG and
+    an end line with the time, from any worker thread."""
+    path, data = rec
+    bp = bp_for(path, max_memory=2000)  # 10 batches of 100 observations x 10 channels
+    with caplog.at_level("DEBUG", logger="neurobatch"):
+        bp.multi_channel_apply(np.sum, "memory", processes=2)
+    lines = [r.getMessage() for r in caplog.records if r.name == "neurobatch.batch"]
+    assert re.fullmatch(r"applying numpy\.sum to .*rec\.bin, results in memory", lines[0]), lines[0]
+    assert lines[1] == "apply: 10 batches"
+    assert lines[2:12] == [f"apply: batch {k} of 10 done" for k in range(1, 11)]
+    assert re.fullmatch(r"apply: 10 of 10 batches done in \d+\.\d\d s", lines[12]), lines[12]
+    assert len(lines) == 13
+    caplog.clear()
+    # INFO shows the start and end; a failing function still ends its lines.
+    out = tmp_path / "out.bin"
+    with caplog.at_level("INFO", logger="neurobatch"), pytest.raises(ZeroDivisionError):
+        bp.multi_channel_apply(lambda x: x if x[0, 0] < data[300, 0] else 1 / 0, "disk", output_path=out)  # batch 3 fails
+    lines = [r.getMessage() for r in caplog.records if r.name == "neurobatch.batch"]
+    assert lines[0].startswith("applying test_batch.test_applies_log_their_progress_as_yass_did.<locals>.<lambda> to ")
+    assert lines[0].endswith(f"writing {out}")
+    assert lines[1] == "apply: 10 batches"
+    assert re.fullmatch(r"apply: 3 of 10 batches done in \d+\.\d\d s", lines[2]), lines[2]
+    assert not out.exists()
+
+
+def test_nothing_is_logged_or_called_back_when_logging_is_off(rec, caplog):
+    with caplog.at_level("WARNING", logger="neurobatch"):
+        bp_for(rec[0], max_memory=2000).multi_channel_apply(np.sum, "memory")
+    assert [r for r in caplog.records if r.name.startswith("neurobatch")] == []
+    assert neurobatch._progress.progress_for(False, logging.getLogger("neurobatch.batch")) is None

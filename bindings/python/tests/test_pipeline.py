@@ -1,6 +1,7 @@
 """BatchPipeline and PipedTransformation, as YASS's (its bugs fixed)."""
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -131,3 +132,31 @@ def test_skip_reuses_an_existing_step_output(setup):
     paths, params = p.run()
     assert ran == []
     np.testing.assert_array_equal(RecordingsReader(paths[1])[:, :], data * 2 + 3)
+
+
+def test_steps_log_their_progress_under_their_own_names(setup, caplog):
+    """Each step's lines name it, also when an earlier step was skipped (its
+    output exists) and when a step is one batch, as the one before it."""
+    path, data, out = setup
+
+    def pipeline():
+        # channels=[0]: the first step keeps one channel, so each later step is one batch
+        return BatchPipeline(path, "int16", 6, "channels", "2KB", out, channels=[0], show_progress_bar=False)
+
+    p = pipeline()
+    p.add([PipedTransformation(double, "a.bin", "multi_channel", keep=True)])
+    p.run()
+    p = pipeline()
+    p.add([PipedTransformation(double, "a.bin", "multi_channel", keep=True, if_file_exists="skip"),
+           PipedTransformation(plus, "b.bin", "single_channel_one_batch", keep=True, amount=3),
+           PipedTransformation(plus, "c.bin", "multi_channel", keep=True, amount=1)])
+    with caplog.at_level("INFO", logger="neurobatch"):
+        p.run()
+    lines = [r.getMessage() for r in caplog.records if r.name == "neurobatch.pipeline"]
+    assert lines[0] == f"running 3 steps on {path}, writing to {out}"
+    assert lines[1] == "step 2 of 3 (b.bin): 1 batch"
+    assert re.fullmatch(r"step 2 of 3 \(b\.bin\): 1 of 1 batches done in \d+\.\d\d s", lines[2]), lines[2]
+    assert lines[3] == "step 3 of 3 (c.bin): 1 batch"
+    assert re.fullmatch(r"step 3 of 3 \(c\.bin\): 1 of 1 batches done in \d+\.\d\d s", lines[4]), lines[4]
+    assert len(lines) == 5
+    np.testing.assert_array_equal(RecordingsReader(os.path.join(out, "c.bin"))[:, :], data[:, [0]] * 2 + 4)

@@ -1,6 +1,7 @@
 """BatchProcessor: YASS's ``yass.batch.BatchProcessor`` on the neurobatch
 library: the same batch plan, traversals and applies, without YASS's bugs."""
 
+import logging
 import os
 
 from . import _args, _native
@@ -9,6 +10,8 @@ from ._progress import progress_for
 from .reader import RecordingsReader
 
 _EDGES = ("zeros", "reflect", "replicate")
+
+logger = logging.getLogger(__name__)
 
 
 class Batches:
@@ -162,10 +165,12 @@ class BatchProcessor:
         return Batches(self._cursor(from_time, to_time, channels, True, force), wrap)
 
     # --- applies --------------------------------------------------------------
-    def _run(self, call, disk, output_path, from_time, to_time, channels, single, force_complete,
+    def _run(self, function, call, disk, output_path, from_time, to_time, channels, single, force_complete,
              if_file_exists, n_threads, pass_previous, cast):
         n_obs = self.reader.observations
-        progress = progress_for(self.show_progress_bar)
+        logger.info("applying %s to %s, %s", _name(function), self.path_to_recordings,
+                    f"writing {os.fspath(output_path)}" if disk else "results in memory")
+        progress = progress_for(self.show_progress_bar, logger)
         try:
             out = _native.apply(
                 self.reader._native, call, self.max_memory,
@@ -230,7 +235,7 @@ class BatchProcessor:
                 raise NoResultError(f"the function returned None for batch {index}; in 'disk' mode every batch needs an array; nothing was written")
             return res
 
-        return self._run(call, disk, output_path, from_time, to_time, channels, False, True,
+        return self._run(function, call, disk, output_path, from_time, to_time, channels, False, True,
                          if_file_exists, n_threads, bool(pass_batch_results), cast)
 
     def single_channel_apply(self, function, mode, output_path=None, force_complete_channel_batch=True,
@@ -253,7 +258,7 @@ class BatchProcessor:
                 raise NoResultError(f"the function returned None for batch {index} (channel {channel}); in 'disk' mode every batch needs an array; nothing was written")
             return res
 
-        return self._run(call, disk, output_path, from_time, to_time, channels, True, force,
+        return self._run(function, call, disk, output_path, from_time, to_time, channels, True, force,
                          if_file_exists, 1, False, cast)
 
     # --- lifetime -------------------------------------------------------------
@@ -287,6 +292,13 @@ class _IndexOnly(Batches):
         start = self._from + self._next * rows
         self._next += 1
         return self._wrap(None, self._next - 1, start, min(start + rows, self._to), None)
+
+
+def _name(function):
+    """A function's name for log lines: module.qualname, as YASS logged it."""
+    name = getattr(function, "__qualname__", None) or repr(function)
+    module = getattr(function, "__module__", None)
+    return f"{module}.{name}" if module else name
 
 
 def _cast(result, dtype):

@@ -1,11 +1,14 @@
 """BatchPipeline and PipedTransformation: YASS's
 ``yass.batch.pipeline`` on the neurobatch library."""
 
+import logging
 import os
 
 from . import _args, _native
 from ._errors import InvalidArgumentError, NoResultError
 from ._progress import progress_for
+
+logger = logging.getLogger(__name__)
 
 
 class PipedTransformation:
@@ -93,14 +96,18 @@ class BatchPipeline:
         if not self.tasks:
             raise InvalidArgumentError("the pipeline has no steps: add PipedTransformations first")
         n_threads = _args.processes(self.processes)
-        steps = [(_step_function(t), os.fspath(t.output_name), t.mode, bool(t.keep), t.if_file_exists,
-                  _args.cast_dtype(t.cast_dtype)) for t in self.tasks]
+        # Which step runs: set by a step's function when first called, which
+        # is before that step's first progress call (a skipped step has none).
+        running = {"step": None}
+        steps = [(_step_function(t, f"step {k + 1} of {len(self.tasks)} ({t.output_name})", running), os.fspath(t.output_name), t.mode, bool(t.keep), t.if_file_exists,
+                  _args.cast_dtype(t.cast_dtype)) for k, t in enumerate(self.tasks)]
         # The input's size, for the messages of the argument checks below.
         probe = _native.Reader(_args.paths(self.path_to_input), self.dtype, self.n_channels,
                                self.data_order, _args.loader(self.loader))
         n_obs, n_channels = probe.n_observations, probe.n_channels
         probe.close()
-        progress = progress_for(self.show_progress_bar)
+        logger.info("running %d steps on %s, writing to %s", len(self.tasks), self.path_to_input, self.output_path)
+        progress = progress_for(self.show_progress_bar, logger, lambda: running["step"])
         try:
             outputs = _native.run_pipeline(
                 os.fspath(self.path_to_input), steps, os.fspath(self.output_path), self.max_memory,
@@ -118,10 +125,11 @@ class BatchPipeline:
         return paths, params
 
 
-def _step_function(task):
+def _step_function(task, label, running):
     function, kwargs = task.function, task.kwargs
 
     def call(data, index, start, stop, channel, previous):
+        running["step"] = label
         res = function(data, **kwargs)
         if res is None:
             raise NoResultError(f"step {task.output_name!r}: the function returned None for batch {index}; every batch needs an array; nothing was written")
