@@ -439,7 +439,9 @@ size_t nb_dtype_size(nb_dtype dtype);
  * @param[out] dst room for `n_values` values of `to`; any alignment; must not
  *             overlap `src`. Written on success only.
  * @return `NB_STATUS_OK`; `NB_STATUS_BAD_DTYPE`; `NB_STATUS_INVALID_ARGUMENT`
- *         (too many values); `NB_STATUS_NULL_ARGUMENT`.
+ *         (too many values); `NB_STATUS_NULL_ARGUMENT`; `NB_STATUS_IO` when
+ *         `src` or `dst` is not aligned to its dtype and the memory for an
+ *         aligned copy is not available.
  *
  * **Thread safety:** may be called from any thread.
  */

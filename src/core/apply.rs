@@ -152,7 +152,7 @@ impl Callbacks<'_, '_> {
             return Ok(Processed::Nothing);
         };
         if let Some(to) = self.cast {
-            result = result.cast(to);
+            result = result.cast(to)?;
         }
         let mut code = out.code;
         if let Some(cleanup) = self.cleanup {
@@ -588,7 +588,7 @@ fn run_serial(
             Processed::Nothing => previous = None,
             Processed::Result(result, slot) => {
                 if pass_batch_results {
-                    previous = Some(result.clone());
+                    previous = Some(result.try_clone()?);
                 }
                 sink.deliver(result, slot)?;
             }

@@ -29,14 +29,6 @@ enum Storage {
 
 const MAPPED_FROM: usize = 4 << 20;
 
-impl Clone for ResultBlock {
-    fn clone(&self) -> ResultBlock {
-        let mut copy = ResultBlock::zeros(self.dtype, self.rows, self.cols).expect("same size as self");
-        copy.bytes_mut().copy_from_slice(self.bytes());
-        copy
-    }
-}
-
 impl PartialEq for ResultBlock {
     fn eq(&self, other: &ResultBlock) -> bool {
         (self.dtype, self.rows, self.cols) == (other.dtype, other.rows, other.cols) && self.bytes() == other.bytes()
@@ -98,6 +90,14 @@ impl ResultBlock {
         }
     }
 
+    /// A copy. Not `Clone`: a large block's memory may not be available (an
+    /// error, not a panic).
+    pub fn try_clone(&self) -> Result<ResultBlock> {
+        let mut copy = ResultBlock::zeros(self.dtype, self.rows, self.cols)?;
+        copy.bytes_mut().copy_from_slice(self.bytes());
+        Ok(copy)
+    }
+
     /// Rows `range` as a new block.
     pub fn rows(&self, range: Range<usize>) -> Result<ResultBlock> {
         if range.start > range.end || range.end > self.rows {
@@ -112,13 +112,14 @@ impl ResultBlock {
     /// The block converted to `to` as numpy's `astype` does for in-range
     /// values: integers wrap to the target width, floats truncate toward zero
     /// (saturating at the target's limits; NaN becomes 0).
-    pub fn cast(&self, to: Dtype) -> ResultBlock {
+    /// An error when the new block's memory is not available.
+    pub fn cast(&self, to: Dtype) -> Result<ResultBlock> {
         if to == self.dtype {
-            return self.clone();
+            return self.try_clone();
         }
-        let mut out = ResultBlock::zeros(to, self.rows, self.cols).expect("same element count as self");
+        let mut out = ResultBlock::zeros(to, self.rows, self.cols)?;
         cast_values(self.dtype, self.bytes(), to, out.bytes_mut());
-        out
+        Ok(out)
     }
 }
 
@@ -163,11 +164,11 @@ mod tests {
     #[test]
     fn casts_like_numpy_for_in_range_values() {
         let b = block_f64(&[1.9, -1.9, 300.0, -0.5, 65535.0, f64::NAN], 2, 3);
-        let i16s: Vec<i16> = bytemuck::cast_slice(b.cast(Dtype::I16).bytes()).to_vec();
+        let i16s: Vec<i16> = bytemuck::cast_slice(b.cast(Dtype::I16).unwrap().bytes()).to_vec();
         assert_eq!(i16s, vec![1, -1, 300, 0, i16::MAX, 0]);
-        let u8s: Vec<u8> = b.cast(Dtype::I32).cast(Dtype::U8).bytes().to_vec();
+        let u8s: Vec<u8> = b.cast(Dtype::I32).unwrap().cast(Dtype::U8).unwrap().bytes().to_vec();
         assert_eq!(u8s, vec![1, 255, 44, 0, 255, 0]); // int -> int wraps
-        let f32s: Vec<f32> = bytemuck::cast_slice(b.cast(Dtype::F32).bytes()).to_vec();
+        let f32s: Vec<f32> = bytemuck::cast_slice(b.cast(Dtype::F32).unwrap().bytes()).to_vec();
         assert_eq!(f32s[0], 1.9f32);
     }
 

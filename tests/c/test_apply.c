@@ -496,6 +496,14 @@ static void cast_values(void) {
   uint8_t u[2];
   NBT_OK(nb_dtype_cast(NB_DTYPE_INT32, w, NB_DTYPE_UINT8, u, 2));
   NBT_CHECK(u[0] == 44 && u[1] == 255);
+  /* values at any alignment: doubles one byte into a buffer, to int32s two bytes in */
+  unsigned char src[1 + 3 * sizeof(double)], dst[2 + 3 * sizeof(int32_t)];
+  const double d3[3] = {-2.5, 70000.9, 5.0};
+  memcpy(src + 1, d3, sizeof d3);
+  NBT_OK(nb_dtype_cast(NB_DTYPE_FLOAT64, src + 1, NB_DTYPE_INT32, dst + 2, 3));
+  int32_t got[3];
+  memcpy(got, dst + 2, sizeof got);
+  NBT_CHECK(got[0] == -2 && got[1] == 70000 && got[2] == 5);
   NBT_EXPECT(nb_dtype_cast(NB_DTYPE_UNSET, w, NB_DTYPE_UINT8, u, 2), NB_STATUS_BAD_DTYPE);
   NBT_EXPECT(nb_dtype_cast(NB_DTYPE_INT32, NULL, NB_DTYPE_UINT8, u, 2), NB_STATUS_NULL_ARGUMENT);
 }
