@@ -48,7 +48,24 @@ static void free_entry(entry *e) {
   }
 }
 
+/* A result list whose contents are becoming mxArrays. An mxCreate* that runs
+ * out of memory leaves the MEX call without returning (MATLAB jumps out, Octave
+ * throws), so the list is held here rather than in a local, and the next call
+ * (or exit) frees it: it is never leaked. */
+static nb_result_list *held_results = NULL;
+
+static void release_results(void) {
+  nb_result_list_free(held_results);
+  held_results = NULL;
+}
+
+static nb_result_list *hold_results(nb_result_list *res) {
+  release_results();
+  return held_results = res;
+}
+
 static void free_all(void) {
+  release_results();
   for (size_t i = 0; i < n_entries; i++) free_entry(&table[i]);
   if (n_entries) mexUnlock();
   n_entries = 0;
@@ -604,10 +621,11 @@ static void cmd_writer_finish(int nlhs, mxArray **plhs, int nrhs, const mxArray 
   nb_writer *w = lookup(prhs[1], K_WRITER);
   nb_result_list *res = NULL;
   nb_status s = nb_writer_finish(w, &res);
+  hold_results(res);
   const nb_output_info *o = NULL;
   if (s >= 0) s = nb_result_list_output(res, 0, &o);
   if (s >= 0) plhs[0] = info_struct(o);
-  nb_result_list_free(res);
+  release_results();
   check(s, "writer");
 }
 
@@ -683,6 +701,7 @@ static void cmd_reader_convert(int nlhs, mxArray **plhs, int nrhs, const mxArray
   mxFree(ch);
   mxFree(path);
   check(st, convert_area(st)); /* on failure there is no result list to free */
+  hold_results(res);
   if (ao.mode == NB_APPLY_MODE_DISK) {
     const nb_output_info *o = NULL;
     st = nb_result_list_output(res, 0, &o);
@@ -690,7 +709,7 @@ static void cmd_reader_convert(int nlhs, mxArray **plhs, int nrhs, const mxArray
       plhs[0] = info_struct(o);
       if (nlhs > 1) plhs[1] = mxCreateLogicalScalar(o->skipped);
     }
-    nb_result_list_free(res);
+    release_results();
     check(st, "convert");
     return;
   }
@@ -703,7 +722,7 @@ static void cmd_reader_convert(int nlhs, mxArray **plhs, int nrhs, const mxArray
     mxArray *m = mxCreateNumericMatrix(v->n_rows, v->n_cols, class_of_dtype(v->dtype), mxREAL);
     size_t size = mxGetElementSize(m);
     if (v->n_bytes != v->n_rows * v->n_cols * size) {
-      nb_result_list_free(res);
+      release_results();
       mexErrMsgIdAndTxt("neurobatch:convert:badResult", "a result of %zu bytes does not hold %zu x %zu values", v->n_bytes, v->n_rows, v->n_cols);
     }
     /* row-major (the library's results) to column-major (MATLAB's matrices) */
@@ -713,7 +732,7 @@ static void cmd_reader_convert(int nlhs, mxArray **plhs, int nrhs, const mxArray
       for (size_t j = 0; j < v->n_cols; j++) memcpy(dst + (j * v->n_rows + i) * size, src + (i * v->n_cols + j) * size, size);
     mxSetCell(blocks, k, m);
   }
-  nb_result_list_free(res);
+  release_results();
   if (st < 0) mxDestroyArray(blocks);
   check(st, "convert");
   plhs[0] = blocks;
@@ -800,6 +819,7 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     mexAtExit(free_all);
     initialised = 1;
   }
+  release_results(); /* left by a call that ran out of memory */
   if (nrhs < 1) arg_error("usage: neurobatch_mex(command, ...)");
   char *name = text(prhs[0], "command");
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
