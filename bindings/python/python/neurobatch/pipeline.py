@@ -99,8 +99,11 @@ class BatchPipeline:
         # Which step runs: set by a step's function when first called, which
         # is before that step's first progress call (a skipped step has none).
         running = {"step": None}
-        steps = [(_step_function(t, f"step {k + 1} of {len(self.tasks)} ({t.output_name})", running), os.fspath(t.output_name), t.mode, bool(t.keep), t.if_file_exists,
-                  _args.cast_dtype(t.cast_dtype)) for k, t in enumerate(self.tasks)]
+        steps = []
+        for k, t in enumerate(self.tasks):
+            label = f"step {k + 1} of {len(self.tasks)} ({t.output_name})"
+            steps.append((_step_function(t, label, running), os.fspath(t.output_name), t.mode, bool(t.keep),
+                          t.if_file_exists, _args.cast_dtype(t.cast_dtype)))
         # The input's size, for the messages of the argument checks below.
         probe = _native.Reader(_args.paths(self.path_to_input), self.dtype, self.n_channels,
                                self.data_order, _args.loader(self.loader))
