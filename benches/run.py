@@ -15,7 +15,8 @@ costs); timings are the median of --reps processes, memory their maximum:
 peak RSS (VmHWM) and peak RssAnon (file-backed mapped pages are page cache,
 not the program's memory). "cold" cases drop the file's pages from the page
 cache (posix_fadvise DONTNEED) before each process; the others run with the
-file in the page cache. Before every process, `nb_bench settle` touches and
+file in the page cache, dropped and read back in sequentially just before
+(see warm). Before every process, `nb_bench settle` touches and
 frees 1.5 GiB, so each starts with the same free memory (see SETTLE_BYTES).
 """
 import argparse
@@ -69,6 +70,12 @@ def generate(path, n_obs, order):
 
 
 def warm(path):
+    """Puts the file in the page cache as a sequential read brings it in.
+    It is dropped first: pages cached by other access (a generator's writes,
+    numpy's page faults on a cold file) stay in the units that access made,
+    and copies from small ones ran at half the speed (6.3 against 12-13 GB/s
+    here), so which case ran before decided the warm rows."""
+    run_once([NB, "evict", path], settle=False)
     with open(path, "rb") as f:
         while f.read(64 << 20):
             pass
@@ -156,13 +163,7 @@ def main():
     print(f"recording: {n_obs} samples x {N_CH} channels of int16 = {n_obs * N_CH * 2 / 1e9:.2f} GB, in {a.dir}", flush=True)
     generate(samples, n_obs, "samples")
     generate(channels, n_obs, "channels")
-    # Both files enter the page cache as reads bring them in: a file's pages
-    # stay in the cache in the units its writes or reads made, and copies
-    # from those a generator's writes left ran at half the speed (6.3
-    # against 12-13 GB/s here; the channels file, never dropped by a cold
-    # case, kept them for good). Recordings are read long after they were written.
     for p in (samples, channels):
-        run_once([NB, "evict", p], settle=False)
         warm(p)
     shm = "/dev/shm" if os.path.isdir("/dev/shm") else a.dir
     out_nb, out_si = os.path.join(shm, "nb-bench-f32.bin"), os.path.join(shm, "si-bench-f32.raw")
