@@ -537,6 +537,22 @@ fn cold_reader(path: &std::path::Path) -> Arc<Reader> {
     Arc::new(open(path, Dtype::I16, COLD_CH, DataOrder::Samples, Loader::Pread))
 }
 
+/// A cold fixture of COLD_CH channels (kept while `_dir` lives), whether
+/// this system reads it uncached, and a reader of it.
+struct Cold {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    uncached: bool,
+    r: Arc<Reader>,
+}
+
+fn cold_recording(name: &str, n_obs: u64) -> Cold {
+    let (dir, path) = cold_fixture(name, COLD_CH, n_obs);
+    let uncached = reads_uncached_here(&path);
+    let r = cold_reader(&path);
+    Cold { _dir: dir, path, uncached, r }
+}
+
 fn copy_block(b: &Batch<'_>) -> apply::CallOutput {
     let rows = b.info.n_rows;
     let block = ResultBlock::from_bytes(b.dtype, rows, b.data.len() / rows / b.dtype.itemsize(), b.layout, b.data).unwrap();
@@ -591,9 +607,7 @@ fn cold_session_batches_inside_one_file_are_read_uncached_and_one_across_files_t
 #[test]
 fn cold_batches_of_a_time_range_off_page_boundaries_with_buffer_rows_and_edges_read_the_same() {
     let n_obs = 3 * COLD_ROWS + 1000;
-    let (_dir, path) = cold_fixture("range.bin", COLD_CH, n_obs);
-    let uncached = reads_uncached_here(&path);
-    let r = cold_reader(&path);
+    let Cold { _dir, path, uncached, r } = cold_recording("range.bin", n_obs);
     let cols: Vec<usize> = (0..COLD_CH).collect();
     // Starts off a page and off a row's page offset; the buffer reaches
     // past `to` inside the file (read), and past its end (edge rows).
@@ -653,9 +667,7 @@ fn cold_microvolts_are_the_warm_microvolts() {
 #[test]
 fn a_cold_parallel_apply_whose_callback_fails_panics_or_is_cancelled_returns_and_never_hangs() {
     let n_obs = 6 * COLD_ROWS;
-    let (_dir, path) = cold_fixture("fail.bin", COLD_CH, n_obs);
-    let _ = reads_uncached_here(&path);
-    let r = cold_reader(&path);
+    let Cold { _dir, path, r, .. } = cold_recording("fail.bin", n_obs);
     for n_threads in [3, 4] {
         for (bad, how) in [(1u64, "error"), (2, "panic"), (0, "error"), (3, "cancel")] {
             evict(&path);
@@ -692,9 +704,7 @@ fn a_file_truncated_during_a_cold_parallel_apply_is_input_changed_or_read_whole(
     let n_obs = 5 * COLD_ROWS;
     let cut = (3 * COLD_ROWS + 5_000) * ROW_BYTES + 123;
     for delay_ms in [None, Some(0), Some(150), Some(400)] {
-        let (_dir, path) = cold_fixture("trunc.bin", COLD_CH, n_obs);
-        let _ = reads_uncached_here(&path);
-        let r = cold_reader(&path);
+        let Cold { _dir, path, r, .. } = cold_recording("trunc.bin", n_obs);
         let truncate = {
             let path = path.clone();
             move || std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(cut).unwrap()
@@ -782,9 +792,7 @@ fn a_followed_file_growing_while_read_cold_reads_every_row_once() {
 #[test]
 fn two_threads_reading_one_reader_cold_at_once_read_the_same() {
     let n_obs = 4 * COLD_ROWS + 99;
-    let (_dir, path) = cold_fixture("shared.bin", COLD_CH, n_obs);
-    let uncached = reads_uncached_here(&path);
-    let r = cold_reader(&path);
+    let Cold { _dir, path, uncached, r } = cold_recording("shared.bin", n_obs);
     for _ in 0..2 {
         evict(&path);
         let before = r.bytes_uncached();
