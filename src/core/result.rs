@@ -145,6 +145,20 @@ macro_rules! cast_pairs {
     };
 }
 
+/// Converts `src` values of `from` into `dst` values of `to` at any
+/// alignment: aligned values in place, others through an aligned copy (an
+/// error when its memory is not available). `dst` holds as many values.
+pub fn cast_bytes(from: Dtype, src: &[u8], to: Dtype, dst: &mut [u8]) -> Result<()> {
+    let aligned = |p: usize, d: Dtype| p.is_multiple_of(d.itemsize());
+    if aligned(src.as_ptr() as usize, from) && aligned(dst.as_ptr() as usize, to) {
+        cast_values(from, src, to, dst);
+    } else {
+        let block = ResultBlock::from_bytes(from, src.len() / from.itemsize(), 1, Layout::SampleMajor, src)?;
+        dst.copy_from_slice(block.cast(to)?.bytes());
+    }
+    Ok(())
+}
+
 /// Converts aligned `src` values of `from` into `dst` values of `to`.
 pub fn cast_values(from: Dtype, src: &[u8], to: Dtype, dst: &mut [u8]) {
     cast_pairs!(from, to, src, dst;
@@ -159,6 +173,21 @@ mod tests {
     fn block_f64(vals: &[f64], rows: usize, cols: usize) -> ResultBlock {
         let bytes: Vec<u8> = vals.iter().flat_map(|v| v.to_le_bytes()).collect();
         ResultBlock::from_bytes(Dtype::F64, rows, cols, Layout::SampleMajor, &bytes).unwrap()
+    }
+
+    #[test]
+    fn casts_bytes_at_any_alignment() {
+        let values = [-2.5f64, 70000.9, 5.0];
+        // u64 words: offset 0 is aligned for both dtypes, 1 and 2 are not.
+        for (s, d) in [(1, 2), (1, 0), (0, 2), (0, 0)] {
+            let (mut src_words, mut dst_words) = ([0u64; 4], [0u64; 3]);
+            let src = &mut bytemuck::cast_slice_mut::<u64, u8>(&mut src_words)[s..s + 24];
+            src.copy_from_slice(bytemuck::cast_slice(&values));
+            let dst = &mut bytemuck::cast_slice_mut::<u64, u8>(&mut dst_words)[d..d + 12];
+            cast_bytes(Dtype::F64, src, Dtype::I32, dst).unwrap();
+            let got: Vec<i32> = dst.chunks(4).map(|c| i32::from_le_bytes(c.try_into().unwrap())).collect();
+            assert_eq!(got, vec![-2, 70000, 5], "src offset {s}, dst offset {d}");
+        }
     }
 
     #[test]

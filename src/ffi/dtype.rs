@@ -8,7 +8,7 @@ use crate::ffi::error::Fail;
 use crate::ffi::status::*;
 use crate::ffi::{out_arg, slice_arg, slice_mut_arg};
 use neurobatch_core::dtype::Dtype;
-use neurobatch_core::result::{cast_values, ResultBlock};
+use neurobatch_core::result::cast_bytes;
 
 /// Element type of a recording or result (one of the `NB_DTYPE_` constants).
 pub type nb_dtype = i32;
@@ -140,14 +140,7 @@ pub unsafe extern "C" fn nb_dtype_cast(from: nb_dtype, src: *const c_void, to: n
         let bytes = |d: Dtype| n_values.checked_mul(d.itemsize()).ok_or_else(|| Fail::Invalid(format!("{n_values} values are too many")));
         let input = unsafe { slice_arg(src.cast::<u8>(), bytes(f)?, "src")? };
         let output = unsafe { slice_mut_arg(dst.cast::<u8>(), bytes(t)?, "dst")? };
-        let aligned = |p: usize, d: Dtype| p.is_multiple_of(d.itemsize());
-        if aligned(input.as_ptr() as usize, f) && aligned(output.as_ptr() as usize, t) {
-            cast_values(f, input, t, output);
-        } else {
-            // Unaligned values go through an aligned copy.
-            let block = ResultBlock::from_bytes(f, n_values, 1, neurobatch_core::dtype::Layout::SampleMajor, input)?;
-            output.copy_from_slice(block.cast(t)?.bytes());
-        }
+        cast_bytes(f, input, t, output)?;
         Ok(NB_STATUS_OK)
     })
 }
