@@ -684,7 +684,13 @@ fn run_parallel(
                 // The prefetch thread advises the system of every batch, in order.
                 let mut loader = crate::cursor::BatchLoader::new(scales.clone());
                 loop {
-                    let job = job_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                    let job = {
+                        let jobs = job_rx.lock().unwrap_or_else(|p| p.into_inner());
+                        let job = jobs.recv();
+                        // A test's hold keeps the queue too, so takes stay in batch order.
+                        fault::hold(fault::Point::WorkerTake, ended);
+                        job
+                    };
                     let Ok(job) = job else { return };
                     if ended.load(Ordering::Relaxed) {
                         return;

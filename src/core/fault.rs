@@ -1,8 +1,9 @@
 //! Test-only fault injection (cargo feature `testing`): the library panics,
-//! or an I/O call fails, when a chosen point is reached for the n-th time, so
-//! tests can prove that a fault anywhere in an apply leaves no output, the
-//! previous output untouched and a usable library. Without the feature
-//! `check` and `io` compile to nothing.
+//! an I/O call fails, or a thread is held, when a chosen point is reached for
+//! the n-th time, so tests can prove that a fault anywhere in an apply leaves
+//! no output, the previous output untouched and a usable library, and can
+//! order threads that would race. Without the feature `check`, `io` and
+//! `hold` compile to nothing.
 
 /// Where an injected fault happens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +25,9 @@ pub enum Point {
     /// disk or a file size limit gives; on every platform, where
     /// `RLIMIT_FSIZE` exists on Unix only).
     WriteData = 7,
+    /// A worker of a parallel apply, having taken a batch from the queue:
+    /// held there (not a panic) until the apply has ended.
+    WorkerTake = 8,
 }
 
 #[cfg(feature = "testing")]
@@ -64,6 +68,20 @@ pub fn check(_point: Point) {
     #[cfg(feature = "testing")]
     if armed::fires(_point) {
         panic!("injected panic at {_point:?}");
+    }
+}
+
+/// Holds this thread when a fault is armed at this point (test builds):
+/// it waits until `until` is set, at most ten seconds, so a test can fix an
+/// order that threads would otherwise race for.
+#[inline(always)]
+pub fn hold(_point: Point, _until: &std::sync::atomic::AtomicBool) {
+    #[cfg(feature = "testing")]
+    if armed::fires(_point) {
+        let start = std::time::Instant::now();
+        while !_until.load(std::sync::atomic::Ordering::Acquire) && start.elapsed() < std::time::Duration::from_secs(10) {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
     }
 }
 
