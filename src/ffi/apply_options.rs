@@ -49,10 +49,14 @@ pub struct nb_apply_options {
     /// then returns only the last result. Requires `n_threads <= 1`.
     pub pass_batch_results: bool,
     /// 0 or 1 (default): callbacks on the calling thread, in order. N > 1:
-    /// the calling thread reads the batches (each once) and callbacks run
-    /// concurrently on N worker threads, on copies of the batches (memory:
-    /// the cursor's batch plus up to N + 1 copies and results in flight);
-    /// results and output bytes are identical to the serial run.
+    /// callbacks run concurrently on N worker threads. Multi-channel, each
+    /// worker reads its own batch into a buffer of its own (memory: N
+    /// batches plus up to N + 1 results in flight); single-channel, the
+    /// calling thread reads each channel group once and hands the workers
+    /// copies (N + 2 batches plus the results). Results are delivered in
+    /// batch order, and results and output bytes are identical to the
+    /// serial run. After a stop, an error or a cancel the workers finish
+    /// the batches in hand; batches not yet started are never processed.
     pub n_threads: u32,
     /// Optional progress callback; NULL (default): none.
     pub progress: nb_progress_fn,
